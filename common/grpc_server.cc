@@ -1,0 +1,72 @@
+#include "common/grpc_server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <memory>
+
+#include <glog/logging.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace order_saga {
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+absl::Status RunGrpcServer(const GrpcServerOptions& options,
+                           const std::vector<grpc::Service*>& services,
+                           const std::function<void()>& before_shutdown) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &bound_port);
+  grpc::ResourceQuota quota("server");
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address));
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  LOG(INFO) << "listening on " << options.listen_address << " (port "
+            << bound_port << ")";
+
+  sigset_t signals = TerminationSignals();
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LOG(INFO) << "signal " << signal_number << " received, shutting down";
+
+  server->GetHealthCheckService()->SetServingStatus(false);
+  if (before_shutdown) before_shutdown();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoSeconds(options.shutdown_grace));
+  server->Wait();
+  LOG(INFO) << "stopped";
+  return absl::OkStatus();
+}
+
+}  // namespace order_saga

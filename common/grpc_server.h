@@ -1,0 +1,40 @@
+// The shape every server of the project shares: health service, reflection,
+// a bounded thread pool, and a clean shutdown on SIGTERM/SIGINT.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace order_saga {
+
+struct GrpcServerOptions {
+  // host:port to listen on ("127.0.0.1:50052", "0.0.0.0:0").
+  std::string listen_address;
+  // Upper bound on threads serving synchronous handlers.
+  int max_threads = 64;
+  // In-flight calls get this long to finish after a termination signal.
+  absl::Duration shutdown_grace = absl::Seconds(5);
+  // Largest request accepted, in bytes.
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
+// afterwards, so RunGrpcServer can wait for them. Call first thing in main().
+void BlockTerminationSignals();
+
+// Builds and starts a server with `services`, the standard health service
+// (SERVING while running) and server reflection; logs the bound port; blocks
+// until SIGTERM or SIGINT; then calls `before_shutdown` (stop background
+// work), marks health NOT_SERVING and shuts down with the grace period.
+// Returns UNAVAILABLE if the address cannot be bound.
+absl::Status RunGrpcServer(const GrpcServerOptions& options,
+                           const std::vector<grpc::Service*>& services,
+                           const std::function<void()>& before_shutdown = {});
+
+}  // namespace order_saga

@@ -1,0 +1,116 @@
+#include "common/mysql/mysql_connection_pool.h"
+
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/mysql/sql_error.h"
+
+namespace order_saga {
+
+MysqlSession::MysqlSession(std::unique_ptr<sql::Connection> connection)
+    : connection_(std::move(connection)) {}
+
+MysqlSession::~MysqlSession() {
+  statements_.clear();  // before the connection they belong to
+}
+
+sql::PreparedStatement& MysqlSession::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    it = statements_
+             .emplace(sql, std::unique_ptr<sql::PreparedStatement>(
+                               connection_->prepareStatement(sql)))
+             .first;
+  }
+  it->second->clearParameters();
+  return *it->second;
+}
+
+MysqlConnectionPool::Lease::~Lease() {
+  if (session_ != nullptr) pool_->Return(std::move(session_), broken_);
+}
+
+MysqlConnectionPool::MysqlConnectionPool(Options options)
+    : options_(std::move(options)) {}
+
+MysqlConnectionPool::~MysqlConnectionPool() = default;
+
+absl::StatusOr<MysqlConnectionPool::Lease> MysqlConnectionPool::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < options_.size;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
+                              options_.acquire_timeout)) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no MySQL connection free within ",
+                       absl::FormatDuration(options_.acquire_timeout),
+                       " (pool size ", options_.size, ")"));
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<MysqlSession> session = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(session));
+    }
+    ++open_;
+  }
+  absl::StatusOr<std::unique_ptr<MysqlSession>> session = Connect();
+  if (!session.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return session.status();
+  }
+  return Lease(this, *std::move(session));
+}
+
+absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::Connect() {
+  const MysqlDsn& dsn = options_.dsn;
+  sql::ConnectOptionsMap properties;
+  properties["hostName"] = dsn.socket.empty()
+                               ? sql::SQLString(absl::StrCat("tcp://", dsn.host,
+                                                             ":", dsn.port))
+                               : sql::SQLString(absl::StrCat("unix://", dsn.socket));
+  properties["userName"] = sql::SQLString(dsn.user);
+  properties["password"] = sql::SQLString(dsn.password);
+  properties["schema"] = sql::SQLString(dsn.schema);
+  properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  properties["OPT_CONNECT_TIMEOUT"] =
+      static_cast<int>(absl::ToInt64Seconds(options_.connect_timeout));
+  properties["OPT_READ_TIMEOUT"] =
+      static_cast<int>(absl::ToInt64Seconds(options_.io_timeout));
+  properties["OPT_WRITE_TIMEOUT"] =
+      static_cast<int>(absl::ToInt64Seconds(options_.io_timeout));
+  try {
+    std::unique_ptr<sql::Connection> connection(
+        sql::mysql::get_mysql_driver_instance()->connect(properties));
+    std::unique_ptr<sql::Statement> setup(connection->createStatement());
+    setup->execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin");
+    setup->execute("SET time_zone = '+00:00'");
+    setup->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    setup->execute(absl::StrCat(
+        "SET SESSION innodb_lock_wait_timeout = ",
+        std::max<int64_t>(1, absl::ToInt64Seconds(options_.lock_wait_timeout))));
+    connection->setAutoCommit(true);
+    return std::make_unique<MysqlSession>(std::move(connection));
+  } catch (const sql::SQLException& e) {
+    absl::Status status = StatusFromSqlException(e);
+    return absl::UnavailableError(absl::StrCat(
+        "cannot connect to ", dsn.Redacted(), ": ", status.message()));
+  }
+}
+
+void MysqlConnectionPool::Return(std::unique_ptr<MysqlSession> session,
+                                 bool broken) {
+  if (broken) {
+    session.reset();  // closes outside the lock
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  idle_.push_back(std::move(session));
+}
+
+}  // namespace order_saga

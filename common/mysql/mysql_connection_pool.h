@@ -1,0 +1,93 @@
+// A bounded pool of MySQL connections, each with its own cache of prepared
+// statements. Connections are opened lazily, validated when a statement on
+// them fails with a connection error, and replaced on next use.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <cppconn/connection.h>
+#include <cppconn/prepared_statement.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/mysql/mysql_dsn.h"
+
+namespace order_saga {
+
+// One open connection and the statements prepared on it. Not thread-safe:
+// used by one thread at a time through a MysqlConnectionPool::Lease.
+class MysqlSession {
+ public:
+  explicit MysqlSession(std::unique_ptr<sql::Connection> connection);
+  ~MysqlSession();
+
+  // The prepared statement for `sql`, prepared once per connection. Throws
+  // sql::SQLException like Connector/C++ does.
+  sql::PreparedStatement& Prepare(const std::string& sql);
+  sql::Connection& connection() { return *connection_; }
+
+ private:
+  std::unique_ptr<sql::Connection> connection_;
+  std::map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+};
+
+class MysqlConnectionPool {
+ public:
+  struct Options {
+    MysqlDsn dsn;
+    // Most connections open at once.
+    int size = 16;
+    // How long Acquire waits for a free connection.
+    absl::Duration acquire_timeout = absl::Seconds(5);
+    // Connect, read and write timeouts of each connection.
+    absl::Duration connect_timeout = absl::Seconds(3);
+    absl::Duration io_timeout = absl::Seconds(30);
+    // innodb_lock_wait_timeout of each session.
+    absl::Duration lock_wait_timeout = absl::Seconds(5);
+  };
+
+  // Hands a session back to the pool when destroyed; a session marked broken
+  // is closed instead.
+  class Lease {
+   public:
+    Lease(MysqlConnectionPool* pool, std::unique_ptr<MysqlSession> session)
+        : pool_(pool), session_(std::move(session)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+
+    MysqlSession& session() { return *session_; }
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    MysqlConnectionPool* pool_;
+    std::unique_ptr<MysqlSession> session_;
+    bool broken_ = false;
+  };
+
+  // No I/O here: connections open on first use.
+  explicit MysqlConnectionPool(Options options);
+  ~MysqlConnectionPool();
+
+  // A session: an idle one, or a new connection if fewer than `size` are
+  // open. DEADLINE_EXCEEDED if none frees up within acquire_timeout;
+  // UNAVAILABLE if a new connection cannot be opened.
+  absl::StatusOr<Lease> Acquire();
+
+  const Options& options() const { return options_; }
+
+ private:
+  absl::StatusOr<std::unique_ptr<MysqlSession>> Connect();
+  void Return(std::unique_ptr<MysqlSession> session, bool broken);
+
+  const Options options_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<MysqlSession>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace order_saga

@@ -1,0 +1,46 @@
+// Runs a unit of work in one MySQL transaction, retrying it when the
+// database asks for a retry (deadlock, lock wait timeout) or when the
+// connection turned out dead before anything committed.
+#pragma once
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/mysql/mysql_connection_pool.h"
+
+namespace order_saga {
+
+class MysqlTransactionRunner {
+ public:
+  struct Options {
+    // Attempts in all, for ABORTED (deadlock / lock wait timeout).
+    int max_attempts = 20;
+    absl::Duration initial_backoff = absl::Milliseconds(2);
+    absl::Duration max_backoff = absl::Milliseconds(200);
+  };
+
+  // `pool` and `clock` must outlive the runner. Thread-safe.
+  MysqlTransactionRunner(MysqlConnectionPool& pool, Clock& clock,
+                         Options options);
+  MysqlTransactionRunner(MysqlConnectionPool& pool, Clock& clock)
+      : MysqlTransactionRunner(pool, clock, Options()) {}
+
+  // Begins a transaction, runs `body`, commits if it returns OK and rolls
+  // back otherwise. `body` may throw sql::SQLException: it is caught here
+  // and mapped with StatusFromSqlException. `body` may run several times, so
+  // it must not keep results of a failed attempt. Returns body's status, or
+  // ABORTED after max_attempts, or UNAVAILABLE / DEADLINE_EXCEEDED from the
+  // pool.
+  absl::Status Run(const std::function<absl::Status(MysqlSession&)>& body);
+
+ private:
+  absl::Status RunOnce(const std::function<absl::Status(MysqlSession&)>& body);
+
+  MysqlConnectionPool& pool_;
+  Clock& clock_;
+  const Options options_;
+};
+
+}  // namespace order_saga

@@ -1,0 +1,31 @@
+#include "common/server_flags.h"
+
+#include <gflags/gflags.h>
+
+DEFINE_string(listen_address, "127.0.0.1:0",
+              "host:port the gRPC server listens on (env LISTEN_ADDRESS)");
+DEFINE_int32(max_threads, 256,
+             "maximum threads serving RPCs (env MAX_THREADS)");
+DEFINE_int32(shutdown_grace_ms, 5000,
+             "time in-flight RPCs get to finish after SIGTERM (env "
+             "SHUTDOWN_GRACE_MS)");
+DEFINE_int32(max_receive_message_bytes, 4 * 1024 * 1024,
+             "largest request accepted (env MAX_RECEIVE_MESSAGE_BYTES)");
+
+namespace order_saga {
+
+void SetDefaultListenAddress(const std::string& address) {
+  gflags::SetCommandLineOptionWithMode("listen_address", address.c_str(),
+                                       gflags::SET_FLAGS_DEFAULT);
+}
+
+GrpcServerOptions GrpcServerOptionsFromFlags() {
+  GrpcServerOptions options;
+  options.listen_address = FLAGS_listen_address;
+  options.max_threads = FLAGS_max_threads;
+  options.shutdown_grace = absl::Milliseconds(FLAGS_shutdown_grace_ms);
+  options.max_receive_message_bytes = FLAGS_max_receive_message_bytes;
+  return options;
+}
+
+}  // namespace order_saga

@@ -1,0 +1,17 @@
+// Flags every server binary has: where it listens and how it shuts down.
+#pragma once
+
+#include <string>
+
+#include "common/grpc_server.h"
+
+namespace order_saga {
+
+// Sets the default of --listen_address for this binary (before parsing).
+void SetDefaultListenAddress(const std::string& address);
+
+// GrpcServerOptions from --listen_address, --max_threads,
+// --shutdown_grace_ms and --max_receive_message_bytes.
+GrpcServerOptions GrpcServerOptionsFromFlags();
+
+}  // namespace order_saga

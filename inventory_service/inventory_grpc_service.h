@@ -1,0 +1,35 @@
+// inventory.v1.InventoryService over gRPC: translates proto <-> domain and
+// absl::Status <-> grpc::Status; the rules are in StockLedger.
+#pragma once
+
+#include "inventory/v1/inventory.grpc.pb.h"
+#include "inventory_service/stock_ledger.h"
+
+namespace order_saga::inventory {
+
+class InventoryGrpcService final : public ::inventory::v1::InventoryService::Service {
+ public:
+  // `ledger` must outlive the service.
+  explicit InventoryGrpcService(StockLedger& ledger) : ledger_(ledger) {}
+
+  grpc::Status Reserve(grpc::ServerContext* context,
+                       const ::inventory::v1::ReserveRequest* request,
+                       ::inventory::v1::ReserveResponse* response) override;
+  grpc::Status Release(grpc::ServerContext* context,
+                       const ::inventory::v1::ReleaseRequest* request,
+                       ::inventory::v1::ReleaseResponse* response) override;
+  grpc::Status GetProduct(grpc::ServerContext* context,
+                          const ::inventory::v1::GetProductRequest* request,
+                          ::inventory::v1::Product* response) override;
+  grpc::Status ListProducts(grpc::ServerContext* context,
+                            const ::inventory::v1::ListProductsRequest* request,
+                            ::inventory::v1::ListProductsResponse* response) override;
+  grpc::Status UpsertProduct(grpc::ServerContext* context,
+                             const ::inventory::v1::Product* request,
+                             ::inventory::v1::Product* response) override;
+
+ private:
+  StockLedger& ledger_;
+};
+
+}  // namespace order_saga::inventory

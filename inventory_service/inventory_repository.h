@@ -1,0 +1,44 @@
+// Storage of products and reservations, behind the role it plays.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/order_types.h"
+#include "inventory_service/inventory_types.h"
+
+namespace order_saga::inventory {
+
+// Implementations: MysqlInventoryRepository (production) and
+// InMemoryInventoryRepository (unit tests); one typed test suite runs
+// against both. All methods are thread-safe. Inputs are already validated.
+class InventoryRepository {
+ public:
+  virtual ~InventoryRepository() = default;
+
+  // Atomically reserves every item of `items` (sorted by ascending product
+  // id, each product once) for `order_id`, or nothing, and records the
+  // outcome under `order_id`. If an outcome is already recorded, returns it
+  // and changes nothing (a tombstone reads as kReleased).
+  virtual absl::StatusOr<ReservationResult> Reserve(
+      const std::string& order_id, const std::vector<LineItem>& items) = 0;
+
+  // Gives back what `order_id` holds, at most once. Records a tombstone if
+  // nothing was recorded for it yet.
+  virtual absl::StatusOr<ReleaseResult> Release(const std::string& order_id) = 0;
+
+  // NOT_FOUND if there is no such product.
+  virtual absl::StatusOr<Product> GetProduct(int64_t product_id) = 0;
+
+  // Up to `limit` products with id > `after_product_id`, ascending.
+  virtual absl::StatusOr<std::vector<Product>> ListProducts(
+      int64_t after_product_id, int limit) = 0;
+
+  // Creates the product or sets its name, price and stock; status follows
+  // stock. Returns the stored product.
+  virtual absl::StatusOr<Product> UpsertProduct(const Product& product) = 0;
+};
+
+}  // namespace order_saga::inventory

@@ -1,0 +1,48 @@
+// Domain vocabulary of the inventory service. Free of protobuf and SQL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+namespace order_saga::inventory {
+
+enum class ProductStatus { kOnSale, kSoldOut };
+
+struct Product {
+  int64_t product_id = 0;
+  std::string name;
+  int64_t price = 0;
+  int64_t stock = 0;
+  ProductStatus status = ProductStatus::kSoldOut;
+};
+
+// Status follows stock: 0 is SOLD_OUT, anything above is ON_SALE.
+inline ProductStatus StatusForStock(int64_t stock) {
+  return stock > 0 ? ProductStatus::kOnSale : ProductStatus::kSoldOut;
+}
+absl::string_view ProductStatusName(ProductStatus status);
+
+enum class ReservationOutcome {
+  kReserved,
+  kOutOfStock,
+  kUnknownProduct,
+  // Released, or tombstoned by a Release that came first.
+  kReleased,
+};
+
+struct ReservationResult {
+  ReservationOutcome outcome = ReservationOutcome::kOutOfStock;
+  // Products of the request with no stock left afterwards.
+  std::vector<int64_t> sold_out_product_ids;
+  std::string detail;
+};
+
+struct ReleaseResult {
+  // True only for the call that actually gave stock back.
+  bool stock_returned = false;
+  std::string detail;
+};
+
+}  // namespace order_saga::inventory

@@ -1,0 +1,73 @@
+#include "inventory_service/stock_ledger.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/page_token.h"
+#include "common/request_validation.h"
+#include "common/status_macros.h"
+
+namespace order_saga::inventory {
+namespace {
+
+size_t Utf8Characters(const std::string& text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+}  // namespace
+
+absl::StatusOr<ReservationResult> StockLedger::ReserveStock(
+    const std::string& order_id, std::vector<LineItem> items) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateLineItems(items));
+  return repository_.Reserve(order_id, SortedByProductId(std::move(items)));
+}
+
+absl::StatusOr<ReleaseResult> StockLedger::ReleaseReservation(
+    const std::string& order_id) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  return repository_.Release(order_id);
+}
+
+absl::StatusOr<Product> StockLedger::GetProduct(int64_t product_id) {
+  if (product_id <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("product_id: must be > 0, got ", product_id));
+  }
+  return repository_.GetProduct(product_id);
+}
+
+absl::StatusOr<ProductPage> StockLedger::ListProducts(
+    int32_t page_size, const std::string& page_token) {
+  ASSIGN_OR_RETURN(const int limit, ResolvePageSize(page_size));
+  ASSIGN_OR_RETURN(const int64_t after, DecodePageToken(page_token));
+  ProductPage page;
+  ASSIGN_OR_RETURN(page.products, repository_.ListProducts(after, limit));
+  if (static_cast<int>(page.products.size()) == limit) {
+    page.next_page_token = EncodePageToken(page.products.back().product_id);
+  }
+  return page;
+}
+
+absl::StatusOr<Product> StockLedger::UpsertProduct(const Product& product) {
+  if (product.product_id <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("product_id: must be > 0, got ", product.product_id));
+  }
+  if (product.name.empty() || Utf8Characters(product.name) > kMaxProductNameChars) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "name: must be 1 to ", kMaxProductNameChars, " characters, got ",
+        Utf8Characters(product.name)));
+  }
+  if (product.price < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("price: must be >= 0, got ", product.price));
+  }
+  if (product.stock < 0 || product.stock > kMaxStock) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "stock: must be between 0 and ", kMaxStock, ", got ", product.stock));
+  }
+  return repository_.UpsertProduct(product);
+}
+
+}  // namespace order_saga::inventory

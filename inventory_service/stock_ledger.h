@@ -1,0 +1,45 @@
+// The inventory service's rules above storage: input validation, lock order,
+// paging. Thread-safe if the repository is.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/order_types.h"
+#include "inventory_service/inventory_repository.h"
+
+namespace order_saga::inventory {
+
+inline constexpr size_t kMaxOrderIdBytes = 64;
+inline constexpr size_t kMaxProductNameChars = 255;
+inline constexpr int64_t kMaxStock = 1'000'000'000'000;
+
+struct ProductPage {
+  std::vector<Product> products;
+  std::string next_page_token;
+};
+
+class StockLedger {
+ public:
+  // `repository` must outlive the ledger.
+  explicit StockLedger(InventoryRepository& repository) : repository_(repository) {}
+
+  // INVALID_ARGUMENT naming the field for a bad order_id or items; otherwise
+  // the repository's recorded outcome (items are locked in ascending id).
+  absl::StatusOr<ReservationResult> ReserveStock(const std::string& order_id,
+                                                 std::vector<LineItem> items);
+  absl::StatusOr<ReleaseResult> ReleaseReservation(const std::string& order_id);
+  // INVALID_ARGUMENT for product_id <= 0; NOT_FOUND if unknown.
+  absl::StatusOr<Product> GetProduct(int64_t product_id);
+  absl::StatusOr<ProductPage> ListProducts(int32_t page_size,
+                                           const std::string& page_token);
+  // INVALID_ARGUMENT naming the field: product_id > 0, name 1..255
+  // characters, price >= 0, 0 <= stock <= kMaxStock.
+  absl::StatusOr<Product> UpsertProduct(const Product& product);
+
+ private:
+  InventoryRepository& repository_;
+};
+
+}  // namespace order_saga::inventory

@@ -1,0 +1,35 @@
+// OrderRepository in memory, for unit tests of the layers above storage.
+// Same contract as MysqlOrderRepository (the typed suite checks both).
+#pragma once
+
+#include <map>
+
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "order_service/order_repository.h"
+
+namespace order_saga::orders {
+
+class InMemoryOrderRepository final : public OrderRepository {
+ public:
+  // `clock` stamps create/update times; it must outlive the repository.
+  explicit InMemoryOrderRepository(Clock& clock = RealClock()) : clock_(clock) {}
+
+  absl::StatusOr<Order> Create(const NewOrder& order,
+                               const std::string& order_id) override;
+  absl::StatusOr<Order> Transition(const std::string& order_id,
+                                   const OrderTransition& transition) override;
+  absl::StatusOr<Order> Get(const std::string& order_id) override;
+  absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override;
+  absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override;
+  absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
+
+ private:
+  Clock& clock_;
+  absl::Mutex mu_;
+  std::map<int64_t, Order> by_sequence_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> by_order_id_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> by_request_id_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace order_saga::orders

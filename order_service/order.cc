@@ -1,0 +1,33 @@
+#include "order_service/order.h"
+
+namespace order_saga::orders {
+
+bool TransitionApplies(const Order& order, OrderTransition::Kind kind) {
+  if (order.status != OrderStatus::kPending) return false;
+  // Rejection may finish a compensation; approval and a second compensation
+  // may not (the first compensation's reason stands).
+  return kind == OrderTransition::Kind::kReject || !order.compensating;
+}
+
+void ApplyTransition(const OrderTransition& transition, Order& order) {
+  switch (transition.kind) {
+    case OrderTransition::Kind::kApprove:
+      order.status = OrderStatus::kApproved;
+      order.reject_reason = RejectReason::kNone;
+      order.detail = transition.detail;
+      break;
+    case OrderTransition::Kind::kReject:
+      order.status = OrderStatus::kRejected;
+      order.reject_reason = transition.reject_reason;
+      order.detail = transition.detail;
+      order.compensating = false;
+      break;
+    case OrderTransition::Kind::kMarkCompensating:
+      order.compensating = true;
+      order.reject_reason = transition.reject_reason;
+      order.detail = transition.detail;
+      break;
+  }
+}
+
+}  // namespace order_saga::orders

@@ -1,0 +1,67 @@
+// Domain vocabulary of the order service. Free of protobuf and SQL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/order_types.h"
+
+namespace order_saga::orders {
+
+struct NewOrder {
+  std::string request_id;
+  std::string customer_id;
+  std::vector<LineItem> items;
+  ShippingAddress shipping_address;
+};
+
+struct Order {
+  // Storage sequence: creation order, used as the paging key. Not public.
+  int64_t sequence = 0;
+  std::string order_id;
+  std::string request_id;
+  std::string customer_id;
+  std::vector<LineItem> items;  // ascending product id
+  ShippingAddress shipping_address;
+  OrderStatus status = OrderStatus::kPending;
+  RejectReason reject_reason = RejectReason::kNone;
+  std::string detail;
+  bool compensating = false;
+  absl::Time create_time;
+  absl::Time update_time;
+};
+
+// A saga step that changes an order's state.
+struct OrderTransition {
+  enum class Kind { kApprove, kReject, kMarkCompensating };
+  Kind kind;
+  RejectReason reject_reason = RejectReason::kNone;
+  std::string detail;
+};
+
+// The transition rule: every transition needs a PENDING order; approval and
+// MarkCompensating also need it not to be compensating already. Anything else is a no-op that leaves the
+// winner in place.
+bool TransitionApplies(const Order& order, OrderTransition::Kind kind);
+
+// `order` after `transition`, assuming TransitionApplies.
+void ApplyTransition(const OrderTransition& transition, Order& order);
+
+struct OrderFilter {
+  std::optional<OrderStatus> status;
+  std::string customer_id;  // empty: any
+  std::optional<absl::Time> updated_before;
+  int64_t after_sequence = 0;
+  int limit = 100;
+};
+
+struct OrderCounts {
+  int64_t pending = 0;
+  int64_t approved = 0;
+  int64_t rejected = 0;
+};
+
+}  // namespace order_saga::orders

@@ -1,0 +1,117 @@
+#include "order_service/order_grpc_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "common/grpc_status.h"
+#include "common/proto_conversion.h"
+
+namespace order_saga::orders {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Writes `order` (or the error) into the response.
+grpc::Status Respond(const absl::StatusOr<Order>& order, ::order::v1::Order* out) {
+  if (!order.ok()) return ToGrpcStatus(order.status());
+  OrderToProto(*order, out);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+void OrderToProto(const Order& order, ::order::v1::Order* out) {
+  out->set_order_id(order.order_id);
+  out->set_request_id(order.request_id);
+  out->set_customer_id(order.customer_id);
+  LineItemsToProto(order.items, out->mutable_items());
+  ShippingAddressToProto(order.shipping_address, out->mutable_shipping_address());
+  out->set_status(OrderStatusToProto(order.status));
+  out->set_reject_reason(RejectReasonToProto(order.reject_reason));
+  out->set_detail(order.detail);
+  out->set_compensating(order.compensating);
+  *out->mutable_create_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(order.create_time));
+  *out->mutable_update_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(order.update_time));
+}
+
+grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext*,
+                                           const ::order::v1::CreateOrderRequest* request,
+                                           ::order::v1::Order* response) {
+  NewOrder order{request->request_id(), request->customer_id(),
+                 LineItemsFromProto(request->items()),
+                 ShippingAddressFromProto(request->shipping_address())};
+  return Respond(lifecycle_.CreateOrder(std::move(order)), response);
+}
+
+grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext*,
+                                            const ::order::v1::ApproveOrderRequest* request,
+                                            ::order::v1::Order* response) {
+  return Respond(lifecycle_.ApproveOrder(request->order_id(), "stock reserved"), response);
+}
+
+grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext*,
+                                           const ::order::v1::RejectOrderRequest* request,
+                                           ::order::v1::Order* response) {
+  return Respond(lifecycle_.RejectOrder(request->order_id(),
+                                        RejectReasonFromProto(request->reject_reason()),
+                                        request->detail()),
+                 response);
+}
+
+grpc::Status OrderGrpcService::MarkCompensating(
+    grpc::ServerContext*, const ::order::v1::MarkCompensatingRequest* request,
+    ::order::v1::Order* response) {
+  return Respond(lifecycle_.MarkCompensating(
+                     request->order_id(),
+                     RejectReasonFromProto(request->reject_reason()), request->detail()),
+                 response);
+}
+
+grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext*,
+                                        const ::order::v1::GetOrderRequest* request,
+                                        ::order::v1::Order* response) {
+  return Respond(lifecycle_.GetOrder(request->order_id(), request->request_id()),
+                 response);
+}
+
+grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext*,
+                                          const ::order::v1::ListOrdersRequest* request,
+                                          ::order::v1::ListOrdersResponse* response) {
+  std::optional<OrderStatus> status;
+  switch (request->status()) {
+    case ::order::v1::ORDER_STATUS_UNSPECIFIED: break;
+    case ::order::v1::ORDER_STATUS_PENDING: status = OrderStatus::kPending; break;
+    case ::order::v1::ORDER_STATUS_APPROVED: status = OrderStatus::kApproved; break;
+    case ::order::v1::ORDER_STATUS_REJECTED: status = OrderStatus::kRejected; break;
+    default:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "status: not an OrderStatus value");
+  }
+  std::optional<absl::Time> updated_before;
+  if (request->has_updated_before()) {
+    updated_before = absl::FromUnixMicros(
+        TimeUtil::TimestampToMicroseconds(request->updated_before()));
+  }
+  absl::StatusOr<OrderPage> page =
+      lifecycle_.ListOrders(status, request->customer_id(), request->page_size(),
+                            request->page_token(), updated_before);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const Order& order : page->orders) OrderToProto(order, response->add_orders());
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext*,
+                                           const ::order::v1::CountOrdersRequest* request,
+                                           ::order::v1::CountOrdersResponse* response) {
+  absl::StatusOr<OrderCounts> counts = lifecycle_.CountOrders(request->customer_id());
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  response->set_pending(counts->pending);
+  response->set_approved(counts->approved);
+  response->set_rejected(counts->rejected);
+  response->set_total(counts->pending + counts->approved + counts->rejected);
+  return grpc::Status::OK;
+}
+
+}  // namespace order_saga::orders

@@ -1,0 +1,102 @@
+#include "order_service/order_lifecycle.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/str_format.h"
+#include "common/page_token.h"
+#include "common/request_validation.h"
+#include "common/status_macros.h"
+
+namespace order_saga::orders {
+namespace {
+
+absl::Status ValidateReason(RejectReason reason) {
+  if (reason == RejectReason::kNone) {
+    return absl::InvalidArgumentError(
+        "reject_reason: required (not REJECT_REASON_UNSPECIFIED)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string RandomOrderId() {
+  thread_local absl::BitGen random;
+  const uint64_t high = absl::Uniform<uint64_t>(random);
+  const uint64_t low = absl::Uniform<uint64_t>(random);
+  // Version 4, variant 10xx.
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32,
+                         (high >> 16) & 0xffff, high & 0x0fff,
+                         0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
+}
+
+absl::StatusOr<Order> OrderLifecycle::CreateOrder(NewOrder order) {
+  RETURN_IF_ERROR(ValidateNewOrder(order.request_id, order.customer_id,
+                                   order.items, order.shipping_address));
+  return repository_.Create(order, new_order_id_());
+}
+
+absl::StatusOr<Order> OrderLifecycle::Decide(const std::string& order_id,
+                                             OrderTransition transition) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateText(transition.detail, "detail", kMaxDetailBytes, false));
+  return repository_.Transition(order_id, transition);
+}
+
+absl::StatusOr<Order> OrderLifecycle::ApproveOrder(const std::string& order_id,
+                                                   const std::string& detail) {
+  return Decide(order_id, {OrderTransition::Kind::kApprove, RejectReason::kNone, detail});
+}
+
+absl::StatusOr<Order> OrderLifecycle::RejectOrder(const std::string& order_id,
+                                                  RejectReason reason,
+                                                  const std::string& detail) {
+  RETURN_IF_ERROR(ValidateReason(reason));
+  return Decide(order_id, {OrderTransition::Kind::kReject, reason, detail});
+}
+
+absl::StatusOr<Order> OrderLifecycle::MarkCompensating(const std::string& order_id,
+                                                       RejectReason reason,
+                                                       const std::string& detail) {
+  RETURN_IF_ERROR(ValidateReason(reason));
+  return Decide(order_id, {OrderTransition::Kind::kMarkCompensating, reason, detail});
+}
+
+absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
+                                               const std::string& request_id) {
+  if (order_id.empty() == request_id.empty()) {
+    return absl::InvalidArgumentError(
+        "order_id: set exactly one of order_id and request_id");
+  }
+  if (!order_id.empty()) {
+    RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+    return repository_.Get(order_id);
+  }
+  RETURN_IF_ERROR(ValidateText(request_id, "request_id", kMaxIdBytes, true));
+  return repository_.GetByRequestId(request_id);
+}
+
+absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
+    std::optional<OrderStatus> status, const std::string& customer_id,
+    int32_t page_size, const std::string& page_token,
+    std::optional<absl::Time> updated_before) {
+  RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
+  OrderFilter filter;
+  ASSIGN_OR_RETURN(filter.limit, ResolvePageSize(page_size));
+  ASSIGN_OR_RETURN(filter.after_sequence, DecodePageToken(page_token));
+  filter.status = status;
+  filter.customer_id = customer_id;
+  filter.updated_before = updated_before;
+  OrderPage page;
+  ASSIGN_OR_RETURN(page.orders, repository_.List(filter));
+  if (static_cast<int>(page.orders.size()) == filter.limit) {
+    page.next_page_token = EncodePageToken(page.orders.back().sequence);
+  }
+  return page;
+}
+
+absl::StatusOr<OrderCounts> OrderLifecycle::CountOrders(const std::string& customer_id) {
+  RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
+  return repository_.Count(customer_id);
+}
+
+}  // namespace order_saga::orders

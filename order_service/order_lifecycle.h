@@ -1,0 +1,62 @@
+// The order service's rules above storage: validation, id assignment,
+// transitions, paging. Thread-safe if the repository is.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "order_service/order_repository.h"
+
+namespace order_saga::orders {
+
+inline constexpr size_t kMaxOrderIdBytes = 64;
+
+struct OrderPage {
+  std::vector<Order> orders;
+  std::string next_page_token;
+};
+
+// A random UUID (version 4) string.
+std::string RandomOrderId();
+
+class OrderLifecycle {
+ public:
+  // `repository` must outlive the lifecycle; `new_order_id` names new orders.
+  explicit OrderLifecycle(OrderRepository& repository,
+                          std::function<std::string()> new_order_id = RandomOrderId)
+      : repository_(repository), new_order_id_(std::move(new_order_id)) {}
+
+  // INVALID_ARGUMENT naming the field; otherwise the new PENDING order, or
+  // the existing one with the same request_id.
+  absl::StatusOr<Order> CreateOrder(NewOrder order);
+  // Conditional transitions; each returns the order as it stands afterwards
+  // (the winner if it was already decided). NOT_FOUND if unknown.
+  absl::StatusOr<Order> ApproveOrder(const std::string& order_id,
+                                     const std::string& detail);
+  absl::StatusOr<Order> RejectOrder(const std::string& order_id,
+                                    RejectReason reason, const std::string& detail);
+  absl::StatusOr<Order> MarkCompensating(const std::string& order_id,
+                                         RejectReason reason,
+                                         const std::string& detail);
+  // Exactly one of the two must be set. NOT_FOUND if unknown.
+  absl::StatusOr<Order> GetOrder(const std::string& order_id,
+                                 const std::string& request_id);
+  absl::StatusOr<OrderPage> ListOrders(std::optional<OrderStatus> status,
+                                       const std::string& customer_id,
+                                       int32_t page_size,
+                                       const std::string& page_token,
+                                       std::optional<absl::Time> updated_before);
+  absl::StatusOr<OrderCounts> CountOrders(const std::string& customer_id);
+
+ private:
+  absl::StatusOr<Order> Decide(const std::string& order_id,
+                               OrderTransition transition);
+
+  OrderRepository& repository_;
+  std::function<std::string()> new_order_id_;
+};
+
+}  // namespace order_saga::orders

@@ -1,0 +1,176 @@
+#include "saga/grpc_participants.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/client_context.h>
+
+#include "common/grpc_status.h"
+#include "common/proto_conversion.h"
+
+namespace order_saga::coordinator {
+namespace {
+
+OrderSnapshot SnapshotFromProto(const ::order::v1::Order& order) {
+  OrderSnapshot snapshot;
+  snapshot.order_id = order.order_id();
+  snapshot.request_id = order.request_id();
+  switch (order.status()) {
+    case ::order::v1::ORDER_STATUS_APPROVED: snapshot.status = OrderStatus::kApproved; break;
+    case ::order::v1::ORDER_STATUS_REJECTED: snapshot.status = OrderStatus::kRejected; break;
+    default: snapshot.status = OrderStatus::kPending; break;
+  }
+  snapshot.reject_reason = RejectReasonFromProto(order.reject_reason());
+  snapshot.detail = order.detail();
+  snapshot.compensating = order.compensating();
+  snapshot.items = LineItemsFromProto(order.items());
+  return snapshot;
+}
+
+// Runs one unary call with `deadline` and converts the answer.
+template <typename Request, typename Response, typename Call>
+absl::StatusOr<Response> Invoke(Call call, const Request& request, absl::Time deadline) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  Response response;
+  grpc::Status status = call(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+// An order-returning call on the order service.
+template <typename Request, typename Method>
+absl::StatusOr<OrderSnapshot> InvokeForOrder(::order::v1::OrderService::Stub& stub,
+                                             Method method, const Request& request,
+                                             absl::Time deadline) {
+  absl::StatusOr<::order::v1::Order> order = Invoke<Request, ::order::v1::Order>(
+      [&](grpc::ClientContext* c, const Request& r, ::order::v1::Order* o) {
+        return (stub.*method)(c, r, o);
+      },
+      request, deadline);
+  if (!order.ok()) return order.status();
+  return SnapshotFromProto(*order);
+}
+
+}  // namespace
+
+absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::CreateOrder(
+    const PlaceOrderCommand& command, absl::Time deadline) {
+  ::order::v1::CreateOrderRequest request;
+  request.set_request_id(command.request_id);
+  request.set_customer_id(command.customer_id);
+  LineItemsToProto(command.items, request.mutable_items());
+  ShippingAddressToProto(command.shipping_address, request.mutable_shipping_address());
+  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::CreateOrder, request,
+                        deadline);
+}
+
+absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::ApproveOrder(
+    const std::string& order_id, absl::Time deadline) {
+  ::order::v1::ApproveOrderRequest request;
+  request.set_order_id(order_id);
+  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::ApproveOrder, request,
+                        deadline);
+}
+
+absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::RejectOrder(
+    const std::string& order_id, RejectReason reason, const std::string& detail,
+    absl::Time deadline) {
+  ::order::v1::RejectOrderRequest request;
+  request.set_order_id(order_id);
+  request.set_reject_reason(RejectReasonToProto(reason));
+  request.set_detail(detail);
+  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::RejectOrder, request,
+                        deadline);
+}
+
+absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::MarkCompensating(
+    const std::string& order_id, RejectReason reason, const std::string& detail,
+    absl::Time deadline) {
+  ::order::v1::MarkCompensatingRequest request;
+  request.set_order_id(order_id);
+  request.set_reject_reason(RejectReasonToProto(reason));
+  request.set_detail(detail);
+  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::MarkCompensating,
+                        request, deadline);
+}
+
+absl::StatusOr<std::optional<OrderSnapshot>> GrpcOrderParticipant::FindByRequestId(
+    const std::string& request_id, absl::Time deadline) {
+  ::order::v1::GetOrderRequest request;
+  request.set_request_id(request_id);
+  absl::StatusOr<OrderSnapshot> order = InvokeForOrder(
+      *stub_, &::order::v1::OrderService::Stub::GetOrder, request, deadline);
+  if (absl::IsNotFound(order.status())) return std::nullopt;
+  if (!order.ok()) return order.status();
+  return *std::move(order);
+}
+
+absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
+    absl::Time updated_before, const std::string& page_token, absl::Time deadline) {
+  ::order::v1::ListOrdersRequest request;
+  request.set_status(::order::v1::ORDER_STATUS_PENDING);
+  request.set_page_size(100);
+  request.set_page_token(page_token);
+  *request.mutable_updated_before() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(updated_before));
+  absl::StatusOr<::order::v1::ListOrdersResponse> response =
+      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
+          [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
+              ::order::v1::ListOrdersResponse* o) { return stub_->ListOrders(c, r, o); },
+          request, deadline);
+  if (!response.ok()) return response.status();
+  StaleOrderPage page;
+  for (const ::order::v1::Order& order : response->orders()) {
+    page.orders.push_back(SnapshotFromProto(order));
+  }
+  page.next_page_token = response->next_page_token();
+  return page;
+}
+
+absl::StatusOr<ReserveAnswer> GrpcInventoryParticipant::Reserve(
+    const std::string& order_id, const std::vector<LineItem>& items,
+    absl::Time deadline) {
+  ::inventory::v1::ReserveRequest request;
+  request.set_order_id(order_id);
+  LineItemsToProto(items, request.mutable_items());
+  absl::StatusOr<::inventory::v1::ReserveResponse> response =
+      Invoke<::inventory::v1::ReserveRequest, ::inventory::v1::ReserveResponse>(
+          [&](grpc::ClientContext* c, const ::inventory::v1::ReserveRequest& r,
+              ::inventory::v1::ReserveResponse* o) { return stub_->Reserve(c, r, o); },
+          request, deadline);
+  if (!response.ok()) return response.status();
+  ReserveAnswer answer;
+  switch (response->outcome()) {
+    case ::inventory::v1::RESERVATION_OUTCOME_RESERVED:
+      answer.outcome = ReserveOutcome::kReserved;
+      break;
+    case ::inventory::v1::RESERVATION_OUTCOME_OUT_OF_STOCK:
+      answer.outcome = ReserveOutcome::kOutOfStock;
+      break;
+    case ::inventory::v1::RESERVATION_OUTCOME_UNKNOWN_PRODUCT:
+      answer.outcome = ReserveOutcome::kUnknownProduct;
+      break;
+    case ::inventory::v1::RESERVATION_OUTCOME_RELEASED:
+      answer.outcome = ReserveOutcome::kReleased;
+      break;
+    default:
+      return absl::InternalError("inventory answered an unknown reservation outcome");
+  }
+  answer.sold_out_product_ids.assign(response->sold_out_product_ids().begin(),
+                                     response->sold_out_product_ids().end());
+  answer.detail = response->detail();
+  return answer;
+}
+
+absl::Status GrpcInventoryParticipant::Release(const std::string& order_id,
+                                               absl::Time deadline) {
+  ::inventory::v1::ReleaseRequest request;
+  request.set_order_id(order_id);
+  return Invoke<::inventory::v1::ReleaseRequest, ::inventory::v1::ReleaseResponse>(
+             [&](grpc::ClientContext* c, const ::inventory::v1::ReleaseRequest& r,
+                 ::inventory::v1::ReleaseResponse* o) { return stub_->Release(c, r, o); },
+             request, deadline)
+      .status();
+}
+
+}  // namespace order_saga::coordinator

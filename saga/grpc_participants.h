@@ -1,0 +1,56 @@
+// The saga's participants over gRPC: one channel per service, a deadline on
+// every call.
+#pragma once
+
+#include <memory>
+
+#include <grpcpp/channel.h>
+
+#include "inventory/v1/inventory.grpc.pb.h"
+#include "order/v1/order.grpc.pb.h"
+#include "saga/participants.h"
+
+namespace order_saga::coordinator {
+
+class GrpcOrderParticipant final : public OrderParticipant {
+ public:
+  explicit GrpcOrderParticipant(std::shared_ptr<grpc::Channel> channel)
+      : stub_(::order::v1::OrderService::NewStub(std::move(channel))) {}
+
+  absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
+                                            absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> ApproveOrder(const std::string& order_id,
+                                             absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> RejectOrder(const std::string& order_id,
+                                            RejectReason reason,
+                                            const std::string& detail,
+                                            absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> MarkCompensating(const std::string& order_id,
+                                                 RejectReason reason,
+                                                 const std::string& detail,
+                                                 absl::Time deadline) override;
+  absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(
+      const std::string& request_id, absl::Time deadline) override;
+  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+                                                  const std::string& page_token,
+                                                  absl::Time deadline) override;
+
+ private:
+  std::unique_ptr<::order::v1::OrderService::Stub> stub_;
+};
+
+class GrpcInventoryParticipant final : public InventoryParticipant {
+ public:
+  explicit GrpcInventoryParticipant(std::shared_ptr<grpc::Channel> channel)
+      : stub_(::inventory::v1::InventoryService::NewStub(std::move(channel))) {}
+
+  absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
+                                        const std::vector<LineItem>& items,
+                                        absl::Time deadline) override;
+  absl::Status Release(const std::string& order_id, absl::Time deadline) override;
+
+ private:
+  std::unique_ptr<::inventory::v1::InventoryService::Stub> stub_;
+};
+
+}  // namespace order_saga::coordinator

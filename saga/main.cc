@@ -1,0 +1,72 @@
+// saga_coordinator: wiring only (flags, construction, server).
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <grpcpp/create_channel.h>
+
+#include "common/clock.h"
+#include "common/env_flags.h"
+#include "common/grpc_server.h"
+#include "common/server_flags.h"
+#include "saga/grpc_participants.h"
+#include "saga/place_order_saga.h"
+#include "saga/recovery_sweeper.h"
+#include "saga/saga_grpc_service.h"
+#include "saga/sold_out_cache.h"
+
+DEFINE_string(order_service_address, "127.0.0.1:50052",
+              "order service host:port (env ORDER_SERVICE_ADDRESS)");
+DEFINE_string(inventory_service_address, "127.0.0.1:50053",
+              "inventory service host:port (env INVENTORY_SERVICE_ADDRESS)");
+DEFINE_int32(saga_deadline_ms, 5000,
+             "time a saga gets to reach a decision (env SAGA_DEADLINE_MS)");
+DEFINE_int32(compensation_deadline_ms, 5000,
+             "time a compensation gets once started (env "
+             "COMPENSATION_DEADLINE_MS)");
+DEFINE_int32(call_timeout_ms, 1000,
+             "deadline of each downstream call (env CALL_TIMEOUT_MS)");
+DEFINE_int32(sold_out_ttl_ms, 1000,
+             "how long a product reported sold out is turned away at the door "
+             "(env SOLD_OUT_TTL_MS)");
+DEFINE_int32(recovery_age_ms, 15000,
+             "PENDING orders untouched this long are re-driven (env "
+             "RECOVERY_AGE_MS)");
+DEFINE_int32(recovery_interval_ms, 2000,
+             "pause between recovery sweeps (env RECOVERY_INTERVAL_MS)");
+
+int main(int argc, char** argv) {
+  using namespace order_saga;
+  BlockTerminationSignals();
+  SetDefaultListenAddress("127.0.0.1:50051");
+  ParseFlagsWithEnvironment(&argc, &argv,
+                            "saga_coordinator: places orders with the order saga");
+  google::InitGoogleLogging(argv[0]);
+  FLAGS_logtostderr = true;
+
+  coordinator::GrpcOrderParticipant orders(grpc::CreateChannel(
+      FLAGS_order_service_address, grpc::InsecureChannelCredentials()));
+  coordinator::GrpcInventoryParticipant inventory(grpc::CreateChannel(
+      FLAGS_inventory_service_address, grpc::InsecureChannelCredentials()));
+  coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms));
+
+  coordinator::PlaceOrderSaga::Options saga_options;
+  saga_options.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);
+  saga_options.compensation_deadline = absl::Milliseconds(FLAGS_compensation_deadline_ms);
+  saga_options.retry.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
+  coordinator::PlaceOrderSaga place_order(orders, inventory, sold_out, RealClock(), saga_options);
+
+  coordinator::RecoverySweeper::Options sweeper_options;
+  sweeper_options.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);
+  sweeper_options.interval = absl::Milliseconds(FLAGS_recovery_interval_ms);
+  sweeper_options.saga_deadline = saga_options.saga_deadline;
+  coordinator::RecoverySweeper sweeper(orders, place_order, RealClock(), sweeper_options);
+  sweeper.Start();
+
+  coordinator::SagaGrpcService service(place_order);
+  absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service},
+                                      [&sweeper] { sweeper.Stop(); });
+  if (!served.ok()) {
+    LOG(ERROR) << served;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,87 @@
+// The saga's view of its two participants. Implemented over gRPC
+// (GrpcOrderParticipant, GrpcInventoryParticipant) and by test doubles.
+// Every call takes the instant by which it must answer; a call that cannot
+// answer in time returns DEADLINE_EXCEEDED or UNAVAILABLE, which the saga
+// treats as "outcome unknown".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/order_types.h"
+
+namespace order_saga::coordinator {
+
+// What the saga is asked to place.
+struct PlaceOrderCommand {
+  std::string request_id;
+  std::string customer_id;
+  std::vector<LineItem> items;
+  ShippingAddress shipping_address;
+};
+
+// An order as the order service reports it.
+struct OrderSnapshot {
+  std::string order_id;
+  std::string request_id;
+  OrderStatus status = OrderStatus::kPending;
+  RejectReason reject_reason = RejectReason::kNone;
+  std::string detail;
+  bool compensating = false;
+  std::vector<LineItem> items;
+};
+
+struct StaleOrderPage {
+  std::vector<OrderSnapshot> orders;
+  std::string next_page_token;
+};
+
+class OrderParticipant {
+ public:
+  virtual ~OrderParticipant() = default;
+  // Idempotent on request_id: returns the existing order if there is one.
+  virtual absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
+                                                    absl::Time deadline) = 0;
+  // The transitions return the order as it stands afterwards.
+  virtual absl::StatusOr<OrderSnapshot> ApproveOrder(const std::string& order_id,
+                                                     absl::Time deadline) = 0;
+  virtual absl::StatusOr<OrderSnapshot> RejectOrder(const std::string& order_id,
+                                                    RejectReason reason,
+                                                    const std::string& detail,
+                                                    absl::Time deadline) = 0;
+  virtual absl::StatusOr<OrderSnapshot> MarkCompensating(const std::string& order_id,
+                                                         RejectReason reason,
+                                                         const std::string& detail,
+                                                         absl::Time deadline) = 0;
+  // nullopt if no order has this request_id.
+  virtual absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(
+      const std::string& request_id, absl::Time deadline) = 0;
+  // PENDING orders last updated before `updated_before`, one page.
+  virtual absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+                                                          const std::string& page_token,
+                                                          absl::Time deadline) = 0;
+};
+
+enum class ReserveOutcome { kReserved, kOutOfStock, kUnknownProduct, kReleased };
+
+struct ReserveAnswer {
+  ReserveOutcome outcome = ReserveOutcome::kOutOfStock;
+  std::vector<int64_t> sold_out_product_ids;
+  std::string detail;
+};
+
+class InventoryParticipant {
+ public:
+  virtual ~InventoryParticipant() = default;
+  // All items or none; idempotent on order_id.
+  virtual absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
+                                                const std::vector<LineItem>& items,
+                                                absl::Time deadline) = 0;
+  // Gives stock back at most once; tombstones an order never reserved.
+  virtual absl::Status Release(const std::string& order_id, absl::Time deadline) = 0;
+};
+
+}  // namespace order_saga::coordinator

@@ -1,0 +1,143 @@
+#include "saga/place_order_saga.h"
+
+#include <glog/logging.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/request_validation.h"
+#include "common/status_macros.h"
+
+namespace order_saga::coordinator {
+namespace {
+
+PlaceOrderOutcome StillPending(const std::string& order_id, const absl::Status& why) {
+  LOG(WARNING) << "order " << order_id << " left PENDING for recovery: " << why;
+  return {order_id, OrderStatus::kPending, RejectReason::kNone,
+          absl::StrCat("decision not completed yet (", why.message(),
+                       "); it will be completed by recovery")};
+}
+
+}  // namespace
+
+PlaceOrderOutcome PlaceOrderSaga::Decided(const OrderSnapshot& order) const {
+  return {order.order_id, order.status, order.reject_reason, order.detail};
+}
+
+absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
+    const PlaceOrderCommand& command) {
+  RETURN_IF_ERROR(ValidateNewOrder(command.request_id, command.customer_id,
+                                   command.items, command.shipping_address));
+  const absl::Time deadline = clock_.Now() + options_.saga_deadline;
+
+  if (std::optional<int64_t> sold_out = sold_out_.FirstSoldOut(command.items, clock_.Now())) {
+    // A retry of a request that already has an order must get that order.
+    absl::StatusOr<std::optional<OrderSnapshot>> existing = orders_.FindByRequestId(
+        command.request_id, std::min(deadline, clock_.Now() + options_.retry.call_timeout));
+    if (existing.ok() && !existing->has_value()) {
+      LOG(INFO) << "request " << command.request_id
+                << " REJECTED at the door: SOLD_OUT (product " << *sold_out << ")";
+      return PlaceOrderOutcome{"", OrderStatus::kRejected, RejectReason::kSoldOut,
+                               absl::StrCat("product ", *sold_out, " is sold out")};
+    }
+  }
+
+  absl::StatusOr<OrderSnapshot> order =
+      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+        return orders_.CreateOrder(command, call_deadline);
+      });
+  if (!order.ok()) {
+    if (absl::IsInvalidArgument(order.status())) return order.status();
+    return absl::UnavailableError(
+        absl::StrCat("the order could not be recorded (", order.status().message(),
+                     "); retry with the same request_id"));
+  }
+  if (order->status != OrderStatus::kPending) return Decided(*order);
+  return Drive(*order, deadline);
+}
+
+PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time deadline) {
+  if (order.status != OrderStatus::kPending) return Decided(order);
+  if (order.compensating) {
+    return Compensate(order.order_id, order.reject_reason, order.detail);
+  }
+  absl::StatusOr<ReserveAnswer> answer =
+      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+        return inventory_.Reserve(order.order_id, order.items, call_deadline);
+      });
+  if (!answer.ok()) {
+    return Compensate(order.order_id, RejectReason::kInventoryUnavailable,
+                      absl::StrCat("inventory did not answer: ", answer.status().message()));
+  }
+  sold_out_.Observe(order.items, answer->sold_out_product_ids, clock_.Now());
+  switch (answer->outcome) {
+    case ReserveOutcome::kReserved:
+      return Approve(order, deadline);
+    case ReserveOutcome::kOutOfStock:
+      return Reject(order.order_id, RejectReason::kOutOfStock, answer->detail, deadline);
+    case ReserveOutcome::kUnknownProduct:
+      return Reject(order.order_id, RejectReason::kUnknownProduct, answer->detail,
+                    deadline);
+    case ReserveOutcome::kReleased:
+      // Someone compensated this order already; finish that compensation.
+      return Compensate(order.order_id, RejectReason::kInventoryUnavailable,
+                        "reservation was released before it could be made");
+  }
+  return StillPending(order.order_id, absl::InternalError("unknown reserve outcome"));
+}
+
+PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time deadline) {
+  absl::StatusOr<OrderSnapshot> approved =
+      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+        return orders_.ApproveOrder(order.order_id, call_deadline);
+      });
+  if (!approved.ok()) return StillPending(order.order_id, approved.status());
+  if (approved->status == OrderStatus::kApproved) {
+    LOG(INFO) << "order " << order.order_id << " APPROVED";
+    return Decided(*approved);
+  }
+  // Lost to a rejection (or one in progress): our reservation must go back.
+  const RejectReason reason = approved->reject_reason == RejectReason::kNone
+                                  ? RejectReason::kInventoryUnavailable
+                                  : approved->reject_reason;
+  return Compensate(order.order_id, reason, approved->detail);
+}
+
+PlaceOrderOutcome PlaceOrderSaga::Reject(const std::string& order_id, RejectReason reason,
+                                         const std::string& detail, absl::Time deadline) {
+  absl::StatusOr<OrderSnapshot> rejected =
+      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+        return orders_.RejectOrder(order_id, reason, detail, call_deadline);
+      });
+  if (!rejected.ok()) return StillPending(order_id, rejected.status());
+  LOG(INFO) << "order " << order_id << " " << OrderStatusName(rejected->status) << " "
+            << RejectReasonName(rejected->reject_reason) << ": " << rejected->detail;
+  return Decided(*rejected);
+}
+
+PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
+                                             RejectReason reason,
+                                             const std::string& detail) {
+  const absl::Time deadline = clock_.Now() + options_.compensation_deadline;
+  // 1. Make the order unapprovable; if it was approved first, it keeps its
+  //    reservation and there is nothing to compensate.
+  absl::StatusOr<OrderSnapshot> marked =
+      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+        return orders_.MarkCompensating(order_id, reason, detail, call_deadline);
+      });
+  if (!marked.ok()) return StillPending(order_id, marked.status());
+  if (marked->status == OrderStatus::kApproved) {
+    LOG(INFO) << "order " << order_id << " APPROVED (approval won over compensation)";
+    return Decided(*marked);
+  }
+  // 2. Give the stock back (a tombstone if Reserve never ran).
+  absl::Status released =
+      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+        return inventory_.Release(order_id, call_deadline);
+      });
+  if (!released.ok()) return StillPending(order_id, released);
+  // 3. Only now is the order REJECTED: nothing is held for it.
+  const RejectReason final_reason =
+      marked->reject_reason == RejectReason::kNone ? reason : marked->reject_reason;
+  return Reject(order_id, final_reason, marked->detail, deadline);
+}
+
+}  // namespace order_saga::coordinator

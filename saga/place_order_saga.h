@@ -1,0 +1,75 @@
+// The order saga (DESIGN.md): validate, turn away known sold-out items at the
+// door, record the order, reserve all items at once, then approve, or reject
+// and compensate. Every step is idempotent, so the same order may be driven
+// by several callers (a retrying client, the recovery sweep of any
+// coordinator) and still ends in one state. Thread-safe.
+//
+// Who may release stock: only a caller that has made the order unapprovable
+// first (MarkCompensating won, or ApproveOrder found the order rejected or
+// compensating). So an APPROVED order always keeps its reservation, and an
+// order is REJECTED only once nothing is held for it.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "saga/participants.h"
+#include "saga/retry.h"
+#include "saga/sold_out_cache.h"
+
+namespace order_saga::coordinator {
+
+struct PlaceOrderOutcome {
+  std::string order_id;  // empty when turned away at the door
+  OrderStatus status = OrderStatus::kPending;
+  RejectReason reject_reason = RejectReason::kNone;
+  std::string detail;
+};
+
+class PlaceOrderSaga {
+ public:
+  struct Options {
+    // Time a saga gets from PlaceOrder to a decision.
+    absl::Duration saga_deadline = absl::Seconds(5);
+    // Extra time a compensation (mark, release, reject) gets once started.
+    absl::Duration compensation_deadline = absl::Seconds(5);
+    RetryPolicy retry;
+  };
+
+  // Collaborators must outlive the saga.
+  PlaceOrderSaga(OrderParticipant& orders, InventoryParticipant& inventory,
+                 SoldOutCache& sold_out, Clock& clock, Options options)
+      : orders_(orders),
+        inventory_(inventory),
+        sold_out_(sold_out),
+        clock_(clock),
+        options_(options) {}
+
+  // Runs the saga for a client request. INVALID_ARGUMENT naming the field
+  // for bad input (nothing is written); UNAVAILABLE if the order could not
+  // be recorded before the deadline (retry with the same request_id).
+  // Otherwise the outcome: APPROVED, REJECTED with a reason, or PENDING if a
+  // participant stayed silent past the deadline (the sweep finishes it).
+  absl::StatusOr<PlaceOrderOutcome> PlaceOrder(const PlaceOrderCommand& command);
+
+  // Drives a recorded order from the Reserve step (or from its compensation
+  // if one was started) to a decision. Used by PlaceOrder and by recovery.
+  PlaceOrderOutcome Drive(const OrderSnapshot& order, absl::Time deadline);
+
+ private:
+  PlaceOrderOutcome Approve(const OrderSnapshot& order, absl::Time deadline);
+  PlaceOrderOutcome Reject(const std::string& order_id, RejectReason reason,
+                           const std::string& detail, absl::Time deadline);
+  PlaceOrderOutcome Compensate(const std::string& order_id, RejectReason reason,
+                               const std::string& detail);
+  PlaceOrderOutcome Decided(const OrderSnapshot& order) const;
+
+  OrderParticipant& orders_;
+  InventoryParticipant& inventory_;
+  SoldOutCache& sold_out_;
+  Clock& clock_;
+  const Options options_;
+};
+
+}  // namespace order_saga::coordinator

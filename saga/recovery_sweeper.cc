@@ -1,0 +1,56 @@
+#include "saga/recovery_sweeper.h"
+
+#include <glog/logging.h>
+
+namespace order_saga::coordinator {
+
+absl::StatusOr<int> RecoverySweeper::SweepOnce() {
+  const absl::Time updated_before = clock_.Now() - options_.recovery_age;
+  int recovered = 0;
+  std::string page_token;
+  do {
+    absl::StatusOr<StaleOrderPage> page = orders_.ListStalePending(
+        updated_before, page_token, clock_.Now() + options_.saga_deadline);
+    if (!page.ok()) return page.status();
+    for (const OrderSnapshot& order : page->orders) {
+      PlaceOrderOutcome outcome =
+          saga_.Drive(order, clock_.Now() + options_.saga_deadline);
+      LOG(INFO) << "order " << order.order_id << " recovered: "
+                << OrderStatusName(outcome.status) << " "
+                << RejectReasonName(outcome.reject_reason);
+      ++recovered;
+    }
+    page_token = page->next_page_token;
+  } while (!page_token.empty());
+  return recovered;
+}
+
+void RecoverySweeper::Start() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = false;
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void RecoverySweeper::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void RecoverySweeper::Loop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), options_.interval)) return;
+    }
+    absl::StatusOr<int> recovered = SweepOnce();
+    if (!recovered.ok()) {
+      LOG(WARNING) << "recovery sweep failed: " << recovered.status();
+    }
+  }
+}
+
+}  // namespace order_saga::coordinator

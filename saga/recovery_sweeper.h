@@ -1,0 +1,54 @@
+// Re-drives PENDING orders that nobody has touched for a while (their
+// coordinator crashed or gave up mid-saga), so no order stays PENDING.
+// Safe to run in every coordinator at once: every saga step is idempotent.
+#pragma once
+
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "saga/participants.h"
+#include "saga/place_order_saga.h"
+
+namespace order_saga::coordinator {
+
+class RecoverySweeper {
+ public:
+  struct Options {
+    // Orders untouched for this long are re-driven. Keep it above the saga
+    // and compensation deadlines so live sagas are rarely doubled.
+    absl::Duration recovery_age = absl::Seconds(15);
+    // Pause between sweeps.
+    absl::Duration interval = absl::Seconds(2);
+    // Each re-driven order gets this long.
+    absl::Duration saga_deadline = absl::Seconds(5);
+  };
+
+  // Collaborators must outlive the sweeper.
+  RecoverySweeper(OrderParticipant& orders, PlaceOrderSaga& saga, Clock& clock,
+                  Options options)
+      : orders_(orders), saga_(saga), clock_(clock), options_(options) {}
+  ~RecoverySweeper() { Stop(); }
+
+  // One pass over every stale PENDING order. Returns how many it re-drove,
+  // or the error of listing them.
+  absl::StatusOr<int> SweepOnce();
+
+  // Sweeps every `interval` on a background thread until Stop().
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+
+  OrderParticipant& orders_;
+  PlaceOrderSaga& saga_;
+  Clock& clock_;
+  const Options options_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace order_saga::coordinator

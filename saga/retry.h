@@ -1,0 +1,53 @@
+// Retries a participant call while its outcome is unknown, with jittered
+// exponential backoff, until a deadline.
+#pragma once
+
+#include <algorithm>
+
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+
+namespace order_saga::coordinator {
+
+struct RetryPolicy {
+  // Each attempt gets at most this long.
+  absl::Duration call_timeout = absl::Seconds(1);
+  absl::Duration initial_backoff = absl::Milliseconds(20);
+  absl::Duration max_backoff = absl::Milliseconds(500);
+};
+
+// True for the codes that leave a call's outcome unknown or that a retry can
+// fix: UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, RESOURCE_EXHAUSTED.
+bool IsRetryable(const absl::Status& status);
+
+inline const absl::Status& StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
+  return status_or.status();
+}
+
+// Calls `call(attempt_deadline)` until it succeeds, fails with a code that is
+// not retryable, or `deadline` passes (then returns the last status, or
+// DEADLINE_EXCEEDED if no attempt could be made).
+template <typename Call>
+auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy,
+                Call call) -> decltype(call(deadline)) {
+  absl::BitGen random;
+  absl::Duration backoff = policy.initial_backoff;
+  decltype(call(deadline)) result =
+      absl::DeadlineExceededError("saga deadline passed before the call");
+  while (true) {
+    const absl::Time now = clock.Now();
+    if (now >= deadline) return result;
+    result = call(std::min(deadline, now + policy.call_timeout));
+    if (result.ok() || !IsRetryable(StatusOf(result))) return result;
+    const absl::Duration pause = backoff * absl::Uniform(random, 0.5, 1.5);
+    if (clock.Now() + pause >= deadline) return result;
+    clock.SleepFor(pause);
+    backoff = std::min(backoff * 2, policy.max_backoff);
+  }
+}
+
+}  // namespace order_saga::coordinator

@@ -1,0 +1,261 @@
+// ordersaga: the operator's client tool.
+//
+//   ordersaga seed-reference   load the reference products (ids 1 to 5)
+//   ordersaga flash-sale       fire N concurrent PlaceOrder calls, print the
+//                              outcome table and the products afterwards
+//   ordersaga products         list products with stock and status
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gflags/gflags.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/barrier.h"
+#include "absl/time/clock.h"
+#include "common/env_flags.h"
+#include "inventory/v1/inventory.grpc.pb.h"
+#include "order/v1/order.grpc.pb.h"
+#include "saga/v1/saga.grpc.pb.h"
+#include "tools/reference_fixture.h"
+
+DEFINE_string(saga_address, "127.0.0.1:50051", "saga coordinator host:port");
+DEFINE_string(inventory_address, "127.0.0.1:50053", "inventory service host:port");
+DEFINE_int32(orders, 200, "flash-sale: number of concurrent orders");
+DEFINE_string(items, "4:2,5:1", "flash-sale: line items, PRODUCT:QUANTITY,...");
+DEFINE_string(request_prefix, "", "flash-sale: request id prefix (default: random)");
+DEFINE_string(show_products, "", "flash-sale: product ids to print afterwards "
+              "(default: those of --items)");
+DEFINE_int32(timeout_ms, 30000, "deadline of each call");
+
+namespace {
+
+using std::chrono::system_clock;
+
+system_clock::time_point Deadline() {
+  return system_clock::now() + std::chrono::milliseconds(FLAGS_timeout_ms);
+}
+
+std::string StatusName(inventory::v1::ProductStatus status) {
+  return inventory::v1::ProductStatus_Name(status).substr(strlen("PRODUCT_STATUS_"));
+}
+
+int SeedReference() {
+  auto stub = inventory::v1::InventoryService::NewStub(
+      grpc::CreateChannel(FLAGS_inventory_address, grpc::InsecureChannelCredentials()));
+  for (const auto& fixture : order_saga::tools::ReferenceProducts()) {
+    inventory::v1::Product request, response;
+    request.set_product_id(fixture.product_id);
+    request.set_name(fixture.name);
+    request.set_price(fixture.price);
+    request.set_stock(fixture.stock);
+    grpc::ClientContext context;
+    context.set_deadline(Deadline());
+    grpc::Status status = stub->UpsertProduct(&context, request, &response);
+    if (!status.ok()) {
+      std::cerr << "UpsertProduct " << fixture.product_id << ": "
+                << status.error_message() << "\n";
+      return 1;
+    }
+    std::cout << absl::StrFormat("product %d stock %d %s  %s\n", response.product_id(),
+                                 response.stock(), StatusName(response.status()),
+                                 response.name());
+  }
+  return 0;
+}
+
+int PrintProducts(const std::vector<int64_t>& ids) {
+  auto stub = inventory::v1::InventoryService::NewStub(
+      grpc::CreateChannel(FLAGS_inventory_address, grpc::InsecureChannelCredentials()));
+  std::vector<inventory::v1::Product> products;
+  if (ids.empty()) {
+    std::string token;
+    do {
+      inventory::v1::ListProductsRequest request;
+      inventory::v1::ListProductsResponse response;
+      request.set_page_token(token);
+      grpc::ClientContext context;
+      context.set_deadline(Deadline());
+      grpc::Status status = stub->ListProducts(&context, request, &response);
+      if (!status.ok()) {
+        std::cerr << "ListProducts: " << status.error_message() << "\n";
+        return 1;
+      }
+      products.insert(products.end(), response.products().begin(),
+                      response.products().end());
+      token = response.next_page_token();
+    } while (!token.empty());
+  }
+  for (int64_t id : ids) {
+    inventory::v1::GetProductRequest request;
+    inventory::v1::Product response;
+    request.set_product_id(id);
+    grpc::ClientContext context;
+    context.set_deadline(Deadline());
+    grpc::Status status = stub->GetProduct(&context, request, &response);
+    if (!status.ok()) {
+      std::cerr << "GetProduct " << id << ": " << status.error_message() << "\n";
+      return 1;
+    }
+    products.push_back(response);
+  }
+  std::cout << absl::StrFormat("%6s %8s  %-9s %s\n", "id", "stock", "status", "name");
+  for (const auto& p : products) {
+    std::cout << absl::StrFormat("%6d %8d  %-9s %s\n", p.product_id(), p.stock(),
+                                 StatusName(p.status()), p.name());
+  }
+  return 0;
+}
+
+bool ParseItems(const std::string& text, std::vector<std::pair<int64_t, int32_t>>* items) {
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> pq = absl::StrSplit(part, ':');
+    int64_t product = 0;
+    int32_t quantity = 0;
+    if (!absl::SimpleAtoi(pq.first, &product) || !absl::SimpleAtoi(pq.second, &quantity)) {
+      return false;
+    }
+    items->push_back({product, quantity});
+  }
+  return !items->empty();
+}
+
+double Percentile(std::vector<double> sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t index = static_cast<size_t>(p / 100.0 * (sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+int FlashSale() {
+  std::vector<std::pair<int64_t, int32_t>> items;
+  if (!ParseItems(FLAGS_items, &items)) {
+    std::cerr << "--items: expected PRODUCT:QUANTITY[,PRODUCT:QUANTITY...]\n";
+    return 2;
+  }
+  const int n = FLAGS_orders;
+  if (n <= 0) {
+    std::cerr << "--orders: must be > 0\n";
+    return 2;
+  }
+  const std::string prefix = FLAGS_request_prefix.empty()
+                                 ? absl::StrCat("flash-", absl::ToUnixNanos(absl::Now()))
+                                 : FLAGS_request_prefix;
+  auto channel =
+      grpc::CreateChannel(FLAGS_saga_address, grpc::InsecureChannelCredentials());
+  auto stub = saga::v1::SagaCoordinator::NewStub(channel);
+
+  struct Result {
+    grpc::Status status;
+    saga::v1::PlaceOrderResponse response;
+    double latency_ms = 0;
+  };
+  std::vector<Result> results(n);
+  absl::Barrier* start = new absl::Barrier(n + 1);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < n; ++i) {
+    clients.emplace_back([&, i] {
+      saga::v1::PlaceOrderRequest request;
+      request.set_request_id(absl::StrCat(prefix, "-", i));
+      request.set_customer_id(absl::StrCat("customer-", i));
+      for (const auto& [product, quantity] : items) {
+        auto* item = request.add_items();
+        item->set_product_id(product);
+        item->set_quantity(quantity);
+      }
+      request.mutable_shipping_address()->set_recipient("홍길동");
+      request.mutable_shipping_address()->set_line1("서울특별시 중구 세종대로 110");
+      grpc::ClientContext context;
+      context.set_deadline(Deadline());
+      if (start->Block()) delete start;
+      const absl::Time begin = absl::Now();
+      results[i].status = stub->PlaceOrder(&context, request, &results[i].response);
+      results[i].latency_ms = absl::ToDoubleMilliseconds(absl::Now() - begin);
+    });
+  }
+  if (start->Block()) delete start;
+  const absl::Time begin = absl::Now();
+  for (std::thread& client : clients) client.join();
+  const double elapsed_s = absl::ToDoubleSeconds(absl::Now() - begin);
+
+  int approved = 0, door = 0, saga_rejected = 0, pending = 0, errors = 0;
+  std::map<std::string, int> reasons, error_messages;
+  std::vector<double> latencies;
+  for (const Result& r : results) {
+    latencies.push_back(r.latency_ms);
+    if (!r.status.ok()) {
+      ++errors;
+      ++error_messages[absl::StrCat(r.status.error_code(), " ", r.status.error_message())];
+      continue;
+    }
+    const auto& response = r.response;
+    switch (response.status()) {
+      case order::v1::ORDER_STATUS_APPROVED: ++approved; break;
+      case order::v1::ORDER_STATUS_REJECTED:
+        ++(response.order_id().empty() ? door : saga_rejected);
+        ++reasons[order::v1::RejectReason_Name(response.reject_reason())];
+        break;
+      default: ++pending; break;
+    }
+  }
+  std::sort(latencies.begin(), latencies.end());
+  std::cout << absl::StrFormat("flash sale: %d concurrent orders of {%s} via %s\n", n,
+                               FLAGS_items, FLAGS_saga_address);
+  std::cout << absl::StrFormat("  %-28s %6d\n", "approved", approved);
+  std::cout << absl::StrFormat("  %-28s %6d\n", "rejected at the door", door);
+  std::cout << absl::StrFormat("  %-28s %6d\n", "rejected by the saga", saga_rejected);
+  for (const auto& [reason, count] : reasons) {
+    std::cout << absl::StrFormat("    %-26s %6d\n", reason, count);
+  }
+  std::cout << absl::StrFormat("  %-28s %6d\n", "still pending", pending);
+  std::cout << absl::StrFormat("  %-28s %6d\n", "errors", errors);
+  for (const auto& [message, count] : error_messages) {
+    std::cout << absl::StrFormat("    %dx %s\n", count, message);
+  }
+  std::cout << absl::StrFormat("  %-28s %9.3f s\n", "elapsed (wall)", elapsed_s);
+  std::cout << absl::StrFormat(
+      "  latency ms  p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", Percentile(latencies, 50),
+      Percentile(latencies, 90), Percentile(latencies, 99), latencies.back());
+  std::cout << "products afterwards:\n";
+  std::vector<int64_t> ids;
+  if (FLAGS_show_products.empty()) {
+    for (const auto& item : items) ids.push_back(item.first);
+  } else {
+    for (absl::string_view id : absl::StrSplit(FLAGS_show_products, ',')) {
+      int64_t value = 0;
+      if (absl::SimpleAtoi(id, &value)) ids.push_back(value);
+    }
+  }
+  const int printed = PrintProducts(ids);
+  return errors == 0 && printed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  order_saga::ParseFlagsWithEnvironment(
+      &argc, &argv,
+      "ordersaga COMMAND [flags]\n"
+      "  seed-reference  load the reference products (ids 1 to 5)\n"
+      "  flash-sale      fire --orders concurrent PlaceOrder calls of --items\n"
+      "  products        list products with stock and status");
+  if (argc != 2) {
+    gflags::ShowUsageWithFlagsRestrict(argv[0], "ordersaga");
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "seed-reference") return SeedReference();
+  if (command == "flash-sale") return FlashSale();
+  if (command == "products") return PrintProducts({});
+  std::cerr << "unknown command '" << command << "'; see --help\n";
+  return 2;
+}
