@@ -27,6 +27,10 @@ DEFINE_int32(call_timeout_ms, 1000,
 DEFINE_int32(sold_out_ttl_ms, 1000,
              "how long a product reported sold out is turned away at the door "
              "(env SOLD_OUT_TTL_MS)");
+DEFINE_int32(max_sagas_per_product, 8,
+             "sagas in flight per product in this coordinator; later orders "
+             "queue and pass the sold-out door again; 0 = no limit (env "
+             "MAX_SAGAS_PER_PRODUCT)");
 DEFINE_int32(recovery_age_ms, 15000,
              "PENDING orders untouched this long are re-driven (env "
              "RECOVERY_AGE_MS)");
@@ -52,7 +56,9 @@ int main(int argc, char** argv) {
   saga_options.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);
   saga_options.compensation_deadline = absl::Milliseconds(FLAGS_compensation_deadline_ms);
   saga_options.retry.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
-  coordinator::PlaceOrderSaga place_order(orders, inventory, sold_out, RealClock(), saga_options);
+  coordinator::ProductAdmission admission(FLAGS_max_sagas_per_product);
+  coordinator::PlaceOrderSaga place_order(orders, inventory, sold_out, admission,
+                                          RealClock(), saga_options);
 
   coordinator::RecoverySweeper::Options sweeper_options;
   sweeper_options.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);

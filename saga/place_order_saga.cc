@@ -27,6 +27,8 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   RETURN_IF_ERROR(ValidateNewOrder(command.request_id, command.customer_id,
                                    command.items, command.shipping_address));
   const absl::Time deadline = clock_.Now() + options_.saga_deadline;
+  ASSIGN_OR_RETURN(ProductAdmission::Ticket ticket,
+                   admission_.Admit(command.items, deadline));
 
   if (std::optional<int64_t> sold_out = sold_out_.FirstSoldOut(command.items, clock_.Now())) {
     // A retry of a request that already has an order must get that order.

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "saga/participants.h"
+#include "saga/product_admission.h"
 #include "saga/retry.h"
 #include "saga/sold_out_cache.h"
 
@@ -39,15 +40,18 @@ class PlaceOrderSaga {
 
   // Collaborators must outlive the saga.
   PlaceOrderSaga(OrderParticipant& orders, InventoryParticipant& inventory,
-                 SoldOutCache& sold_out, Clock& clock, Options options)
+                 SoldOutCache& sold_out, ProductAdmission& admission, Clock& clock,
+                 Options options)
       : orders_(orders),
         inventory_(inventory),
         sold_out_(sold_out),
+        admission_(admission),
         clock_(clock),
         options_(options) {}
 
   // Runs the saga for a client request. INVALID_ARGUMENT naming the field
-  // for bad input (nothing is written); UNAVAILABLE if the order could not
+  // for bad input (nothing is written); RESOURCE_EXHAUSTED if the request
+  // waited for admission (ProductAdmission) past the deadline; UNAVAILABLE if the order could not
   // be recorded before the deadline (retry with the same request_id).
   // Otherwise the outcome: APPROVED, REJECTED with a reason, or PENDING if a
   // participant stayed silent past the deadline (the sweep finishes it).
@@ -68,6 +72,7 @@ class PlaceOrderSaga {
   OrderParticipant& orders_;
   InventoryParticipant& inventory_;
   SoldOutCache& sold_out_;
+  ProductAdmission& admission_;
   Clock& clock_;
   const Options options_;
 };

@@ -24,6 +24,7 @@
 #include "absl/synchronization/barrier.h"
 #include "absl/time/clock.h"
 #include "common/env_flags.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "order/v1/order.grpc.pb.h"
 #include "saga/v1/saga.grpc.pb.h"
@@ -37,6 +38,7 @@ DEFINE_string(request_prefix, "", "flash-sale: request id prefix (default: rando
 DEFINE_string(show_products, "", "flash-sale: product ids to print afterwards "
               "(default: those of --items)");
 DEFINE_int32(timeout_ms, 30000, "deadline of each call");
+DEFINE_string(address, "127.0.0.1:50051", "health: the server to probe");
 
 namespace {
 
@@ -48,6 +50,26 @@ system_clock::time_point Deadline() {
 
 std::string StatusName(inventory::v1::ProductStatus status) {
   return inventory::v1::ProductStatus_Name(status).substr(strlen("PRODUCT_STATUS_"));
+}
+
+// Exit 0 if --address answers SERVING on the standard health service.
+int Health() {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(FLAGS_address, grpc::InsecureChannelCredentials()));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(system_clock::now() + std::chrono::milliseconds(
+                                                 std::min(FLAGS_timeout_ms, 2000)));
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    std::cerr << FLAGS_address << ": " << status.error_message() << "\n";
+    return 1;
+  }
+  std::cout << FLAGS_address << ": "
+            << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
+            << "\n";
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
 }
 
 int SeedReference() {
@@ -157,7 +179,7 @@ int FlashSale() {
   struct Result {
     grpc::Status status;
     saga::v1::PlaceOrderResponse response;
-    double latency_ms = 0;
+    absl::Time begin, end;
   };
   std::vector<Result> results(n);
   absl::Barrier* start = new absl::Barrier(n + 1);
@@ -177,21 +199,25 @@ int FlashSale() {
       grpc::ClientContext context;
       context.set_deadline(Deadline());
       if (start->Block()) delete start;
-      const absl::Time begin = absl::Now();
+      results[i].begin = absl::Now();
       results[i].status = stub->PlaceOrder(&context, request, &results[i].response);
-      results[i].latency_ms = absl::ToDoubleMilliseconds(absl::Now() - begin);
+      results[i].end = absl::Now();
     });
   }
   if (start->Block()) delete start;
-  const absl::Time begin = absl::Now();
   for (std::thread& client : clients) client.join();
-  const double elapsed_s = absl::ToDoubleSeconds(absl::Now() - begin);
+  absl::Time first_begin = absl::InfiniteFuture(), last_end = absl::InfinitePast();
+  for (const auto& r : results) {
+    first_begin = std::min(first_begin, r.begin);
+    last_end = std::max(last_end, r.end);
+  }
+  const double elapsed_s = absl::ToDoubleSeconds(last_end - first_begin);
 
   int approved = 0, door = 0, saga_rejected = 0, pending = 0, errors = 0;
   std::map<std::string, int> reasons, error_messages;
   std::vector<double> latencies;
   for (const Result& r : results) {
-    latencies.push_back(r.latency_ms);
+    latencies.push_back(absl::ToDoubleMilliseconds(r.end - r.begin));
     if (!r.status.ok()) {
       ++errors;
       ++error_messages[absl::StrCat(r.status.error_code(), " ", r.status.error_message())];
@@ -247,7 +273,8 @@ int main(int argc, char** argv) {
       "ordersaga COMMAND [flags]\n"
       "  seed-reference  load the reference products (ids 1 to 5)\n"
       "  flash-sale      fire --orders concurrent PlaceOrder calls of --items\n"
-      "  products        list products with stock and status");
+      "  products        list products with stock and status\n"
+      "  health          exit 0 if --address answers SERVING");
   if (argc != 2) {
     gflags::ShowUsageWithFlagsRestrict(argv[0], "ordersaga");
     return 2;
@@ -256,6 +283,7 @@ int main(int argc, char** argv) {
   if (command == "seed-reference") return SeedReference();
   if (command == "flash-sale") return FlashSale();
   if (command == "products") return PrintProducts({});
+  if (command == "health") return Health();
   std::cerr << "unknown command '" << command << "'; see --help\n";
   return 2;
 }

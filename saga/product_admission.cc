@@ -1,0 +1,48 @@
+#include "saga/product_admission.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace order_saga::coordinator {
+
+ProductAdmission::Ticket::~Ticket() {
+  if (!products_.empty()) admission_->Free(products_);
+}
+
+absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
+    const std::vector<LineItem>& items, absl::Time deadline) {
+  std::vector<int64_t> products;
+  for (const LineItem& item : SortedByProductId(items)) products.push_back(item.product_id);
+  if (max_in_flight_ <= 0) return Ticket(this, {});
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < products.size(); ++i) {
+    const int64_t product = products[i];
+    auto has_room = [this, product]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      auto it = in_flight_.find(product);
+      return it == in_flight_.end() || it->second < max_in_flight_;
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&has_room), deadline)) {
+      for (size_t j = 0; j < i; ++j) {
+        if (--in_flight_[products[j]] == 0) in_flight_.erase(products[j]);
+      }
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "too many orders in flight for product ", product, "; retry later"));
+    }
+    ++in_flight_[product];
+  }
+  return Ticket(this, std::move(products));
+}
+
+void ProductAdmission::Free(const std::vector<int64_t>& products) {
+  absl::MutexLock lock(&mu_);
+  for (int64_t product : products) {
+    if (--in_flight_[product] == 0) in_flight_.erase(product);
+  }
+}
+
+int ProductAdmission::InFlight(int64_t product_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = in_flight_.find(product_id);
+  return it == in_flight_.end() ? 0 : it->second;
+}
+
+}  // namespace order_saga::coordinator
