@@ -1,0 +1,260 @@
+// The reference flash sale and the public contract, against the three real
+// binaries on loopback and the test MariaDB.
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/barrier.h"
+#include "inventory/v1/inventory.grpc.pb.h"
+#include "order/v1/order.grpc.pb.h"
+#include "saga/v1/saga.grpc.pb.h"
+#include "tests/e2e/local_stack.h"
+
+namespace order_saga::testing {
+namespace {
+
+const std::string kName4 = "길럭시북 그래파이트 15.6인치 코어 i5 - 512GB";
+const std::string kName5 = "김럭시북9 그려파이트 14인치 코어 16GB - 2TB - 인도우11 PRO";
+
+std::chrono::system_clock::time_point In(absl::Duration d) {
+  return absl::ToChronoTime(absl::Now() + d);
+}
+
+class FlashSaleE2ETest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
+    ASSERT_TRUE(stack.ok()) << stack.status();
+    stack_ = stack->release();
+  }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(stack_, nullptr);
+    saga_ = saga::v1::SagaCoordinator::NewStub(
+        grpc::CreateChannel(stack_->saga_address(), grpc::InsecureChannelCredentials()));
+    orders_ = order::v1::OrderService::NewStub(
+        grpc::CreateChannel(stack_->order_address(), grpc::InsecureChannelCredentials()));
+    inventory_ = inventory::v1::InventoryService::NewStub(
+        grpc::CreateChannel(stack_->inventory_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  void Upsert(int64_t id, const std::string& name, int64_t stock) {
+    inventory::v1::Product request, response;
+    request.set_product_id(id);
+    request.set_name(name);
+    request.set_price(1000);
+    request.set_stock(stock);
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    ASSERT_TRUE(inventory_->UpsertProduct(&context, request, &response).ok());
+  }
+
+  inventory::v1::Product Product(int64_t id) {
+    inventory::v1::GetProductRequest request;
+    inventory::v1::Product response;
+    request.set_product_id(id);
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = inventory_->GetProduct(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  order::v1::CountOrdersResponse Count() {
+    order::v1::CountOrdersRequest request;
+    order::v1::CountOrdersResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    EXPECT_TRUE(orders_->CountOrders(&context, request, &response).ok());
+    return response;
+  }
+
+  static saga::v1::PlaceOrderRequest Order(const std::string& request_id,
+                                           std::vector<std::pair<int64_t, int32_t>> items) {
+    saga::v1::PlaceOrderRequest request;
+    request.set_request_id(request_id);
+    request.set_customer_id("customer");
+    for (auto [product, quantity] : items) {
+      auto* item = request.add_items();
+      item->set_product_id(product);
+      item->set_quantity(quantity);
+    }
+    return request;
+  }
+
+  grpc::Status Place(const saga::v1::PlaceOrderRequest& request,
+                     saga::v1::PlaceOrderResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    return saga_->PlaceOrder(&context, request, response);
+  }
+
+  static LocalStack* stack_;
+  std::unique_ptr<saga::v1::SagaCoordinator::Stub> saga_;
+  std::unique_ptr<order::v1::OrderService::Stub> orders_;
+  std::unique_ptr<inventory::v1::InventoryService::Stub> inventory_;
+};
+
+LocalStack* FlashSaleE2ETest::stack_ = nullptr;
+
+TEST_F(FlashSaleE2ETest, ReferenceFlashSaleApprovesExactlyFifteen) {
+  Upsert(4, kName4, 30);
+  Upsert(5, kName5, 20);
+  const order::v1::CountOrdersResponse before = Count();
+  constexpr int kOrders = 200;
+  std::vector<saga::v1::PlaceOrderResponse> responses(kOrders);
+  std::vector<grpc::Status> statuses(kOrders);
+  absl::Barrier* start = new absl::Barrier(kOrders);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kOrders; ++i) {
+    clients.emplace_back([&, i] {
+      saga::v1::PlaceOrderRequest request =
+          Order("flash-" + std::to_string(i), {{4, 2}, {5, 1}});
+      if (start->Block()) delete start;
+      statuses[i] = Place(request, &responses[i]);
+    });
+  }
+  for (auto& client : clients) client.join();
+
+  int approved = 0, door = 0, out_of_stock = 0;
+  for (int i = 0; i < kOrders; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    const auto& r = responses[i];
+    if (r.status() == order::v1::ORDER_STATUS_APPROVED) {
+      ++approved;
+      EXPECT_FALSE(r.order_id().empty());
+    } else {
+      ASSERT_EQ(r.status(), order::v1::ORDER_STATUS_REJECTED) << r.DebugString();
+      if (r.reject_reason() == order::v1::REJECT_REASON_SOLD_OUT) {
+        ++door;
+        EXPECT_TRUE(r.order_id().empty());
+      } else {
+        ASSERT_EQ(r.reject_reason(), order::v1::REJECT_REASON_OUT_OF_STOCK) << r.DebugString();
+        ++out_of_stock;
+        EXPECT_FALSE(r.order_id().empty());
+      }
+    }
+  }
+  EXPECT_EQ(approved, 15);
+  EXPECT_EQ(door + out_of_stock, 185);
+
+  const order::v1::CountOrdersResponse after = Count();
+  EXPECT_EQ(after.approved() - before.approved(), 15);
+  EXPECT_EQ(after.pending(), 0);
+  EXPECT_EQ(after.rejected() - before.rejected(), out_of_stock);  // the door writes nothing
+
+  inventory::v1::Product p4 = Product(4), p5 = Product(5);
+  EXPECT_EQ(p4.stock(), 0);
+  EXPECT_EQ(p4.status(), inventory::v1::PRODUCT_STATUS_SOLD_OUT);
+  EXPECT_EQ(p5.stock(), 5);
+  EXPECT_EQ(p5.status(), inventory::v1::PRODUCT_STATUS_ON_SALE);
+  EXPECT_EQ(p4.name(), kName4);
+  EXPECT_EQ(p5.name(), kName5);
+
+  // The approved orders are listed with their items.
+  order::v1::ListOrdersRequest list;
+  list.set_status(order::v1::ORDER_STATUS_APPROVED);
+  list.set_page_size(1000);
+  order::v1::ListOrdersResponse listed;
+  grpc::ClientContext context;
+  ASSERT_TRUE(orders_->ListOrders(&context, list, &listed).ok());
+  int bundles = 0;
+  for (const auto& order : listed.orders()) {
+    if (!absl::StartsWith(order.request_id(), "flash-")) continue;
+    ++bundles;
+    ASSERT_EQ(order.items_size(), 2);
+    EXPECT_EQ(order.items(0).product_id(), 4);
+    EXPECT_EQ(order.items(0).quantity(), 2);
+  }
+  EXPECT_EQ(bundles, 15);
+}
+
+TEST_F(FlashSaleE2ETest, SameRequestIdSentTwiceAndConcurrentlyYieldsOneOrder) {
+  Upsert(1, "이어폰", 1000);
+  saga::v1::PlaceOrderResponse first;
+  ASSERT_TRUE(Place(Order("dup-1", {{1, 3}}), &first).ok());
+  saga::v1::PlaceOrderResponse second;
+  ASSERT_TRUE(Place(Order("dup-1", {{1, 3}}), &second).ok());
+  EXPECT_EQ(first.order_id(), second.order_id());
+  EXPECT_EQ(second.status(), order::v1::ORDER_STATUS_APPROVED);
+
+  std::vector<saga::v1::PlaceOrderResponse> responses(30);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 30; ++i) {
+    clients.emplace_back([&, i] { ASSERT_TRUE(Place(Order("dup-2", {{1, 1}}), &responses[i]).ok()); });
+  }
+  for (auto& client : clients) client.join();
+  for (const auto& r : responses) {
+    EXPECT_EQ(r.order_id(), responses[0].order_id());
+    EXPECT_EQ(r.status(), order::v1::ORDER_STATUS_APPROVED);
+  }
+  EXPECT_EQ(Product(1).stock(), 1000 - 3 - 1);
+}
+
+TEST_F(FlashSaleE2ETest, BadInputIsInvalidArgumentNamingTheFieldAndWritesNothing) {
+  Upsert(2, "워치", 50);
+  const order::v1::CountOrdersResponse before = Count();
+  struct Case {
+    saga::v1::PlaceOrderRequest request;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {Order("", {{2, 1}}), "request_id"},
+      {Order("bad-1", {}), "items"},
+      {Order("bad-2", {{2, 0}}), "items[0].quantity"},
+      {Order("bad-3", {{2, -1}}), "items[0].quantity"},
+      {Order("bad-4", {{2, 2147483647}}), "items[0].quantity"},
+      {Order("bad-5", {{-2, 1}}), "items[0].product_id"},
+      {Order("bad-6", {{2, 1}, {2, 1}}), "items[1].product_id"},
+      {Order(std::string(1000, 'r'), {{2, 1}}), "request_id"},
+  };
+  Case long_name{Order("bad-7", {{2, 1}}), "shipping_address.line1"};
+  long_name.request.mutable_shipping_address()->set_line1(std::string(100000, 'x'));
+  cases.push_back(long_name);
+  for (const Case& c : cases) {
+    saga::v1::PlaceOrderResponse response;
+    grpc::Status status = Place(c.request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), c.field + ":"))
+        << status.error_message() << " should name " << c.field;
+  }
+  const order::v1::CountOrdersResponse after = Count();
+  EXPECT_EQ(after.total(), before.total());
+  EXPECT_EQ(Product(2).stock(), 50);
+}
+
+TEST_F(FlashSaleE2ETest, UnknownProductIsRejectedWithAReason) {
+  saga::v1::PlaceOrderResponse response;
+  ASSERT_TRUE(Place(Order("unknown-1", {{987654, 1}}), &response).ok());
+  EXPECT_EQ(response.status(), order::v1::ORDER_STATUS_REJECTED);
+  EXPECT_EQ(response.reject_reason(), order::v1::REJECT_REASON_UNKNOWN_PRODUCT);
+}
+
+TEST_F(FlashSaleE2ETest, ReadRpcsAnswerNotFoundAndInvalidArgumentClearly) {
+  order::v1::GetOrderRequest get;
+  get.set_order_id("no-such-order");
+  order::v1::Order order;
+  grpc::ClientContext c1;
+  EXPECT_EQ(orders_->GetOrder(&c1, get, &order).error_code(), grpc::StatusCode::NOT_FOUND);
+  order::v1::ListOrdersRequest list;
+  list.set_page_token("not-a-token");
+  order::v1::ListOrdersResponse listed;
+  grpc::ClientContext c2;
+  grpc::Status status = orders_->ListOrders(&c2, list, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "page_token:"));
+  inventory::v1::GetProductRequest product;
+  product.set_product_id(424242);
+  inventory::v1::Product p;
+  grpc::ClientContext c3;
+  EXPECT_EQ(inventory_->GetProduct(&c3, product, &p).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace order_saga::testing

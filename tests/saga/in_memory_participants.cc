@@ -1,0 +1,102 @@
+#include "tests/saga/in_memory_participants.h"
+
+namespace order_saga::coordinator::testing {
+namespace {
+
+// Applies `faults` around `action`.
+template <typename Result, typename Action>
+Result WithFaults(Faults& faults, Action action) {
+  ++faults.calls;
+  if (faults.before.load() > 0) {
+    --faults.before;
+    return absl::UnavailableError("injected: request lost");
+  }
+  Result result = action();
+  if (faults.after.load() > 0) {
+    --faults.after;
+    return absl::UnavailableError("injected: answer lost");
+  }
+  return result;
+}
+
+absl::StatusOr<OrderSnapshot> Snapshot(const absl::StatusOr<orders::Order>& order) {
+  if (!order.ok()) return order.status();
+  return OrderSnapshot{order->order_id, order->request_id,   order->status, order->reject_reason,
+                       order->detail,   order->compensating, order->items};
+}
+
+}  // namespace
+
+absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::CreateOrder(
+    const PlaceOrderCommand& command, absl::Time) {
+  return WithFaults<absl::StatusOr<OrderSnapshot>>(create_faults, [&] {
+    return Snapshot(lifecycle_.CreateOrder({command.request_id, command.customer_id,
+                                            command.items, command.shipping_address}));
+  });
+}
+
+absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::ApproveOrder(
+    const std::string& order_id, absl::Time) {
+  return WithFaults<absl::StatusOr<OrderSnapshot>>(approve_faults, [&] {
+    if (before_approve) before_approve(order_id);
+    return Snapshot(lifecycle_.ApproveOrder(order_id, "stock reserved"));
+  });
+}
+
+absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::RejectOrder(
+    const std::string& order_id, RejectReason reason, const std::string& detail, absl::Time) {
+  return WithFaults<absl::StatusOr<OrderSnapshot>>(reject_faults, [&] {
+    return Snapshot(lifecycle_.RejectOrder(order_id, reason, detail));
+  });
+}
+
+absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::MarkCompensating(
+    const std::string& order_id, RejectReason reason, const std::string& detail, absl::Time) {
+  return Snapshot(lifecycle_.MarkCompensating(order_id, reason, detail));
+}
+
+absl::StatusOr<std::optional<OrderSnapshot>> InMemoryOrderParticipant::FindByRequestId(
+    const std::string& request_id, absl::Time) {
+  absl::StatusOr<OrderSnapshot> order = Snapshot(lifecycle_.GetOrder("", request_id));
+  if (absl::IsNotFound(order.status())) return std::nullopt;
+  if (!order.ok()) return order.status();
+  return *order;
+}
+
+absl::StatusOr<StaleOrderPage> InMemoryOrderParticipant::ListStalePending(
+    absl::Time updated_before, const std::string& page_token, absl::Time) {
+  absl::StatusOr<orders::OrderPage> page =
+      lifecycle_.ListOrders(OrderStatus::kPending, "", 100, page_token, updated_before);
+  if (!page.ok()) return page.status();
+  StaleOrderPage out;
+  for (const orders::Order& order : page->orders) out.orders.push_back(*Snapshot(order));
+  out.next_page_token = page->next_page_token;
+  return out;
+}
+
+absl::StatusOr<ReserveAnswer> InMemoryInventoryParticipant::Reserve(
+    const std::string& order_id, const std::vector<LineItem>& items, absl::Time) {
+  return WithFaults<absl::StatusOr<ReserveAnswer>>(
+      reserve_faults, [&]() -> absl::StatusOr<ReserveAnswer> {
+        absl::StatusOr<inventory::ReservationResult> result =
+            ledger_.ReserveStock(order_id, items);
+        if (!result.ok()) return result.status();
+        return ReserveAnswer{static_cast<ReserveOutcome>(result->outcome),
+                             result->sold_out_product_ids, result->detail};
+      });
+}
+
+absl::Status InMemoryInventoryParticipant::Release(const std::string& order_id, absl::Time) {
+  return WithFaults<absl::Status>(release_faults, [&]() -> absl::Status {
+    absl::StatusOr<inventory::ReleaseResult> result = ledger_.ReleaseReservation(order_id);
+    if (!result.ok()) return result.status();
+    if (result->stock_returned) ++stock_returns;
+    return absl::OkStatus();
+  });
+}
+
+int64_t InMemoryInventoryParticipant::Stock(int64_t product_id) {
+  return ledger_.GetProduct(product_id)->stock;
+}
+
+}  // namespace order_saga::coordinator::testing

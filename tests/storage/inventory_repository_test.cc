@@ -1,0 +1,171 @@
+// One typed suite for both InventoryRepository implementations, so the
+// in-memory double cannot drift from MySQL. The MySQL instance runs on the
+// MariaDB started by the CTest fixture, one schema per test.
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "common/mysql/mysql_transaction_runner.h"
+#include "inventory_service/in_memory_inventory_repository.h"
+#include "inventory_service/mysql_inventory_repository.h"
+#include "tests/storage/mysql_test_database.h"
+
+namespace order_saga {
+std::vector<SchemaMigration> InventorySchemaMigrations();
+}
+
+namespace order_saga::inventory {
+namespace {
+
+const std::string kKoreanName = "길럭시북 그래파이트 15.6인치 코어 i5 - 512GB";
+
+struct InMemoryBackend {
+  absl::Status Init() { return absl::OkStatus(); }
+  InventoryRepository& repository() { return repository_; }
+  InMemoryInventoryRepository repository_;
+};
+
+struct MysqlBackend {
+  absl::Status Init() {
+    absl::StatusOr<std::unique_ptr<testing::MysqlTestDatabase>> db =
+        testing::MysqlTestDatabase::Create("inventory_test", InventorySchemaMigrations());
+    if (!db.ok()) return db.status();
+    database = *std::move(db);
+    runner = std::make_unique<MysqlTransactionRunner>(database->pool(), RealClock());
+    repository_ = std::make_unique<MysqlInventoryRepository>(*runner);
+    return absl::OkStatus();
+  }
+  InventoryRepository& repository() { return *repository_; }
+  std::unique_ptr<testing::MysqlTestDatabase> database;
+  std::unique_ptr<MysqlTransactionRunner> runner;
+  std::unique_ptr<MysqlInventoryRepository> repository_;
+};
+
+template <typename Backend>
+class InventoryRepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(backend_.Init().ok());
+    ASSERT_TRUE(repo().UpsertProduct({4, kKoreanName, 1290000, 30, {}}).ok());
+    ASSERT_TRUE(repo().UpsertProduct({5, "김럭시북9", 2390000, 20, {}}).ok());
+  }
+  InventoryRepository& repo() { return backend_.repository(); }
+  int64_t Stock(int64_t id) { return repo().GetProduct(id)->stock; }
+  Backend backend_;
+};
+
+using Backends = ::testing::Types<InMemoryBackend, MysqlBackend>;
+TYPED_TEST_SUITE(InventoryRepositoryTest, Backends);
+
+const std::vector<LineItem> kBundle = {{4, 2}, {5, 1}};
+
+TYPED_TEST(InventoryRepositoryTest, UpsertRoundTripsUtf8AndStatusFollowsStock) {
+  absl::StatusOr<Product> product = this->repo().GetProduct(4);
+  ASSERT_TRUE(product.ok());
+  EXPECT_EQ(product->name, kKoreanName);
+  EXPECT_EQ(product->status, ProductStatus::kOnSale);
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 0, {}}).ok());
+  EXPECT_EQ(this->repo().GetProduct(4)->status, ProductStatus::kSoldOut);
+  EXPECT_EQ(this->repo().GetProduct(99).status().code(), absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReserveTakesEveryItemAndMarksSoldOutAtZero) {
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 2, {}}).ok());
+  absl::StatusOr<ReservationResult> result = this->repo().Reserve("o1", kBundle);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, ReservationOutcome::kReserved);
+  EXPECT_EQ(result->sold_out_product_ids, std::vector<int64_t>{4});
+  EXPECT_EQ(this->Stock(4), 0);
+  EXPECT_EQ(this->repo().GetProduct(4)->status, ProductStatus::kSoldOut);
+  EXPECT_EQ(this->Stock(5), 19);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReserveIsAllOrNothing) {
+  ASSERT_TRUE(this->repo().UpsertProduct({5, "x", 1, 0, {}}).ok());
+  EXPECT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kOutOfStock);
+  EXPECT_EQ(this->Stock(4), 30);
+  EXPECT_EQ(this->repo().Reserve("o2", {{4, 1}, {77, 1}})->outcome,
+            ReservationOutcome::kUnknownProduct);
+  EXPECT_EQ(this->Stock(4), 30);
+}
+
+TYPED_TEST(InventoryRepositoryTest, RepeatedReserveReturnsTheRecordedOutcome) {
+  EXPECT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kReserved);
+  EXPECT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kReserved);
+  EXPECT_EQ(this->Stock(4), 28);
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 0, {}}).ok());
+  EXPECT_EQ(this->repo().Reserve("o2", kBundle)->outcome, ReservationOutcome::kOutOfStock);
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 30, {}}).ok());
+  EXPECT_EQ(this->repo().Reserve("o2", kBundle)->outcome, ReservationOutcome::kOutOfStock);
+  EXPECT_EQ(this->Stock(4), 30);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReleaseGivesStockBackAtMostOnce) {
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 2, {}}).ok());
+  ASSERT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kReserved);
+  EXPECT_TRUE(this->repo().Release("o1")->stock_returned);
+  EXPECT_FALSE(this->repo().Release("o1")->stock_returned);
+  EXPECT_EQ(this->Stock(4), 2);
+  EXPECT_EQ(this->repo().GetProduct(4)->status, ProductStatus::kOnSale);
+  EXPECT_EQ(this->Stock(5), 20);
+  EXPECT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kReleased);
+  EXPECT_EQ(this->Stock(4), 2);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReleaseBeforeReserveLeavesATombstoneThatRefusesReserve) {
+  absl::StatusOr<ReleaseResult> release = this->repo().Release("o1");
+  ASSERT_TRUE(release.ok());
+  EXPECT_FALSE(release->stock_returned);
+  EXPECT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kReleased);
+  EXPECT_EQ(this->Stock(4), 30);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ConcurrentReservationsNeverOversell) {
+  std::vector<std::thread> threads;
+  std::atomic<int> reserved{0}, failed{0};
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&, i] {
+      absl::StatusOr<ReservationResult> r =
+          this->repo().Reserve("o" + std::to_string(i), kBundle);
+      if (!r.ok()) {
+        ++failed;
+      } else if (r->outcome == ReservationOutcome::kReserved) {
+        ++reserved;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(reserved, 15);
+  EXPECT_EQ(this->Stock(4), 0);
+  EXPECT_EQ(this->Stock(5), 5);
+}
+
+TYPED_TEST(InventoryRepositoryTest, RacingReserveAndReleaseOfOneOrderLoseNothing) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string order_id = "race" + std::to_string(round);
+    std::thread reserve([&] { ASSERT_TRUE(this->repo().Reserve(order_id, kBundle).ok()); });
+    std::thread release([&] { ASSERT_TRUE(this->repo().Release(order_id).ok()); });
+    reserve.join();
+    release.join();
+    ASSERT_TRUE(this->repo().Release(order_id).ok());
+    EXPECT_EQ(this->Stock(4), 30) << "round " << round;
+    EXPECT_EQ(this->Stock(5), 20) << "round " << round;
+  }
+}
+
+TYPED_TEST(InventoryRepositoryTest, ListProductsPages) {
+  ASSERT_TRUE(this->repo().UpsertProduct({1, "a", 1, 1, {}}).ok());
+  absl::StatusOr<std::vector<Product>> first = this->repo().ListProducts(0, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].product_id, 1);
+  EXPECT_EQ((*first)[1].product_id, 4);
+  absl::StatusOr<std::vector<Product>> rest = this->repo().ListProducts(4, 2);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].product_id, 5);
+}
+
+}  // namespace
+}  // namespace order_saga::inventory

@@ -1,0 +1,140 @@
+// Pure functions and small classes: validation, page tokens, DSNs, the
+// reservation rule, the order transition rule, the sold-out cache, the
+// admission gate, the SQL splitter.
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "common/mysql/mysql_dsn.h"
+#include "common/mysql/schema_migrator.h"
+#include "common/page_token.h"
+#include "common/request_validation.h"
+#include "inventory_service/reservation_decision.h"
+#include "order_service/order.h"
+#include "saga/product_admission.h"
+#include "saga/sold_out_cache.h"
+
+namespace order_saga {
+namespace {
+
+TEST(ValidateLineItems, AcceptsAValidBundle) {
+  EXPECT_TRUE(ValidateLineItems({{4, 2}, {5, 1}}).ok());
+}
+
+TEST(ValidateLineItems, RejectsTooManyItems) {
+  std::vector<LineItem> items;
+  for (int i = 1; i <= kMaxLineItems + 1; ++i) items.push_back({i, 1});
+  absl::Status status = ValidateLineItems(items);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(status.message(), "items:")) << status;
+}
+
+TEST(ValidateLineItems, RejectsInt32AndInt64Extremes) {
+  EXPECT_FALSE(ValidateLineItems({{4, INT32_MAX}}).ok());
+  EXPECT_FALSE(ValidateLineItems({{4, INT32_MIN}}).ok());
+  EXPECT_FALSE(ValidateLineItems({{INT64_MIN, 1}}).ok());
+  EXPECT_TRUE(ValidateLineItems({{INT64_MAX, 1}}).ok());
+}
+
+TEST(PageToken, RoundTripsAndRejectsGarbage) {
+  EXPECT_EQ(*DecodePageToken(EncodePageToken(42)), 42);
+  EXPECT_EQ(*DecodePageToken(""), 0);
+  for (const char* bad : {"garbage", "!!!", "YWZ0ZXI6LTE", "YWZ0ZXI6eA"}) {
+    absl::StatusOr<int64_t> decoded = DecodePageToken(bad);
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StartsWith(decoded.status().message(), "page_token:"));
+  }
+  EXPECT_EQ(ResolvePageSize(-1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ResolvePageSize(0), 100);
+}
+
+TEST(MysqlDsn, ParsesTcpAndSocketForms) {
+  absl::StatusOr<MysqlDsn> tcp = ParseMysqlDsn("mysql://app:s3cr@t@db.local:3307/orders");
+  ASSERT_TRUE(tcp.ok()) << tcp.status();
+  EXPECT_EQ(tcp->user, "app");
+  EXPECT_EQ(tcp->password, "s3cr@t");
+  EXPECT_EQ(tcp->host, "db.local");
+  EXPECT_EQ(tcp->port, 3307);
+  EXPECT_EQ(tcp->schema, "orders");
+  EXPECT_FALSE(absl::StrContains(tcp->Redacted(), "s3cr"));
+  absl::StatusOr<MysqlDsn> socket = ParseMysqlDsn("mysql://app@localhost/inv?socket=/x/y.sock");
+  ASSERT_TRUE(socket.ok());
+  EXPECT_EQ(socket->socket, "/x/y.sock");
+  for (const char* bad : {"", "postgres://a@b/c", "mysql://b/c", "mysql://a@b", "mysql://a@b:0/c",
+                          "mysql://a@b/c?x=1"}) {
+    EXPECT_FALSE(ParseMysqlDsn(bad).ok()) << bad;
+  }
+}
+
+TEST(SplitSqlStatements, SplitsOnLineEndingSemicolonsAndDropsComments) {
+  std::vector<std::string> statements =
+      SplitSqlStatements("-- comment\nCREATE TABLE a (x INT);\n\nINSERT INTO a\nVALUES (1);\n");
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0], "CREATE TABLE a (x INT)");
+  EXPECT_EQ(statements[1], "INSERT INTO a\nVALUES (1)");
+}
+
+using inventory::DecideReservation;
+using inventory::ReservationOutcome;
+
+TEST(DecideReservation, AllOrNothing) {
+  auto reserved = DecideReservation({{4, 2}, {5, 1}}, {30, 20});
+  EXPECT_EQ(reserved.outcome, ReservationOutcome::kReserved);
+  auto short_one = DecideReservation({{4, 2}, {5, 1}}, {30, 0});
+  EXPECT_EQ(short_one.outcome, ReservationOutcome::kOutOfStock);
+  EXPECT_TRUE(absl::StrContains(short_one.detail, "product 5"));
+  EXPECT_EQ(short_one.sold_out_product_ids, std::vector<int64_t>{5});
+  auto unknown = DecideReservation({{4, 2}, {9, 1}}, {30, std::nullopt});
+  EXPECT_EQ(unknown.outcome, ReservationOutcome::kUnknownProduct);
+}
+
+TEST(DecideReservation, ReportsProductsItEmpties) {
+  auto last = DecideReservation({{4, 2}, {5, 1}}, {2, 20});
+  EXPECT_EQ(last.outcome, ReservationOutcome::kReserved);
+  EXPECT_EQ(last.sold_out_product_ids, std::vector<int64_t>{4});
+}
+
+TEST(OrderTransition, FirstDecisionWins) {
+  using Kind = orders::OrderTransition::Kind;
+  orders::Order order;
+  EXPECT_TRUE(orders::TransitionApplies(order, Kind::kApprove));
+  order.compensating = true;
+  EXPECT_FALSE(orders::TransitionApplies(order, Kind::kApprove));
+  EXPECT_FALSE(orders::TransitionApplies(order, Kind::kMarkCompensating));
+  EXPECT_TRUE(orders::TransitionApplies(order, Kind::kReject));
+  order.status = OrderStatus::kApproved;
+  order.compensating = false;
+  for (Kind kind : {Kind::kApprove, Kind::kReject, Kind::kMarkCompensating}) {
+    EXPECT_FALSE(orders::TransitionApplies(order, kind));
+  }
+}
+
+TEST(SoldOutCache, RemembersUntilTtlAndForgetsOnStock) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  coordinator::SoldOutCache cache(absl::Seconds(1));
+  cache.Observe({{4, 2}, {5, 1}}, {4}, t0);
+  EXPECT_EQ(cache.FirstSoldOut({{5, 1}, {4, 1}}, t0), 4);
+  EXPECT_EQ(cache.FirstSoldOut({{5, 1}}, t0), std::nullopt);
+  EXPECT_EQ(cache.FirstSoldOut({{4, 1}}, t0 + absl::Seconds(2)), std::nullopt);
+  cache.Observe({{4, 2}}, {}, t0);
+  EXPECT_EQ(cache.FirstSoldOut({{4, 1}}, t0), std::nullopt);
+}
+
+TEST(ProductAdmission, LimitsInFlightPerProductAndFreesOnRelease) {
+  coordinator::ProductAdmission admission(1);
+  const absl::Time soon = absl::Now() + absl::Milliseconds(50);
+  {
+    absl::StatusOr<coordinator::ProductAdmission::Ticket> first =
+        admission.Admit({{5, 1}, {4, 2}}, soon);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(admission.InFlight(4), 1);
+    EXPECT_EQ(admission.Admit({{4, 1}}, soon).status().code(),
+              absl::StatusCode::kResourceExhausted);
+    EXPECT_TRUE(admission.Admit({{6, 1}}, soon).ok());
+  }
+  EXPECT_EQ(admission.InFlight(4), 0);
+  EXPECT_EQ(admission.InFlight(5), 0);
+  EXPECT_TRUE(admission.Admit({{4, 1}}, absl::Now() + absl::Milliseconds(50)).ok());
+}
+
+}  // namespace
+}  // namespace order_saga
