@@ -2,19 +2,15 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
 #include "common/env_flags.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
-#include "common/mysql/schema_migrator.h"
 #include "common/server_flags.h"
 #include "inventory_service/inventory_grpc_service.h"
 #include "inventory_service/mysql_inventory_repository.h"
 #include "inventory_service/stock_ledger.h"
-
-namespace order_saga {
-std::vector<SchemaMigration> InventorySchemaMigrations();
-}  // namespace order_saga
 
 int main(int argc, char** argv) {
   using namespace order_saga;
@@ -25,18 +21,13 @@ int main(int argc, char** argv) {
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
 
-  absl::StatusOr<MysqlConnectionPool::Options> pool_options = MysqlPoolOptionsFromFlags();
-  if (!pool_options.ok()) {
-    LOG(ERROR) << "--mysql_dsn: " << pool_options.status().message();
-    return 2;
+  absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
+      OpenServiceDatabaseFromFlags(InventorySchemaMigrations());
+  if (!pool.ok()) {
+    LOG(ERROR) << pool.status();
+    return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
   }
-  MysqlConnectionPool pool(*pool_options);
-  if (absl::Status migrated = ApplySchemaMigrations(pool, InventorySchemaMigrations());
-      !migrated.ok()) {
-    LOG(ERROR) << migrated;
-    return 1;
-  }
-  MysqlTransactionRunner runner(pool, RealClock());
+  MysqlTransactionRunner runner(**pool, RealClock());
   order_saga::inventory::MysqlInventoryRepository repository(runner);
   order_saga::inventory::StockLedger ledger(repository);
   order_saga::inventory::InventoryGrpcService service(ledger);

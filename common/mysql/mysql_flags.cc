@@ -2,6 +2,7 @@
 
 #include <gflags/gflags.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/mysql/mysql_dsn.h"
 
 DEFINE_string(mysql_dsn, "",
@@ -34,6 +35,20 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags() {
   options.lock_wait_timeout =
       absl::Milliseconds(FLAGS_mysql_lock_wait_timeout_ms);
   return options;
+}
+
+absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
+    const std::vector<SchemaMigration>& migrations) {
+  absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
+  if (!options.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--mysql_dsn: ", options.status().message()));
+  }
+  auto pool = std::make_unique<MysqlConnectionPool>(*std::move(options));
+  if (absl::Status migrated = ApplySchemaMigrations(*pool, migrations); !migrated.ok()) {
+    return migrated;
+  }
+  return pool;
 }
 
 }  // namespace order_saga

@@ -13,11 +13,6 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
-namespace order_saga {
-std::vector<SchemaMigration> OrderSchemaMigrations();
-std::vector<SchemaMigration> InventorySchemaMigrations();
-}  // namespace order_saga
-
 namespace order_saga::testing {
 namespace {
 

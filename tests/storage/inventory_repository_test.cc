@@ -5,15 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
 #include "common/mysql/mysql_transaction_runner.h"
 #include "inventory_service/in_memory_inventory_repository.h"
 #include "inventory_service/mysql_inventory_repository.h"
 #include "tests/storage/mysql_test_database.h"
-
-namespace order_saga {
-std::vector<SchemaMigration> InventorySchemaMigrations();
-}
 
 namespace order_saga::inventory {
 namespace {

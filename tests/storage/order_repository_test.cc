@@ -3,16 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "order_service/order_schema.h"
 #include "common/clock.h"
 #include "common/mysql/mysql_transaction_runner.h"
 #include "order_service/in_memory_order_repository.h"
 #include "order_service/mysql_order_repository.h"
 #include "order_service/order_lifecycle.h"
 #include "tests/storage/mysql_test_database.h"
-
-namespace order_saga {
-std::vector<SchemaMigration> OrderSchemaMigrations();
-}
 
 namespace order_saga::orders {
 namespace {
