@@ -6,7 +6,6 @@
 #include <memory>
 
 #include <glog/logging.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 
@@ -34,7 +33,6 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
                            const std::function<void()>& before_shutdown) {
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
   int bound_port = 0;

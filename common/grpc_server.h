@@ -1,5 +1,8 @@
-// The shape every server of the project shares: health service, reflection,
-// a bounded thread pool, and a clean shutdown on SIGTERM/SIGINT.
+// The shape every server of the project shares: health service, a bounded
+// thread pool, and a clean shutdown on SIGTERM/SIGINT. Server reflection is
+// enabled by each binary's main() (grpc::reflection::
+// InitProtoReflectionServerBuilderPlugin), which alone links
+// gRPC::grpc++_reflection.
 #pragma once
 
 #include <functional>
@@ -28,8 +31,8 @@ struct GrpcServerOptions {
 // afterwards, so RunGrpcServer can wait for them. Call first thing in main().
 void BlockTerminationSignals();
 
-// Builds and starts a server with `services`, the standard health service
-// (SERVING while running) and server reflection; logs the bound port; blocks
+// Builds and starts a server with `services` and the standard health service
+// (SERVING while running); logs the bound port; blocks
 // until SIGTERM or SIGINT; then calls `before_shutdown` (stop background
 // work), marks health NOT_SERVING and shuts down with the grace period.
 // Returns UNAVAILABLE if the address cannot be bound.

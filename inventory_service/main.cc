@@ -1,6 +1,7 @@
 // inventory_service: wiring only (flags, construction, server).
 #include <gflags/gflags.h>
 #include <glog/logging.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
                             "inventory_service: products, stock and reservations");
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
       OpenServiceDatabaseFromFlags(InventorySchemaMigrations());

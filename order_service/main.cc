@@ -1,6 +1,7 @@
 // order_service: wiring only (flags, construction, server).
 #include <gflags/gflags.h>
 #include <glog/logging.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 
 #include "order_service/order_schema.h"
 #include "common/clock.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   ParseFlagsWithEnvironment(&argc, &argv, "order_service: the orders and their states");
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
       OpenServiceDatabaseFromFlags(OrderSchemaMigrations());

@@ -1,6 +1,7 @@
 // saga_coordinator: wiring only (flags, construction, server).
 #include <gflags/gflags.h>
 #include <glog/logging.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/create_channel.h>
 
 #include "common/clock.h"
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
                             "saga_coordinator: places orders with the order saga");
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   coordinator::GrpcOrderParticipant orders(grpc::CreateChannel(
       FLAGS_order_service_address, grpc::InsecureChannelCredentials()));

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/barrier.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "order/v1/order.grpc.pb.h"
 #include "saga/v1/saga.grpc.pb.h"
@@ -254,6 +255,48 @@ TEST_F(FlashSaleE2ETest, ReadRpcsAnswerNotFoundAndInvalidArgumentClearly) {
   inventory::v1::Product p;
   grpc::ClientContext c3;
   EXPECT_EQ(inventory_->GetProduct(&c3, product, &p).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// What grpcurl does with no .proto files: list the services, then fetch the
+// descriptors of one.
+TEST_F(FlashSaleE2ETest, EveryServerAnswersReflectionAndHealth) {
+  const std::vector<std::pair<std::string, std::string>> servers = {
+      {stack_->saga_address(), "saga.v1.SagaCoordinator"},
+      {stack_->order_address(), "order.v1.OrderService"},
+      {stack_->inventory_address(), "inventory.v1.InventoryService"}};
+  for (const auto& [address, service] : servers) {
+    auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    auto stream = stub->ServerReflectionInfo(&context);
+    grpc::reflection::v1alpha::ServerReflectionRequest list;
+    list.set_list_services("*");
+    ASSERT_TRUE(stream->Write(list));
+    grpc::reflection::v1alpha::ServerReflectionResponse listed;
+    ASSERT_TRUE(stream->Read(&listed));
+    std::vector<std::string> names;
+    for (const auto& s : listed.list_services_response().service()) names.push_back(s.name());
+    EXPECT_NE(std::find(names.begin(), names.end(), service), names.end()) << address;
+    EXPECT_NE(std::find(names.begin(), names.end(), "grpc.health.v1.Health"), names.end());
+
+    grpc::reflection::v1alpha::ServerReflectionRequest describe;
+    describe.set_file_containing_symbol(service);
+    ASSERT_TRUE(stream->Write(describe));
+    grpc::reflection::v1alpha::ServerReflectionResponse described;
+    ASSERT_TRUE(stream->Read(&described));
+    EXPECT_GT(described.file_descriptor_response().file_descriptor_proto_size(), 0) << address;
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+    EXPECT_TRUE(WaitUntilServing(address, absl::Seconds(1)).ok());
+  }
+}
+
+TEST(LocalStackShutdown, EveryServerExitsCleanlyOnSigterm) {
+  absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  absl::Status stopped = (*stack)->Stop();
+  EXPECT_TRUE(stopped.ok()) << stopped;
 }
 
 }  // namespace

@@ -125,12 +125,27 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start() {
   return stack;
 }
 
-LocalStack::~LocalStack() {
+absl::Status LocalStack::Stop(absl::Duration timeout) {
   for (pid_t pid : children_) kill(pid, SIGTERM);
+  absl::Status result;
+  const absl::Time deadline = absl::Now() + timeout;
   for (pid_t pid : children_) {
     int status = 0;
-    waitpid(pid, &status, 0);
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (absl::Now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        result = absl::DeadlineExceededError(absl::StrCat("pid ", pid, " ignored SIGTERM"));
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    if (result.ok() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      result = absl::InternalError(absl::StrCat("pid ", pid, " exited with status ", status));
+    }
   }
+  children_.clear();
+  return result;
 }
 
 }  // namespace order_saga::testing

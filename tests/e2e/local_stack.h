@@ -17,7 +17,10 @@ namespace order_saga::testing {
 class LocalStack {
  public:
   static absl::StatusOr<std::unique_ptr<LocalStack>> Start();
-  ~LocalStack();
+  // Sends SIGTERM to every server; OK if each exits with status 0 within
+  // `timeout` (those that do not are killed).
+  absl::Status Stop(absl::Duration timeout = absl::Seconds(15));
+  ~LocalStack() { (void)Stop(); }
 
   std::string saga_address() const { return Address(saga_port_); }
   std::string order_address() const { return Address(order_port_); }

@@ -1,9 +1,13 @@
 // Pure functions and small classes: validation, page tokens, DSNs, the
 // reservation rule, the order transition rule, the sold-out cache, the
 // admission gate, the SQL splitter.
+#include <cstdlib>
+
+#include <gflags/gflags.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "common/env_flags.h"
 #include "common/mysql/mysql_dsn.h"
 #include "common/mysql/schema_migrator.h"
 #include "common/page_token.h"
@@ -13,8 +17,22 @@
 #include "saga/product_admission.h"
 #include "saga/sold_out_cache.h"
 
+DEFINE_int32(env_flag_test_port, 1, "a flag for the environment test");
+
 namespace order_saga {
 namespace {
+
+TEST(LoadFlagsFromEnvironment, UpperCaseVariableSetsTheFlagAndBadValuesNameIt) {
+  EXPECT_EQ(EnvironmentVariableForFlag("mysql_dsn"), "MYSQL_DSN");
+  setenv("ENV_FLAG_TEST_PORT", "7", 1);
+  ASSERT_TRUE(LoadFlagsFromEnvironment().ok());
+  EXPECT_EQ(FLAGS_env_flag_test_port, 7);
+  setenv("ENV_FLAG_TEST_PORT", "seven", 1);
+  absl::Status bad = LoadFlagsFromEnvironment();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.message(), "ENV_FLAG_TEST_PORT")) << bad;
+  unsetenv("ENV_FLAG_TEST_PORT");
+}
 
 TEST(ValidateLineItems, AcceptsAValidBundle) {
   EXPECT_TRUE(ValidateLineItems({{4, 2}, {5, 1}}).ok());
