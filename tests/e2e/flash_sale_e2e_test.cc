@@ -257,6 +257,73 @@ TEST_F(FlashSaleE2ETest, ReadRpcsAnswerNotFoundAndInvalidArgumentClearly) {
   EXPECT_EQ(inventory_->GetProduct(&c3, product, &p).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+order::v1::Order AwaitDecision(order::v1::OrderService::Stub& orders, const std::string& id) {
+  order::v1::GetOrderRequest request;
+  request.set_order_id(id);
+  order::v1::Order order;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(5)));
+    if (orders.GetOrder(&context, request, &order).ok() &&
+        order.status() != order::v1::ORDER_STATUS_PENDING) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return order;
+}
+
+// A coordinator that died right after CreateOrder left a PENDING order; the
+// running coordinator's recovery sweep finishes it.
+TEST_F(FlashSaleE2ETest, OrderLeftPendingByADeadCoordinatorIsRecovered) {
+  Upsert(3, "태블릿", 10);
+  order::v1::CreateOrderRequest create;
+  create.set_request_id("orphan-1");
+  auto* item = create.add_items();
+  item->set_product_id(3);
+  item->set_quantity(4);
+  order::v1::Order created;
+  grpc::ClientContext context;
+  ASSERT_TRUE(orders_->CreateOrder(&context, create, &created).ok());
+  ASSERT_EQ(created.status(), order::v1::ORDER_STATUS_PENDING);
+  order::v1::Order decided = AwaitDecision(*orders_, created.order_id());
+  EXPECT_EQ(decided.status(), order::v1::ORDER_STATUS_APPROVED);
+  EXPECT_EQ(Product(3).stock(), 6);
+}
+
+// A coordinator that died mid-compensation (marked, stock still held) left
+// the order PENDING; the sweep releases the stock and rejects it.
+TEST_F(FlashSaleE2ETest, CompensationCutShortByADeadCoordinatorIsFinished) {
+  Upsert(6, "충전기", 10);
+  order::v1::CreateOrderRequest create;
+  create.set_request_id("orphan-2");
+  auto* item = create.add_items();
+  item->set_product_id(6);
+  item->set_quantity(4);
+  order::v1::Order created;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(orders_->CreateOrder(&c1, create, &created).ok());
+  inventory::v1::ReserveRequest reserve;
+  reserve.set_order_id(created.order_id());
+  *reserve.mutable_items() = create.items();
+  inventory::v1::ReserveResponse reserved;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(inventory_->Reserve(&c2, reserve, &reserved).ok());
+  ASSERT_EQ(reserved.outcome(), inventory::v1::RESERVATION_OUTCOME_RESERVED);
+  order::v1::MarkCompensatingRequest mark;
+  mark.set_order_id(created.order_id());
+  mark.set_reject_reason(order::v1::REJECT_REASON_INVENTORY_UNAVAILABLE);
+  order::v1::Order marked;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(orders_->MarkCompensating(&c3, mark, &marked).ok());
+  ASSERT_EQ(Product(6).stock(), 6);
+  order::v1::Order decided = AwaitDecision(*orders_, created.order_id());
+  EXPECT_EQ(decided.status(), order::v1::ORDER_STATUS_REJECTED);
+  EXPECT_EQ(decided.reject_reason(), order::v1::REJECT_REASON_INVENTORY_UNAVAILABLE);
+  EXPECT_EQ(Product(6).stock(), 10);
+}
+
 // What grpcurl does with no .proto files: list the services, then fetch the
 // descriptors of one.
 TEST_F(FlashSaleE2ETest, EveryServerAnswersReflectionAndHealth) {

@@ -114,7 +114,9 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start() {
     spawned = stack->Spawn(SAGA_COORDINATOR_BINARY,
                            {"--listen_address=" + stack->saga_address(),
                             "--order_service_address=" + stack->order_address(),
-                            "--inventory_service_address=" + stack->inventory_address()},
+                            "--inventory_service_address=" + stack->inventory_address(),
+                            // Recovery quickly enough for a test to watch it.
+                            "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
                            "saga_coordinator");
   }
   if (!spawned.ok()) return spawned;

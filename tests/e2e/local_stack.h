@@ -1,6 +1,7 @@
 // The three real binaries on loopback, on free ports, against the test
 // MariaDB: each service with its own schema and its own MySQL user that has
-// rights on that schema only. Stopped (SIGTERM) when destroyed.
+// rights on that schema only. The coordinator re-drives PENDING orders older
+// than 1.5 s. Stopped (SIGTERM) when destroyed.
 #pragma once
 
 #include <sys/types.h>
