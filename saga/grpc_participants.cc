@@ -173,4 +173,22 @@ absl::Status GrpcInventoryParticipant::Release(const std::string& order_id,
       .status();
 }
 
+absl::StatusOr<std::vector<int64_t>> GrpcInventoryParticipant::SoldOutAmong(
+    const std::vector<LineItem>& items, absl::Time deadline) {
+  std::vector<int64_t> sold_out;
+  for (const LineItem& item : items) {
+    ::inventory::v1::GetProductRequest request;
+    request.set_product_id(item.product_id);
+    absl::StatusOr<::inventory::v1::Product> product =
+        Invoke<::inventory::v1::GetProductRequest, ::inventory::v1::Product>(
+            [&](grpc::ClientContext* c, const ::inventory::v1::GetProductRequest& r,
+                ::inventory::v1::Product* o) { return stub_->GetProduct(c, r, o); },
+            request, deadline);
+    if (absl::IsNotFound(product.status())) continue;
+    if (!product.ok()) return product.status();
+    if (product->stock() == 0) sold_out.push_back(item.product_id);
+  }
+  return sold_out;
+}
+
 }  // namespace order_saga::coordinator

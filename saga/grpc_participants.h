@@ -48,6 +48,8 @@ class GrpcInventoryParticipant final : public InventoryParticipant {
                                         const std::vector<LineItem>& items,
                                         absl::Time deadline) override;
   absl::Status Release(const std::string& order_id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<int64_t>> SoldOutAmong(const std::vector<LineItem>& items,
+                                                    absl::Time deadline) override;
 
  private:
   std::unique_ptr<::inventory::v1::InventoryService::Stub> stub_;

@@ -25,9 +25,13 @@ DEFINE_int32(compensation_deadline_ms, 5000,
              "COMPENSATION_DEADLINE_MS)");
 DEFINE_int32(call_timeout_ms, 1000,
              "deadline of each downstream call (env CALL_TIMEOUT_MS)");
-DEFINE_int32(sold_out_ttl_ms, 1000,
-             "how long a product reported sold out is turned away at the door "
+DEFINE_int32(sold_out_ttl_ms, 2000,
+             "how long a product seen sold out is turned away at the door "
              "(env SOLD_OUT_TTL_MS)");
+DEFINE_int32(sold_out_recheck_ms, 100,
+             "a sold-out entry older than this is confirmed with the inventory "
+             "before turning an order away, so a restock is noticed (env "
+             "SOLD_OUT_RECHECK_MS)");
 DEFINE_int32(max_sagas_per_product, 8,
              "sagas in flight per product in this coordinator; later orders "
              "queue and pass the sold-out door again; 0 = no limit (env "
@@ -52,7 +56,8 @@ int main(int argc, char** argv) {
       FLAGS_order_service_address, grpc::InsecureChannelCredentials()));
   coordinator::GrpcInventoryParticipant inventory(grpc::CreateChannel(
       FLAGS_inventory_service_address, grpc::InsecureChannelCredentials()));
-  coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms));
+  coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms),
+                                     absl::Milliseconds(FLAGS_sold_out_recheck_ms));
 
   coordinator::PlaceOrderSaga::Options saga_options;
   saga_options.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);

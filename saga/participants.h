@@ -82,6 +82,10 @@ class InventoryParticipant {
                                                 absl::Time deadline) = 0;
   // Gives stock back at most once; tombstones an order never reserved.
   virtual absl::Status Release(const std::string& order_id, absl::Time deadline) = 0;
+  // The products of `items` whose stock is 0 now (a plain read; unknown
+  // products are not listed).
+  virtual absl::StatusOr<std::vector<int64_t>> SoldOutAmong(
+      const std::vector<LineItem>& items, absl::Time deadline) = 0;
 };
 
 }  // namespace order_saga::coordinator

@@ -30,7 +30,17 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   ASSIGN_OR_RETURN(ProductAdmission::Ticket ticket,
                    admission_.Admit(command.items, deadline));
 
-  if (std::optional<int64_t> sold_out = sold_out_.FirstSoldOut(command.items, clock_.Now())) {
+  std::optional<int64_t> sold_out = sold_out_.FirstSoldOut(command.items, clock_.Now());
+  if (sold_out.has_value() && sold_out_.NeedsRecheck(*sold_out, clock_.Now())) {
+    // The hint is getting old: ask the inventory (a restock may have come).
+    absl::StatusOr<std::vector<int64_t>> now_sold_out = inventory_.SoldOutAmong(
+        command.items, std::min(deadline, clock_.Now() + options_.retry.call_timeout));
+    if (now_sold_out.ok()) {
+      sold_out_.Observe(command.items, *now_sold_out, clock_.Now());
+      sold_out = sold_out_.FirstSoldOut(command.items, clock_.Now());
+    }
+  }
+  if (sold_out.has_value()) {
     // A retry of a request that already has an order must get that order.
     absl::StatusOr<std::optional<OrderSnapshot>> existing = orders_.FindByRequestId(
         command.request_id, std::min(deadline, clock_.Now() + options_.retry.call_timeout));

@@ -9,9 +9,9 @@ void SoldOutCache::Observe(const std::vector<LineItem>& items,
   absl::MutexLock lock(&mu_);
   for (const LineItem& item : items) {
     if (std::find(sold_out.begin(), sold_out.end(), item.product_id) != sold_out.end()) {
-      expiry_[item.product_id] = now + ttl_;
+      seen_[item.product_id] = now;
     } else {
-      expiry_.erase(item.product_id);
+      seen_.erase(item.product_id);
     }
   }
 }
@@ -19,12 +19,18 @@ void SoldOutCache::Observe(const std::vector<LineItem>& items,
 std::optional<int64_t> SoldOutCache::FirstSoldOut(const std::vector<LineItem>& items,
                                                   absl::Time now) const {
   absl::ReaderMutexLock lock(&mu_);
-  if (expiry_.empty()) return std::nullopt;
+  if (seen_.empty()) return std::nullopt;
   for (const LineItem& item : items) {
-    auto it = expiry_.find(item.product_id);
-    if (it != expiry_.end() && it->second > now) return item.product_id;
+    auto it = seen_.find(item.product_id);
+    if (it != seen_.end() && now < it->second + ttl_) return item.product_id;
   }
   return std::nullopt;
+}
+
+bool SoldOutCache::NeedsRecheck(int64_t product_id, absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = seen_.find(product_id);
+  return it == seen_.end() || now >= it->second + recheck_after_;
 }
 
 }  // namespace order_saga::coordinator

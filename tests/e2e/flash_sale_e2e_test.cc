@@ -174,6 +174,15 @@ TEST_F(FlashSaleE2ETest, ReferenceFlashSaleApprovesExactlyFifteen) {
     EXPECT_EQ(order.items(0).quantity(), 2);
   }
   EXPECT_EQ(bundles, 15);
+
+  // A restock straight on the inventory is honoured at the door once the
+  // coordinator's sold-out entry is older than its recheck interval (100 ms).
+  Upsert(4, kName4, 30);
+  absl::SleepFor(absl::Milliseconds(150));
+  saga::v1::PlaceOrderResponse after_restock;
+  ASSERT_TRUE(Place(Order("after-restock", {{4, 2}, {5, 1}}), &after_restock).ok());
+  EXPECT_EQ(after_restock.status(), order::v1::ORDER_STATUS_APPROVED)
+      << after_restock.DebugString();
 }
 
 TEST_F(FlashSaleE2ETest, SameRequestIdSentTwiceAndConcurrentlyYieldsOneOrder) {

@@ -95,6 +95,17 @@ absl::Status InMemoryInventoryParticipant::Release(const std::string& order_id, 
   });
 }
 
+absl::StatusOr<std::vector<int64_t>> InMemoryInventoryParticipant::SoldOutAmong(
+    const std::vector<LineItem>& items, absl::Time) {
+  ++sold_out_checks;
+  std::vector<int64_t> sold_out;
+  for (const LineItem& item : items) {
+    absl::StatusOr<inventory::Product> product = ledger_.GetProduct(item.product_id);
+    if (product.ok() && product->stock == 0) sold_out.push_back(item.product_id);
+  }
+  return sold_out;
+}
+
 int64_t InMemoryInventoryParticipant::Stock(int64_t product_id) {
   return ledger_.GetProduct(product_id)->stock;
 }

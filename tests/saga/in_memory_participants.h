@@ -62,11 +62,14 @@ class InMemoryInventoryParticipant final : public InventoryParticipant {
                                         const std::vector<LineItem>& items,
                                         absl::Time deadline) override;
   absl::Status Release(const std::string& order_id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<int64_t>> SoldOutAmong(const std::vector<LineItem>& items,
+                                                    absl::Time deadline) override;
 
   inventory::StockLedger& ledger() { return ledger_; }
   int64_t Stock(int64_t product_id);
   Faults reserve_faults, release_faults;
   std::atomic<int> stock_returns{0};
+  std::atomic<int> sold_out_checks{0};
 
  private:
   inventory::InMemoryInventoryRepository repository_;

@@ -19,7 +19,7 @@ class PlaceOrderSagaTest : public ::testing::Test {
  protected:
   PlaceOrderSagaTest()
       : orders_(clock_),
-        sold_out_(absl::Seconds(1)),
+        sold_out_(absl::Seconds(2), absl::Milliseconds(100)),
         admission_(8),
         saga_(orders_, inventory_, sold_out_, admission_, clock_, PlaceOrderSaga::Options()) {
     Stock(4, 30);
@@ -88,10 +88,22 @@ TEST_F(PlaceOrderSagaTest, RetryOfAnExistingRequestIsNotTurnedAwayAtTheDoor) {
   EXPECT_EQ(again->status, OrderStatus::kApproved);
 }
 
-TEST_F(PlaceOrderSagaTest, SoldOutEntryExpiresSoARestockIsNoticed) {
+TEST_F(PlaceOrderSagaTest, FreshSoldOutEntryIsTrustedWithoutAskingTheInventory) {
+  Stock(4, 0);
   sold_out_.Observe({{4, 2}}, {4}, clock_.Now());
   EXPECT_EQ(saga_.PlaceOrder(Bundle("r1"))->reject_reason, RejectReason::kSoldOut);
-  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(inventory_.sold_out_checks, 0);
+  clock_.Advance(absl::Milliseconds(150));  // older than the recheck interval
+  EXPECT_EQ(saga_.PlaceOrder(Bundle("r2"))->reject_reason, RejectReason::kSoldOut);
+  EXPECT_EQ(inventory_.sold_out_checks, 1);
+  EXPECT_EQ(saga_.PlaceOrder(Bundle("r3"))->reject_reason, RejectReason::kSoldOut);
+  EXPECT_EQ(inventory_.sold_out_checks, 1);  // the check refreshed the entry
+}
+
+TEST_F(PlaceOrderSagaTest, RestockIsNoticedAtTheDoorWithinTheRecheckInterval) {
+  sold_out_.Observe({{4, 2}}, {4}, clock_.Now());  // stock is really 30
+  EXPECT_EQ(saga_.PlaceOrder(Bundle("r1"))->reject_reason, RejectReason::kSoldOut);
+  clock_.Advance(absl::Milliseconds(150));
   EXPECT_EQ(saga_.PlaceOrder(Bundle("r2"))->status, OrderStatus::kApproved);
 }
 

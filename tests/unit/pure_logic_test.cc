@@ -128,11 +128,13 @@ TEST(OrderTransition, FirstDecisionWins) {
 
 TEST(SoldOutCache, RemembersUntilTtlAndForgetsOnStock) {
   const absl::Time t0 = absl::FromUnixSeconds(1000);
-  coordinator::SoldOutCache cache(absl::Seconds(1));
+  coordinator::SoldOutCache cache(absl::Seconds(1), absl::Milliseconds(100));
   cache.Observe({{4, 2}, {5, 1}}, {4}, t0);
   EXPECT_EQ(cache.FirstSoldOut({{5, 1}, {4, 1}}, t0), 4);
   EXPECT_EQ(cache.FirstSoldOut({{5, 1}}, t0), std::nullopt);
   EXPECT_EQ(cache.FirstSoldOut({{4, 1}}, t0 + absl::Seconds(2)), std::nullopt);
+  EXPECT_FALSE(cache.NeedsRecheck(4, t0 + absl::Milliseconds(50)));
+  EXPECT_TRUE(cache.NeedsRecheck(4, t0 + absl::Milliseconds(150)));
   cache.Observe({{4, 2}}, {}, t0);
   EXPECT_EQ(cache.FirstSoldOut({{4, 1}}, t0), std::nullopt);
 }
