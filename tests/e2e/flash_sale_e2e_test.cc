@@ -89,6 +89,22 @@ class FlashSaleE2ETest : public ::testing::Test {
     return request;
   }
 
+  // An order recorded the way a coordinator records it before dying.
+  order::v1::Order CreatePending(const std::string& request_id, int64_t product,
+                                 int32_t quantity) {
+    order::v1::CreateOrderRequest create;
+    create.set_request_id(request_id);
+    auto* item = create.add_items();
+    item->set_product_id(product);
+    item->set_quantity(quantity);
+    order::v1::Order created;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = orders_->CreateOrder(&context, create, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created;
+  }
+
   grpc::Status Place(const saga::v1::PlaceOrderRequest& request,
                      saga::v1::PlaceOrderResponse* response) {
     grpc::ClientContext context;
@@ -287,14 +303,7 @@ order::v1::Order AwaitDecision(order::v1::OrderService::Stub& orders, const std:
 // running coordinator's recovery sweep finishes it.
 TEST_F(FlashSaleE2ETest, OrderLeftPendingByADeadCoordinatorIsRecovered) {
   Upsert(3, "태블릿", 10);
-  order::v1::CreateOrderRequest create;
-  create.set_request_id("orphan-1");
-  auto* item = create.add_items();
-  item->set_product_id(3);
-  item->set_quantity(4);
-  order::v1::Order created;
-  grpc::ClientContext context;
-  ASSERT_TRUE(orders_->CreateOrder(&context, create, &created).ok());
+  order::v1::Order created = CreatePending("orphan-1", 3, 4);
   ASSERT_EQ(created.status(), order::v1::ORDER_STATUS_PENDING);
   order::v1::Order decided = AwaitDecision(*orders_, created.order_id());
   EXPECT_EQ(decided.status(), order::v1::ORDER_STATUS_APPROVED);
@@ -305,17 +314,10 @@ TEST_F(FlashSaleE2ETest, OrderLeftPendingByADeadCoordinatorIsRecovered) {
 // the order PENDING; the sweep releases the stock and rejects it.
 TEST_F(FlashSaleE2ETest, CompensationCutShortByADeadCoordinatorIsFinished) {
   Upsert(6, "충전기", 10);
-  order::v1::CreateOrderRequest create;
-  create.set_request_id("orphan-2");
-  auto* item = create.add_items();
-  item->set_product_id(6);
-  item->set_quantity(4);
-  order::v1::Order created;
-  grpc::ClientContext c1;
-  ASSERT_TRUE(orders_->CreateOrder(&c1, create, &created).ok());
+  order::v1::Order created = CreatePending("orphan-2", 6, 4);
   inventory::v1::ReserveRequest reserve;
   reserve.set_order_id(created.order_id());
-  *reserve.mutable_items() = create.items();
+  *reserve.mutable_items() = created.items();
   inventory::v1::ReserveResponse reserved;
   grpc::ClientContext c2;
   ASSERT_TRUE(inventory_->Reserve(&c2, reserve, &reserved).ok());
