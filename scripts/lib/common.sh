@@ -37,3 +37,14 @@ build_project() {
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
   ninja -C "$dir" >/dev/null || ninja -C "$dir"   # rerun to show errors
 }
+
+# True if process $1 is running. A killed process whose parent is gone can
+# linger as a zombie, which `kill -0` still reports as alive.
+alive() {
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# True if pid file $1 names a running process.
+pidfile_alive() { [ -f "$1" ] && alive "$(cat "$1")"; }
