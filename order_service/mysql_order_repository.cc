@@ -50,10 +50,28 @@ std::vector<Order> OrdersFromRows(sql::ResultSet& rows) {
   return orders;
 }
 
+// The order whose `column` (order_id or request_id) equals `value`, read on
+// `session` (inside the caller's transaction). NOT_FOUND if there is none.
+absl::StatusOr<Order> LoadBy(MysqlSession& session, const char* column,
+                             const std::string& value) {
+  sql::PreparedStatement& select = session.Prepare(absl::StrCat(
+      kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
+      "WHERE o.", column, " = ? ORDER BY i.product_id"));
+  select.setString(1, value);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::vector<Order> orders = OrdersFromRows(*rows);
+  if (orders.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat(column, ": no order with ", column, " '", value, "'"));
+  }
+  return std::move(orders.front());
+}
+
 }  // namespace
 
 absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
                                                    const std::string& order_id) {
+  absl::StatusOr<Order> created = absl::InternalError("not created");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     sql::PreparedStatement& insert = session.Prepare(
         "INSERT INTO orders (order_id, request_id, customer_id, status, "
@@ -76,11 +94,12 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
       item.setInt(2, line.quantity);
       item.executeUpdate();
     }
-    return absl::OkStatus();
+    created = LoadBy(session, "order_id", order_id);
+    return created.status();
   });
   if (absl::IsAlreadyExists(status)) return GetByRequestId(order.request_id);
   if (!status.ok()) return status;
-  return Get(order_id);
+  return created;
 }
 
 absl::StatusOr<Order> MysqlOrderRepository::Transition(
@@ -103,6 +122,7 @@ absl::StatusOr<Order> MysqlOrderRepository::Transition(
             "WHERE order_id = ? AND status = 'PENDING' AND compensating = 0";
       break;
   }
+  absl::StatusOr<Order> after = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     sql::PreparedStatement& update = session.Prepare(sql);
     int parameter = 1;
@@ -112,31 +132,23 @@ absl::StatusOr<Order> MysqlOrderRepository::Transition(
     }
     update.setString(parameter++, transition.detail);
     update.setString(parameter++, order_id);
-    update.executeUpdate();  // 0 rows: not PENDING (or unknown); Get tells
+    update.executeUpdate();  // 0 rows: not PENDING (or unknown); the read tells
+    after = LoadBy(session, "order_id", order_id);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return Get(order_id);
+  return after;
 }
 
 absl::StatusOr<Order> MysqlOrderRepository::GetBy(const char* column,
                                                   const std::string& value) {
-  std::vector<Order> orders;
+  absl::StatusOr<Order> order = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& select = session.Prepare(absl::StrCat(
-        kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
-        "WHERE o.", column, " = ? ORDER BY i.product_id"));
-    select.setString(1, value);
-    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    orders = OrdersFromRows(*rows);
+    order = LoadBy(session, column, value);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  if (orders.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat(column, ": no order with ", column, " '", value, "'"));
-  }
-  return std::move(orders.front());
+  return order;
 }
 
 absl::StatusOr<Order> MysqlOrderRepository::Get(const std::string& order_id) {

@@ -22,7 +22,8 @@ class MysqlOrderRepository final : public OrderRepository {
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
 
  private:
-  // The order whose `column` (order_id or request_id) equals `value`.
+  // The order whose `column` (order_id or request_id) equals `value`, in a
+  // transaction of its own.
   absl::StatusOr<Order> GetBy(const char* column, const std::string& value);
 
   MysqlTransactionRunner& runner_;

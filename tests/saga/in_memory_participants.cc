@@ -81,8 +81,18 @@ absl::StatusOr<ReserveAnswer> InMemoryInventoryParticipant::Reserve(
         absl::StatusOr<inventory::ReservationResult> result =
             ledger_.ReserveStock(order_id, items);
         if (!result.ok()) return result.status();
-        return ReserveAnswer{static_cast<ReserveOutcome>(result->outcome),
-                             result->sold_out_product_ids, result->detail};
+        ReserveOutcome outcome = ReserveOutcome::kReleased;
+        switch (result->outcome) {
+          case inventory::ReservationOutcome::kReserved: outcome = ReserveOutcome::kReserved; break;
+          case inventory::ReservationOutcome::kOutOfStock:
+            outcome = ReserveOutcome::kOutOfStock;
+            break;
+          case inventory::ReservationOutcome::kUnknownProduct:
+            outcome = ReserveOutcome::kUnknownProduct;
+            break;
+          case inventory::ReservationOutcome::kReleased: break;
+        }
+        return ReserveAnswer{outcome, result->sold_out_product_ids, result->detail};
       });
 }
 
