@@ -9,6 +9,25 @@
 namespace order_saga {
 namespace {
 constexpr absl::string_view kPrefix = "after:";
+constexpr absl::string_view kKeyPrefix = "after-key:";
+// Longest token accepted: keys are at most 128 bytes.
+constexpr size_t kMaxTokenBytes = 256;
+
+absl::Status NotOurToken() {
+  return absl::InvalidArgumentError("page_token: not a token returned by this service");
+}
+
+// The key inside `token` after `prefix`, or NotOurToken().
+absl::StatusOr<std::string> Unwrap(absl::string_view token, absl::string_view prefix) {
+  std::string decoded;
+  if (token.size() > kMaxTokenBytes || !absl::WebSafeBase64Unescape(token, &decoded)) {
+    return NotOurToken();
+  }
+  absl::string_view rest = decoded;
+  if (!absl::ConsumePrefix(&rest, prefix)) return NotOurToken();
+  return std::string(rest);
+}
+
 }  // namespace
 
 std::string EncodePageToken(int64_t last_key) {
@@ -17,16 +36,22 @@ std::string EncodePageToken(int64_t last_key) {
 
 absl::StatusOr<int64_t> DecodePageToken(absl::string_view token) {
   if (token.empty()) return 0;
-  std::string decoded;
+  absl::StatusOr<std::string> key_text = Unwrap(token, kPrefix);
   int64_t key = 0;
-  const bool decodable =
-      token.size() <= 64 && absl::WebSafeBase64Unescape(token, &decoded);
-  absl::string_view rest = decoded;
-  if (!decodable || !absl::ConsumePrefix(&rest, kPrefix) ||
-      !absl::SimpleAtoi(rest, &key) || key < 0) {
-    return absl::InvalidArgumentError(
-        "page_token: not a token returned by this service");
+  if (!key_text.ok() || !absl::SimpleAtoi(*key_text, &key) || key < 0) {
+    return NotOurToken();
   }
+  return key;
+}
+
+std::string EncodeKeyPageToken(absl::string_view last_key) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kKeyPrefix, last_key));
+}
+
+absl::StatusOr<std::string> DecodeKeyPageToken(absl::string_view token) {
+  if (token.empty()) return std::string();
+  absl::StatusOr<std::string> key = Unwrap(token, kKeyPrefix);
+  if (!key.ok() || key->empty()) return NotOurToken();
   return key;
 }
 

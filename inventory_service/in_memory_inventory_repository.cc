@@ -7,20 +7,23 @@
 
 namespace order_saga::inventory {
 
+ReservationOutcome InMemoryInventoryRepository::OutcomeOf(State state) {
+  switch (state) {
+    case State::kReserved: return ReservationOutcome::kReserved;
+    case State::kOutOfStock: return ReservationOutcome::kOutOfStock;
+    case State::kUnknownProduct: return ReservationOutcome::kUnknownProduct;
+    case State::kReleased:
+    case State::kTombstone: break;
+  }
+  return ReservationOutcome::kReleased;
+}
+
 absl::StatusOr<ReservationResult> InMemoryInventoryRepository::Reserve(
     const std::string& order_id, const std::vector<LineItem>& items) {
   absl::MutexLock lock(&mu_);
   ReservationResult result;
   if (auto it = reservations_.find(order_id); it != reservations_.end()) {
-    switch (it->second.state) {
-      case State::kReserved: result.outcome = ReservationOutcome::kReserved; break;
-      case State::kOutOfStock: result.outcome = ReservationOutcome::kOutOfStock; break;
-      case State::kUnknownProduct:
-        result.outcome = ReservationOutcome::kUnknownProduct;
-        break;
-      case State::kReleased:
-      case State::kTombstone: result.outcome = ReservationOutcome::kReleased; break;
-    }
+    result.outcome = OutcomeOf(it->second.state);
     result.detail = absl::StrCat("recorded earlier: ", it->second.detail);
     return result;
   }
@@ -32,7 +35,7 @@ absl::StatusOr<ReservationResult> InMemoryInventoryRepository::Reserve(
                         : std::optional<int64_t>(product->second.stock));
   }
   ReservationDecision decision = DecideReservation(items, stock);
-  Reservation reservation{State::kReserved, decision.detail, {}};
+  Record reservation{State::kReserved, decision.detail, {}};
   switch (decision.outcome) {
     case ReservationOutcome::kReserved:
       for (const LineItem& item : items) {
@@ -56,7 +59,7 @@ absl::StatusOr<ReleaseResult> InMemoryInventoryRepository::Release(
     const std::string& order_id) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = reservations_.try_emplace(
-      order_id, Reservation{State::kTombstone, "released before any reservation", {}});
+      order_id, Record{State::kTombstone, "released before any reservation", {}});
   if (inserted) return ReleaseResult{false, "nothing was reserved; tombstone recorded"};
   if (it->second.state != State::kReserved) return ReleaseResult{false, "nothing held"};
   for (const LineItem& item : it->second.items) {
@@ -94,9 +97,26 @@ absl::StatusOr<Product> InMemoryInventoryRepository::UpsertProduct(
     const Product& product) {
   absl::MutexLock lock(&mu_);
   Product& stored = products_[product.product_id];
+  const int64_t supplied = stored.supplied + product.stock - stored.stock;
   stored = product;
+  stored.supplied = supplied;
   stored.status = StatusForStock(product.stock);
   return stored;
+}
+
+absl::StatusOr<std::vector<Reservation>> InMemoryInventoryRepository::ListReservations(
+    const std::string& after_order_id, int limit,
+    std::optional<ReservationOutcome> outcome) {
+  absl::MutexLock lock(&mu_);
+  std::vector<Reservation> reservations;
+  for (auto it = reservations_.upper_bound(after_order_id);
+       it != reservations_.end() && static_cast<int>(reservations.size()) < limit;
+       ++it) {
+    const ReservationOutcome recorded = OutcomeOf(it->second.state);
+    if (outcome.has_value() && *outcome != recorded) continue;
+    reservations.push_back({it->first, recorded, it->second.items});
+  }
+  return reservations;
 }
 
 }  // namespace order_saga::inventory

@@ -18,18 +18,22 @@ class InMemoryInventoryRepository final : public InventoryRepository {
   absl::StatusOr<std::vector<Product>> ListProducts(int64_t after_product_id,
                                                     int limit) override;
   absl::StatusOr<Product> UpsertProduct(const Product& product) override;
+  absl::StatusOr<std::vector<Reservation>> ListReservations(
+      const std::string& after_order_id, int limit,
+      std::optional<ReservationOutcome> outcome) override;
 
  private:
   enum class State { kReserved, kOutOfStock, kUnknownProduct, kReleased, kTombstone };
-  struct Reservation {
+  struct Record {
     State state;
     std::string detail;
     std::vector<LineItem> items;
   };
+  static ReservationOutcome OutcomeOf(State state);
 
   absl::Mutex mu_;
   std::map<int64_t, Product> products_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Reservation> reservations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Record> reservations_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace order_saga::inventory

@@ -3,6 +3,8 @@
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace order_saga::inventory {
 namespace {
 
@@ -11,6 +13,7 @@ void ProductToProto(const Product& product, ::inventory::v1::Product* out) {
   out->set_name(product.name);
   out->set_price(product.price);
   out->set_stock(product.stock);
+  out->set_supplied(product.supplied);
   out->set_status(product.status == ProductStatus::kOnSale
                       ? ::inventory::v1::PRODUCT_STATUS_ON_SALE
                       : ::inventory::v1::PRODUCT_STATUS_SOLD_OUT);
@@ -28,6 +31,23 @@ void ProductToProto(const Product& product, ::inventory::v1::Product* out) {
       return ::inventory::v1::RESERVATION_OUTCOME_RELEASED;
   }
   return ::inventory::v1::RESERVATION_OUTCOME_UNSPECIFIED;
+}
+
+// UNSPECIFIED is "no filter"; INVALID_ARGUMENT for a value we do not know.
+absl::StatusOr<std::optional<ReservationOutcome>> OutcomeFilterFromProto(
+    ::inventory::v1::ReservationOutcome outcome) {
+  switch (outcome) {
+    case ::inventory::v1::RESERVATION_OUTCOME_UNSPECIFIED: return std::nullopt;
+    case ::inventory::v1::RESERVATION_OUTCOME_RESERVED: return ReservationOutcome::kReserved;
+    case ::inventory::v1::RESERVATION_OUTCOME_OUT_OF_STOCK:
+      return ReservationOutcome::kOutOfStock;
+    case ::inventory::v1::RESERVATION_OUTCOME_UNKNOWN_PRODUCT:
+      return ReservationOutcome::kUnknownProduct;
+    case ::inventory::v1::RESERVATION_OUTCOME_RELEASED: return ReservationOutcome::kReleased;
+    default: break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("outcome: unknown reservation outcome ", static_cast<int>(outcome)));
 }
 
 }  // namespace
@@ -87,6 +107,25 @@ grpc::Status InventoryGrpcService::UpsertProduct(grpc::ServerContext*,
   absl::StatusOr<Product> stored = ledger_.UpsertProduct(product);
   if (!stored.ok()) return ToGrpcStatus(stored.status());
   ProductToProto(*stored, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryGrpcService::ListReservations(
+    grpc::ServerContext*, const ::inventory::v1::ListReservationsRequest* request,
+    ::inventory::v1::ListReservationsResponse* response) {
+  absl::StatusOr<std::optional<ReservationOutcome>> outcome =
+      OutcomeFilterFromProto(request->outcome());
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  absl::StatusOr<ReservationPage> page =
+      ledger_.ListReservations(request->page_size(), request->page_token(), *outcome);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const Reservation& reservation : page->reservations) {
+    ::inventory::v1::Reservation* out = response->add_reservations();
+    out->set_order_id(reservation.order_id);
+    out->set_outcome(OutcomeToProto(reservation.outcome));
+    LineItemsToProto(reservation.items, out->mutable_items());
+  }
+  response->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
 }
 

@@ -27,6 +27,10 @@ class InventoryGrpcService final : public ::inventory::v1::InventoryService::Ser
   grpc::Status UpsertProduct(grpc::ServerContext* context,
                              const ::inventory::v1::Product* request,
                              ::inventory::v1::Product* response) override;
+  grpc::Status ListReservations(
+      grpc::ServerContext* context,
+      const ::inventory::v1::ListReservationsRequest* request,
+      ::inventory::v1::ListReservationsResponse* response) override;
 
  private:
   StockLedger& ledger_;

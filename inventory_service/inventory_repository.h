@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ class InventoryRepository {
   // Creates the product or sets its name, price and stock; status follows
   // stock. Returns the stored product.
   virtual absl::StatusOr<Product> UpsertProduct(const Product& product) = 0;
+
+  // Up to `limit` reservations with order id > `after_order_id`, ascending,
+  // with their items; only those with `outcome` if it is set.
+  virtual absl::StatusOr<std::vector<Reservation>> ListReservations(
+      const std::string& after_order_id, int limit,
+      std::optional<ReservationOutcome> outcome) = 0;
 };
 
 }  // namespace order_saga::inventory

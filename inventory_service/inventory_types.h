@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
+#include "common/order_types.h"
 
 namespace order_saga::inventory {
 
@@ -16,6 +18,9 @@ struct Product {
   int64_t price = 0;
   int64_t stock = 0;
   ProductStatus status = ProductStatus::kSoldOut;
+  // Units ever put on sale (stock increases minus decreases by upserts);
+  // output only. supplied == stock + units held by RESERVED reservations.
+  int64_t supplied = 0;
 };
 
 // Status follows stock: 0 is SOLD_OUT, anything above is ON_SALE.
@@ -37,6 +42,15 @@ struct ReservationResult {
   // Products of the request with no stock left afterwards.
   std::vector<int64_t> sold_out_product_ids;
   std::string detail;
+};
+
+// What is recorded under one order id.
+struct Reservation {
+  std::string order_id;
+  // kReleased also stands for a tombstone (which has no items).
+  ReservationOutcome outcome = ReservationOutcome::kReleased;
+  // Held (kReserved) or once held (kReleased), ascending product id.
+  std::vector<LineItem> items;
 };
 
 struct ReleaseResult {

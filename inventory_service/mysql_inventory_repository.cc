@@ -11,7 +11,7 @@
 namespace order_saga::inventory {
 namespace {
 
-constexpr char kProductColumns[] = "product_id, name, price, stock, status";
+constexpr char kProductColumns[] = "product_id, name, price, stock, status, supplied";
 
 Product ProductFromRow(sql::ResultSet& row) {
   Product product;
@@ -19,6 +19,7 @@ Product ProductFromRow(sql::ResultSet& row) {
   product.name = row.getString("name").asStdString();
   product.price = row.getInt64("price");
   product.stock = row.getInt64("stock");
+  product.supplied = row.getInt64("supplied");
   product.status = row.getString("status").asStdString() == "ON_SALE"
                        ? ProductStatus::kOnSale
                        : ProductStatus::kSoldOut;
@@ -216,20 +217,60 @@ absl::StatusOr<Product> MysqlInventoryRepository::UpsertProduct(
     const Product& product) {
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     sql::PreparedStatement& upsert = session.Prepare(
-        "INSERT INTO products (product_id, name, price, stock, status) "
-        "VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), "
-        "price = VALUES(price), stock = VALUES(stock), "
+        "INSERT INTO products (product_id, name, price, stock, status, supplied) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), "
+        "price = VALUES(price), "
+        // Assignments run left to right: `supplied` sees the old stock.
+        "supplied = supplied + VALUES(stock) - stock, stock = VALUES(stock), "
         "status = VALUES(status)");
     upsert.setInt64(1, product.product_id);
     upsert.setString(2, product.name);
     upsert.setInt64(3, product.price);
     upsert.setInt64(4, product.stock);
     upsert.setString(5, std::string(ProductStatusName(StatusForStock(product.stock))));
+    upsert.setInt64(6, product.stock);
     upsert.executeUpdate();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return GetProduct(product.product_id);
+}
+
+absl::StatusOr<std::vector<Reservation>> MysqlInventoryRepository::ListReservations(
+    const std::string& after_order_id, int limit,
+    std::optional<ReservationOutcome> outcome) {
+  std::vector<Reservation> reservations;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& select = session.Prepare(
+        "SELECT r.order_id, r.state, i.product_id, i.quantity FROM ("
+        "  SELECT order_id, state FROM reservations"
+        "  WHERE order_id > ? AND (? = '' OR state IN (?, ?))"
+        "  ORDER BY order_id LIMIT ?) r "
+        "LEFT JOIN reservation_items i ON i.order_id = r.order_id "
+        "ORDER BY r.order_id, i.product_id");
+    std::string state = outcome.has_value() ? StateForOutcome(*outcome) : "";
+    select.setString(1, after_order_id);
+    select.setString(2, state);
+    select.setString(3, state);
+    // A tombstone is listed as RELEASED.
+    select.setString(4, state == "RELEASED" ? "TOMBSTONE" : state);
+    select.setInt(5, limit);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    reservations.clear();
+    while (rows->next()) {
+      std::string order_id = rows->getString(1).asStdString();
+      if (reservations.empty() || reservations.back().order_id != order_id) {
+        reservations.push_back(
+            {order_id, OutcomeFromState(rows->getString(2).asStdString()), {}});
+      }
+      if (!rows->isNull(3)) {
+        reservations.back().items.push_back({rows->getInt64(3), rows->getInt(4)});
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return reservations;
 }
 
 }  // namespace order_saga::inventory

@@ -20,6 +20,9 @@ class MysqlInventoryRepository final : public InventoryRepository {
   absl::StatusOr<std::vector<Product>> ListProducts(int64_t after_product_id,
                                                     int limit) override;
   absl::StatusOr<Product> UpsertProduct(const Product& product) override;
+  absl::StatusOr<std::vector<Reservation>> ListReservations(
+      const std::string& after_order_id, int limit,
+      std::optional<ReservationOutcome> outcome) override;
 
  private:
   MysqlTransactionRunner& runner_;

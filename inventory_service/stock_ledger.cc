@@ -70,4 +70,18 @@ absl::StatusOr<Product> StockLedger::UpsertProduct(const Product& product) {
   return repository_.UpsertProduct(product);
 }
 
+absl::StatusOr<ReservationPage> StockLedger::ListReservations(
+    int32_t page_size, const std::string& page_token,
+    std::optional<ReservationOutcome> outcome) {
+  ASSIGN_OR_RETURN(const int limit, ResolvePageSize(page_size));
+  ASSIGN_OR_RETURN(const std::string after, DecodeKeyPageToken(page_token));
+  ReservationPage page;
+  ASSIGN_OR_RETURN(page.reservations,
+                   repository_.ListReservations(after, limit, outcome));
+  if (static_cast<int>(page.reservations.size()) == limit) {
+    page.next_page_token = EncodeKeyPageToken(page.reservations.back().order_id);
+  }
+  return page;
+}
+
 }  // namespace order_saga::inventory

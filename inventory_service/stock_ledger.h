@@ -2,6 +2,7 @@
 // paging. Thread-safe if the repository is.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ inline constexpr int64_t kMaxStock = 1'000'000'000'000;
 
 struct ProductPage {
   std::vector<Product> products;
+  std::string next_page_token;
+};
+
+struct ReservationPage {
+  std::vector<Reservation> reservations;
   std::string next_page_token;
 };
 
@@ -37,6 +43,10 @@ class StockLedger {
   // INVALID_ARGUMENT naming the field: product_id > 0, name 1..255
   // characters, price >= 0, 0 <= stock <= kMaxStock.
   absl::StatusOr<Product> UpsertProduct(const Product& product);
+  // Reservations by ascending order id; only `outcome` ones if set.
+  absl::StatusOr<ReservationPage> ListReservations(
+      int32_t page_size, const std::string& page_token,
+      std::optional<ReservationOutcome> outcome);
 
  private:
   InventoryRepository& repository_;

@@ -67,6 +67,58 @@ TYPED_TEST(InventoryRepositoryTest, UpsertRoundTripsUtf8AndStatusFollowsStock) {
   EXPECT_EQ(this->repo().GetProduct(99).status().code(), absl::StatusCode::kNotFound);
 }
 
+TYPED_TEST(InventoryRepositoryTest, SuppliedCountsStockPutOnSaleAndHeldStock) {
+  EXPECT_EQ(this->repo().GetProduct(4)->supplied, 30);
+  ASSERT_EQ(this->repo().Reserve("o-1", kBundle)->outcome, ReservationOutcome::kReserved);
+  // Reserving moves units from stock to held; supplied does not change.
+  EXPECT_EQ(this->repo().GetProduct(4)->supplied, 30);
+  EXPECT_EQ(this->Stock(4), 28);
+  // A restock to 40 puts 12 more units on sale; a cut to 10 takes 30 away.
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 40, {}}).ok());
+  EXPECT_EQ(this->repo().GetProduct(4)->supplied, 42);
+  ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 10, {}}).ok());
+  EXPECT_EQ(this->repo().GetProduct(4)->supplied, 12);
+  ASSERT_TRUE(this->repo().Release("o-1")->stock_returned);
+  EXPECT_EQ(this->repo().GetProduct(4)->supplied, 12);
+  EXPECT_EQ(this->Stock(4), 12);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ListsReservationsWithItemsAndFiltersByOutcome) {
+  ASSERT_EQ(this->repo().Reserve("o-1", kBundle)->outcome, ReservationOutcome::kReserved);
+  ASSERT_EQ(this->repo().Reserve("o-2", {{4, 1000}})->outcome,
+            ReservationOutcome::kOutOfStock);
+  ASSERT_EQ(this->repo().Reserve("o-3", {{5, 1}})->outcome, ReservationOutcome::kReserved);
+  ASSERT_TRUE(this->repo().Release("o-3")->stock_returned);
+  ASSERT_FALSE(this->repo().Release("o-4")->stock_returned);  // tombstone
+
+  absl::StatusOr<std::vector<Reservation>> all =
+      this->repo().ListReservations("", 10, std::nullopt);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].order_id, "o-1");
+  EXPECT_EQ((*all)[0].outcome, ReservationOutcome::kReserved);
+  EXPECT_EQ((*all)[0].items, kBundle);
+  EXPECT_EQ((*all)[1].outcome, ReservationOutcome::kOutOfStock);
+  EXPECT_TRUE((*all)[1].items.empty());
+  EXPECT_EQ((*all)[2].outcome, ReservationOutcome::kReleased);
+  EXPECT_EQ((*all)[2].items, (std::vector<LineItem>{{5, 1}}));
+  EXPECT_EQ((*all)[3].outcome, ReservationOutcome::kReleased);
+  EXPECT_TRUE((*all)[3].items.empty());
+
+  absl::StatusOr<std::vector<Reservation>> page =
+      this->repo().ListReservations("o-1", 1, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].order_id, "o-2");
+
+  absl::StatusOr<std::vector<Reservation>> released =
+      this->repo().ListReservations("", 10, ReservationOutcome::kReleased);
+  ASSERT_TRUE(released.ok());
+  ASSERT_EQ(released->size(), 2u);
+  EXPECT_EQ((*released)[0].order_id, "o-3");
+  EXPECT_EQ((*released)[1].order_id, "o-4");
+}
+
 TYPED_TEST(InventoryRepositoryTest, ReserveTakesEveryItemAndMarksSoldOutAtZero) {
   ASSERT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 2, {}}).ok());
   absl::StatusOr<ReservationResult> result = this->repo().Reserve("o1", kBundle);
