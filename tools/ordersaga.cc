@@ -4,6 +4,8 @@
 //   ordersaga flash-sale       fire N concurrent PlaceOrder calls, print the
 //                              outcome table and the products afterwards
 //   ordersaga products         list products with stock and status
+//   ordersaga audit            check the stock invariants across both
+//                              services; exit 1 on any violation
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/time/clock.h"
+#include "audit/audit_snapshot.h"
 #include "common/env_flags.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
@@ -32,7 +35,11 @@
 #include "tools/reference_fixture.h"
 
 DEFINE_string(saga_address, "127.0.0.1:50051", "saga coordinator host:port");
+DEFINE_string(order_address, "127.0.0.1:50052", "order service host:port");
 DEFINE_string(inventory_address, "127.0.0.1:50053", "inventory service host:port");
+DEFINE_int32(recovery_window_ms, 30000,
+             "audit: a PENDING order older than this is a violation (the "
+             "coordinator's recovery age + sweep interval + saga deadline)");
 DEFINE_int32(orders, 200, "flash-sale: number of concurrent orders");
 DEFINE_string(items, "4:2,5:1", "flash-sale: line items, PRODUCT:QUANTITY,...");
 DEFINE_string(request_prefix, "", "flash-sale: request id prefix (default: random)");
@@ -266,6 +273,24 @@ int FlashSale() {
   return errors == 0 && printed == 0 ? 0 : 1;
 }
 
+// Reads both services, prints the audit table; exit 1 on any violation.
+int Audit() {
+  absl::StatusOr<order_saga::audit::Snapshot> snapshot = order_saga::audit::ReadSnapshot(
+      grpc::CreateChannel(FLAGS_order_address, grpc::InsecureChannelCredentials()),
+      grpc::CreateChannel(FLAGS_inventory_address, grpc::InsecureChannelCredentials()),
+      absl::Milliseconds(FLAGS_timeout_ms));
+  if (!snapshot.ok()) {
+    std::cerr << "audit: cannot read the services: " << snapshot.status() << "\n";
+    return 2;
+  }
+  order_saga::audit::AuditOptions options;
+  options.recovery_window = absl::Milliseconds(FLAGS_recovery_window_ms);
+  const order_saga::audit::AuditReport report =
+      order_saga::audit::AuditStock(*snapshot, options);
+  std::cout << order_saga::audit::FormatAuditReport(report);
+  return report.clean() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -275,6 +300,8 @@ int main(int argc, char** argv) {
       "  seed-reference  load the reference products (ids 1 to 5)\n"
       "  flash-sale      fire --orders concurrent PlaceOrder calls of --items\n"
       "  products        list products with stock and status\n"
+      "  audit           check stock and orders across both services (exit 1 on a\n"
+      "                  violation, 2 if a service cannot be read)\n"
       "  health          exit 0 if --address answers SERVING");
   if (argc != 2) {
     gflags::ShowUsageWithFlagsRestrict(argv[0], "ordersaga");
@@ -285,6 +312,7 @@ int main(int argc, char** argv) {
   if (command == "flash-sale") return FlashSale();
   if (command == "products") return PrintProducts({});
   if (command == "health") return Health();
+  if (command == "audit") return Audit();
   std::cerr << "unknown command '" << command << "'; see --help\n";
   return 2;
 }

@@ -45,6 +45,14 @@ class FlashSaleE2ETest : public ::testing::Test {
         grpc::CreateChannel(stack_->inventory_address(), grpc::InsecureChannelCredentials()));
   }
 
+  // Every test leaves the shared stack in a state that passes the audit.
+  void TearDown() override {
+    if (stack_ == nullptr) return;
+    absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(10));
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+  }
+
   void Upsert(int64_t id, const std::string& name, int64_t stock) {
     inventory::v1::Product request, response;
     request.set_product_id(id);

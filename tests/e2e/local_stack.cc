@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "audit/audit_snapshot.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -30,6 +31,19 @@ absl::StatusOr<std::string> CreateServiceUser(MysqlTestDatabase& database) {
 }
 
 }  // namespace
+
+absl::StatusOr<audit::AuditReport> AuditStack(
+    const LocalStack& stack, absl::Duration recovery_window,
+    const std::map<int64_t, int64_t>& expected_supplied) {
+  absl::StatusOr<audit::Snapshot> snapshot = audit::ReadSnapshot(
+      grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()),
+      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
+  if (!snapshot.ok()) return snapshot.status();
+  audit::AuditOptions options;
+  options.recovery_window = recovery_window;
+  options.expected_supplied = expected_supplied;
+  return audit::AuditStock(*snapshot, options);
+}
 
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

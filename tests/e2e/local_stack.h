@@ -6,11 +6,13 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "audit/stock_audit.h"
 #include "tests/storage/mysql_test_database.h"
 
 namespace order_saga::testing {
@@ -37,6 +39,12 @@ class LocalStack {
   int saga_port_ = 0, order_port_ = 0, inventory_port_ = 0;
   std::vector<pid_t> children_;
 };
+
+// Reads both services of `stack` and audits them; PENDING orders older than
+// `recovery_window` are violations.
+absl::StatusOr<audit::AuditReport> AuditStack(
+    const LocalStack& stack, absl::Duration recovery_window,
+    const std::map<int64_t, int64_t>& expected_supplied = {});
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
