@@ -31,7 +31,7 @@ void BlockTerminationSignals() {
 
 absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
-                           const std::function<void()>& before_shutdown) {
+                           const GrpcServerHooks& hooks) {
   grpc::EnableDefaultHealthCheckService(true);
 
   grpc::ServerBuilder builder;
@@ -52,14 +52,18 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   server->GetHealthCheckService()->SetServingStatus(true);
   LOG(INFO) << "listening on " << options.listen_address << " (port "
             << bound_port << ")";
+  if (hooks.after_start) {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    hooks.after_start([health](bool serving) { health->SetServingStatus(serving); });
+  }
 
   sigset_t signals = TerminationSignals();
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG(INFO) << "signal " << signal_number << " received, shutting down";
 
+  if (hooks.before_shutdown) hooks.before_shutdown();
   server->GetHealthCheckService()->SetServingStatus(false);
-  if (before_shutdown) before_shutdown();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(options.shutdown_grace));
   server->Wait();

@@ -27,17 +27,28 @@ struct GrpcServerOptions {
   int max_receive_message_bytes = 4 * 1024 * 1024;
 };
 
+// What a binary runs around the server's life.
+struct GrpcServerHooks {
+  // Called once the server is serving, with a function that sets the health
+  // status of the whole server; it may be called until before_shutdown
+  // returns (a database monitor, say).
+  std::function<void(std::function<void(bool serving)> set_serving)> after_start;
+  // Called on SIGTERM/SIGINT before the server shuts down: stop background
+  // work here.
+  std::function<void()> before_shutdown;
+};
+
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
 // afterwards, so RunGrpcServer can wait for them. Call first thing in main().
 void BlockTerminationSignals();
 
 // Builds and starts a server with `services` and the standard health service
-// (SERVING while running); logs the bound port; blocks
-// until SIGTERM or SIGINT; then calls `before_shutdown` (stop background
-// work), marks health NOT_SERVING and shuts down with the grace period.
-// Returns UNAVAILABLE if the address cannot be bound.
+// (SERVING once started, unless hooks.after_start says otherwise); logs the
+// bound port; blocks until SIGTERM or SIGINT; then calls
+// hooks.before_shutdown, marks health NOT_SERVING and shuts down with the
+// grace period. Returns UNAVAILABLE if the address cannot be bound.
 absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
-                           const std::function<void()>& before_shutdown = {});
+                           const GrpcServerHooks& hooks = {});
 
 }  // namespace order_saga

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   order_saga::inventory::StockLedger ledger(repository);
   order_saga::inventory::InventoryGrpcService service(ledger);
 
-  absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service});
+  absl::Status served =
+      RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
   if (!served.ok()) {
     LOG(ERROR) << served;
     return 1;

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   orders::OrderLifecycle lifecycle(repository);
   orders::OrderGrpcService service(lifecycle);
 
-  absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service});
+  absl::Status served =
+      RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
   if (!served.ok()) {
     LOG(ERROR) << served;
     return 1;

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/env_flags.h"
+#include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
 #include "saga/grpc_participants.h"
@@ -18,6 +19,9 @@ DEFINE_string(order_service_address, "127.0.0.1:50052",
               "order service host:port (env ORDER_SERVICE_ADDRESS)");
 DEFINE_string(inventory_service_address, "127.0.0.1:50053",
               "inventory service host:port (env INVENTORY_SERVICE_ADDRESS)");
+DEFINE_int32(max_reconnect_backoff_ms, 1000,
+             "longest wait between reconnect attempts to a service that went "
+             "away (env MAX_RECONNECT_BACKOFF_MS)");
 DEFINE_int32(saga_deadline_ms, 5000,
              "time a saga gets to reach a decision (env SAGA_DEADLINE_MS)");
 DEFINE_int32(compensation_deadline_ms, 5000,
@@ -52,10 +56,11 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
-  coordinator::GrpcOrderParticipant orders(grpc::CreateChannel(
-      FLAGS_order_service_address, grpc::InsecureChannelCredentials()));
-  coordinator::GrpcInventoryParticipant inventory(grpc::CreateChannel(
-      FLAGS_inventory_service_address, grpc::InsecureChannelCredentials()));
+  const absl::Duration reconnect = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
+  coordinator::GrpcOrderParticipant orders(
+      CreateServiceChannel(FLAGS_order_service_address, reconnect));
+  coordinator::GrpcInventoryParticipant inventory(
+      CreateServiceChannel(FLAGS_inventory_service_address, reconnect));
   coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms),
                                      absl::Milliseconds(FLAGS_sold_out_recheck_ms));
 
@@ -75,8 +80,9 @@ int main(int argc, char** argv) {
   sweeper.Start();
 
   coordinator::SagaGrpcService service(place_order);
-  absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service},
-                                      [&sweeper] { sweeper.Stop(); });
+  GrpcServerHooks hooks;
+  hooks.before_shutdown = [&sweeper] { sweeper.Stop(); };
+  absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service}, hooks);
   if (!served.ok()) {
     LOG(ERROR) << served;
     return 1;

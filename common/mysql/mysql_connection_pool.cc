@@ -1,5 +1,8 @@
 #include "common/mysql/mysql_connection_pool.h"
 
+#include <algorithm>
+
+#include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
@@ -56,7 +59,7 @@ absl::StatusOr<MysqlConnectionPool::Lease> MysqlConnectionPool::Acquire() {
     }
     ++open_;
   }
-  absl::StatusOr<std::unique_ptr<MysqlSession>> session = Connect();
+  absl::StatusOr<std::unique_ptr<MysqlSession>> session = ConnectWithBackoff();
   if (!session.ok()) {
     absl::MutexLock lock(&mu_);
     --open_;
@@ -101,12 +104,58 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::Connect() {
   }
 }
 
+absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::ConnectWithBackoff() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Now() < next_connect_) {
+      return absl::UnavailableError(absl::StrCat(
+          "database unreachable, next connection attempt in ",
+          absl::FormatDuration(absl::Trunc(next_connect_ - absl::Now(),
+                                           absl::Milliseconds(1))),
+          "; last error: ", last_connect_error_.message()));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<MysqlSession>> session = Connect();
+  absl::MutexLock lock(&mu_);
+  if (session.ok()) {
+    connect_backoff_ = absl::ZeroDuration();
+    next_connect_ = absl::InfinitePast();
+  } else {
+    connect_backoff_ = std::clamp(connect_backoff_ * 2, options_.reconnect_initial_backoff,
+                                  options_.reconnect_max_backoff);
+    next_connect_ = absl::Now() + connect_backoff_;
+    last_connect_error_ = session.status();
+  }
+  return session;
+}
+
+absl::Status MysqlConnectionPool::Ping() {
+  absl::StatusOr<Lease> lease = Acquire();
+  if (!lease.ok()) return absl::UnavailableError(lease.status().message());
+  try {
+    std::unique_ptr<sql::Statement> statement(
+        lease->session().connection().createStatement());
+    std::unique_ptr<sql::ResultSet> result(statement->executeQuery("SELECT 1"));
+    return absl::OkStatus();
+  } catch (const sql::SQLException& e) {
+    lease->MarkBroken();
+    return absl::UnavailableError(StatusFromSqlException(e).message());
+  }
+}
+
 void MysqlConnectionPool::Return(std::unique_ptr<MysqlSession> session,
                                  bool broken) {
   if (broken) {
-    session.reset();  // closes outside the lock
-    absl::MutexLock lock(&mu_);
-    --open_;
+    // The server probably restarted or the network dropped: the idle
+    // connections are as dead as this one. Close them all outside the lock.
+    std::vector<std::unique_ptr<MysqlSession>> dead;
+    {
+      absl::MutexLock lock(&mu_);
+      dead.swap(idle_);
+      open_ -= 1 + static_cast<int>(dead.size());
+    }
+    session.reset();
+    dead.clear();
     return;
   }
   absl::MutexLock lock(&mu_);

@@ -1,6 +1,10 @@
 // A bounded pool of MySQL connections, each with its own cache of prepared
-// statements. Connections are opened lazily, validated when a statement on
-// them fails with a connection error, and replaced on next use.
+// statements. Connections are opened lazily. A connection that fails with a
+// connection error is closed, and so is every idle one (after a server
+// restart they are all dead); new ones are opened on demand. While the
+// server cannot be reached, connection attempts back off (exponentially, up
+// to reconnect_max_backoff) and Acquire fails fast with UNAVAILABLE in
+// between, so callers get an answer at once instead of a hang.
 #pragma once
 
 #include <map>
@@ -48,6 +52,10 @@ class MysqlConnectionPool {
     absl::Duration io_timeout = absl::Seconds(30);
     // innodb_lock_wait_timeout of each session.
     absl::Duration lock_wait_timeout = absl::Seconds(5);
+    // After a failed connect, no new attempt for this long, doubling up to
+    // the maximum while attempts keep failing.
+    absl::Duration reconnect_initial_backoff = absl::Milliseconds(50);
+    absl::Duration reconnect_max_backoff = absl::Seconds(1);
   };
 
   // Hands a session back to the pool when destroyed; a session marked broken
@@ -78,16 +86,27 @@ class MysqlConnectionPool {
   // UNAVAILABLE if a new connection cannot be opened.
   absl::StatusOr<Lease> Acquire();
 
+  // OK if a connection answers `SELECT 1` (UNAVAILABLE otherwise). Used by
+  // the health monitor, on a pool of its own.
+  absl::Status Ping();
+
   const Options& options() const { return options_; }
 
  private:
   absl::StatusOr<std::unique_ptr<MysqlSession>> Connect();
+  // Connect() unless a recent attempt failed and the backoff has not passed.
+  absl::StatusOr<std::unique_ptr<MysqlSession>> ConnectWithBackoff();
   void Return(std::unique_ptr<MysqlSession> session, bool broken);
 
   const Options options_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<MysqlSession>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
+  // Connection attempts: the last failure, and no new attempt before
+  // `next_connect_` (backoff doubles per failure, resets on success).
+  absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_connect_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Duration connect_backoff_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
 };
 
 }  // namespace order_saga

@@ -1,8 +1,11 @@
 #include "common/mysql/mysql_flags.h"
 
 #include <gflags/gflags.h>
+#include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/mysql/database_health_monitor.h"
 #include "common/mysql/mysql_dsn.h"
 
 DEFINE_string(mysql_dsn, "",
@@ -20,6 +23,13 @@ DEFINE_int32(mysql_io_timeout_ms, 30000,
 DEFINE_int32(mysql_lock_wait_timeout_ms, 5000,
              "innodb_lock_wait_timeout of each session, whole seconds (env "
              "MYSQL_LOCK_WAIT_TIMEOUT_MS)");
+
+DEFINE_int32(mysql_startup_timeout_ms, 60000,
+             "at start-up, keep trying an unreachable database this long "
+             "(env MYSQL_STARTUP_TIMEOUT_MS)");
+DEFINE_int32(mysql_health_interval_ms, 1000,
+             "probe the database this often; health is NOT_SERVING while it "
+             "is unreachable (env MYSQL_HEALTH_INTERVAL_MS)");
 
 namespace order_saga {
 
@@ -45,10 +55,28 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
         absl::StrCat("--mysql_dsn: ", options.status().message()));
   }
   auto pool = std::make_unique<MysqlConnectionPool>(*std::move(options));
-  if (absl::Status migrated = ApplySchemaMigrations(*pool, migrations); !migrated.ok()) {
-    return migrated;
+  const absl::Time give_up = absl::Now() + absl::Milliseconds(FLAGS_mysql_startup_timeout_ms);
+  absl::Status migrated = ApplySchemaMigrations(*pool, migrations);
+  while (absl::IsUnavailable(migrated) && absl::Now() < give_up) {
+    LOG(WARNING) << "database not reachable yet, retrying: " << migrated.message();
+    absl::SleepFor(absl::Seconds(1));
+    migrated = ApplySchemaMigrations(*pool, migrations);
   }
+  if (!migrated.ok()) return migrated;
   return pool;
+}
+
+absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
+                                         const std::vector<grpc::Service*>& services,
+                                         const MysqlConnectionPool::Options& pool_options) {
+  DatabaseHealthMonitor monitor(pool_options,
+                                absl::Milliseconds(FLAGS_mysql_health_interval_ms));
+  GrpcServerHooks hooks;
+  hooks.after_start = [&monitor](std::function<void(bool)> set_serving) {
+    monitor.Start(std::move(set_serving));
+  };
+  hooks.before_shutdown = [&monitor] { monitor.Stop(); };
+  return RunGrpcServer(options, services, hooks);
 }
 
 }  // namespace order_saga

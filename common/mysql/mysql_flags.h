@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/grpc_server.h"
 #include "common/mysql/mysql_connection_pool.h"
 #include "common/mysql/schema_migrator.h"
 
@@ -17,9 +18,18 @@ namespace order_saga {
 absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags();
 
 // A service's database at start-up: the pool configured by the flags, with
-// the service's schema `migrations` applied. The error names the flag or the
-// migration step that failed.
+// the service's schema `migrations` applied. While the database cannot be
+// reached, keeps trying for --mysql_startup_timeout_ms (a pod may start
+// before its database). The error names the flag or the migration step that
+// failed.
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
     const std::vector<SchemaMigration>& migrations);
+
+// RunGrpcServer for a service that owns a database: its health status
+// follows the database's reachability (probed every
+// --mysql_health_interval_ms on a connection made from `pool_options`).
+absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
+                                         const std::vector<grpc::Service*>& services,
+                                         const MysqlConnectionPool::Options& pool_options);
 
 }  // namespace order_saga

@@ -1,6 +1,6 @@
 -- Units ever put on sale, so that stock can be audited:
 -- supplied = stock + units held by RESERVED reservations, always.
-ALTER TABLE products ADD COLUMN supplied BIGINT NOT NULL DEFAULT 0 AFTER stock;
+ALTER TABLE products ADD COLUMN IF NOT EXISTS supplied BIGINT NOT NULL DEFAULT 0 AFTER stock;
 
 UPDATE products p SET p.supplied = p.stock + COALESCE((
   SELECT SUM(i.quantity) FROM reservation_items i

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "audit/audit_snapshot.h"
+#include "common/grpc_status.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -27,7 +28,7 @@ absl::StatusOr<std::string> CreateServiceUser(MysqlTestDatabase& database) {
     if (absl::Status status = database.Execute(sql); !status.ok()) return status;
   }
   return absl::StrCat("mysql://", user, ":", password, "@localhost/", user,
-                      "?socket=", MysqlTestDatabase::Socket());
+                      "?socket=", database.socket());
 }
 
 }  // namespace
@@ -57,53 +58,98 @@ int FreePort() {
   return ntohs(address.sin_port);
 }
 
-absl::Status WaitUntilServing(const std::string& address, absl::Duration timeout) {
+absl::StatusOr<bool> IsServing(const std::string& address) {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+absl::Status WaitUntilServing(const std::string& address, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (stub->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      return absl::OkStatus();
-    }
+    absl::StatusOr<bool> serving = IsServing(address);
+    if (serving.ok() && *serving) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat(address, " did not become SERVING"));
 }
 
-absl::Status LocalStack::Spawn(const std::string& binary, const std::vector<std::string>& args,
-                               const std::string& log_name) {
-  const std::string log = absl::StrCat(E2E_LOG_DIR, "/", log_name, ".log");
+absl::Status LocalStack::Spawn(Process& process, bool truncate_log) {
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = open(process.log.c_str(),
+                  O_WRONLY | O_CREAT | (truncate_log ? O_TRUNC : O_APPEND), 0644);
     dup2(fd, 1);
     dup2(fd, 2);
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(binary.c_str()));
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(const_cast<char*>(process.binary.c_str()));
+    for (const std::string& arg : process.args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    execv(process.binary.c_str(), argv.data());
     _exit(127);
   }
-  children_.push_back(pid);
+  process.pid = pid;
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start() {
+LocalStack::Process* LocalStack::Find(Role role, int index) {
+  return const_cast<Process*>(static_cast<const LocalStack*>(this)->Find(role, index));
+}
+
+const LocalStack::Process* LocalStack::Find(Role role, int index) const {
+  switch (role) {
+    case Role::kInventory: return &inventory_;
+    case Role::kOrders: return &orders_;
+    case Role::kCoordinator:
+      return index < static_cast<int>(coordinators_.size()) ? &coordinators_[index] : nullptr;
+  }
+  return nullptr;
+}
+
+std::string LocalStack::LogPath(Role role, int index) const {
+  const Process* process = Find(role, index);
+  return process == nullptr ? "" : process->log;
+}
+
+absl::Status LocalStack::Kill(Role role, int index) {
+  Process* process = Find(role, index);
+  if (process == nullptr || process->pid == 0) {
+    return absl::FailedPreconditionError("no such running process");
+  }
+  kill(process->pid, SIGKILL);
+  int status = 0;
+  waitpid(process->pid, &status, 0);
+  process->pid = 0;
+  return absl::OkStatus();
+}
+
+absl::Status LocalStack::Restart(Role role, int index, bool wait) {
+  Process* process = Find(role, index);
+  if (process == nullptr || process->pid != 0) {
+    return absl::FailedPreconditionError("process is not stopped");
+  }
+  if (absl::Status spawned = Spawn(*process, /*truncate_log=*/false); !spawned.ok()) {
+    return spawned;
+  }
+  return wait ? WaitUntilServing(process->address, absl::Seconds(60)) : absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
   std::unique_ptr<LocalStack> stack(new LocalStack());
   // Empty migration lists: each service applies its own schema at start-up.
   absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> orders =
-      MysqlTestDatabase::Create("e2e_orders", {});
+      MysqlTestDatabase::Create("e2e_orders", {}, options.mysql_socket);
   if (!orders.ok()) return orders.status();
   stack->orders_db_ = *std::move(orders);
   absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> inventory =
-      MysqlTestDatabase::Create("e2e_inventory", {});
+      MysqlTestDatabase::Create("e2e_inventory", {}, options.mysql_socket);
   if (!inventory.ok()) return inventory.status();
   stack->inventory_db_ = *std::move(inventory);
   absl::StatusOr<std::string> orders_dsn = CreateServiceUser(*stack->orders_db_);
@@ -111,41 +157,60 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start() {
   absl::StatusOr<std::string> inventory_dsn = CreateServiceUser(*stack->inventory_db_);
   if (!inventory_dsn.ok()) return inventory_dsn.status();
 
+  auto log = [&](const std::string& name) {
+    return absl::StrCat(E2E_LOG_DIR, "/", options.log_prefix, name, ".log");
+  };
   stack->inventory_port_ = FreePort();
   stack->order_port_ = FreePort();
-  stack->saga_port_ = FreePort();
-  absl::Status spawned = stack->Spawn(
-      INVENTORY_SERVICE_BINARY,
-      {"--listen_address=" + stack->inventory_address(), "--mysql_dsn=" + *inventory_dsn},
-      "inventory_service");
-  if (spawned.ok()) {
-    spawned = stack->Spawn(
-        ORDER_SERVICE_BINARY,
-        {"--listen_address=" + stack->order_address(), "--mysql_dsn=" + *orders_dsn},
-        "order_service");
+  // Health probes every 200 ms so outages show quickly.
+  stack->inventory_ = {INVENTORY_SERVICE_BINARY,
+                       {"--listen_address=" + stack->inventory_address(),
+                        "--mysql_dsn=" + *inventory_dsn, "--mysql_health_interval_ms=200"},
+                       log("inventory_service"), stack->inventory_address()};
+  stack->orders_ = {ORDER_SERVICE_BINARY,
+                    {"--listen_address=" + stack->order_address(),
+                     "--mysql_dsn=" + *orders_dsn, "--mysql_health_interval_ms=200"},
+                    log("order_service"), stack->order_address()};
+  for (int i = 0; i < options.coordinators; ++i) {
+    stack->saga_ports_.push_back(FreePort());
+    Process coordinator{SAGA_COORDINATOR_BINARY,
+                        {"--listen_address=" + stack->saga_address(i),
+                         "--order_service_address=" + stack->order_address(),
+                         "--inventory_service_address=" + stack->inventory_address(),
+                         // Recovery quickly enough for a test to watch it.
+                         "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
+                        log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i))),
+                        stack->saga_address(i)};
+    for (const std::string& flag : options.coordinator_flags) coordinator.args.push_back(flag);
+    stack->coordinators_.push_back(std::move(coordinator));
   }
-  if (spawned.ok()) {
-    spawned = stack->Spawn(SAGA_COORDINATOR_BINARY,
-                           {"--listen_address=" + stack->saga_address(),
-                            "--order_service_address=" + stack->order_address(),
-                            "--inventory_service_address=" + stack->inventory_address(),
-                            // Recovery quickly enough for a test to watch it.
-                            "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
-                           "saga_coordinator");
+  std::vector<Process*> all = {&stack->inventory_, &stack->orders_};
+  for (Process& coordinator : stack->coordinators_) all.push_back(&coordinator);
+  for (Process* process : all) {
+    if (absl::Status spawned = stack->Spawn(*process, true); !spawned.ok()) return spawned;
   }
-  if (!spawned.ok()) return spawned;
-  for (const std::string& address :
-       {stack->inventory_address(), stack->order_address(), stack->saga_address()}) {
-    if (absl::Status up = WaitUntilServing(address, absl::Seconds(30)); !up.ok()) return up;
+  for (Process* process : all) {
+    if (absl::Status up = WaitUntilServing(process->address, absl::Seconds(30)); !up.ok()) {
+      return up;
+    }
   }
   return stack;
 }
 
 absl::Status LocalStack::Stop(absl::Duration timeout) {
-  for (pid_t pid : children_) kill(pid, SIGTERM);
+  std::vector<Process*> running;
+  for (Process* process : {&inventory_, &orders_}) {
+    if (process->pid != 0) running.push_back(process);
+  }
+  for (Process& coordinator : coordinators_) {
+    if (coordinator.pid != 0) running.push_back(&coordinator);
+  }
+  for (Process* process : running) kill(process->pid, SIGTERM);
   absl::Status result;
   const absl::Time deadline = absl::Now() + timeout;
-  for (pid_t pid : children_) {
+  for (Process* process : running) {
+    const pid_t pid = process->pid;
+    process->pid = 0;
     int status = 0;
     while (waitpid(pid, &status, WNOHANG) == 0) {
       if (absl::Now() > deadline) {
@@ -160,7 +225,6 @@ absl::Status LocalStack::Stop(absl::Duration timeout) {
       result = absl::InternalError(absl::StrCat("pid ", pid, " exited with status ", status));
     }
   }
-  children_.clear();
   return result;
 }
 

@@ -1,7 +1,9 @@
-// The three real binaries on loopback, on free ports, against the test
-// MariaDB: each service with its own schema and its own MySQL user that has
-// rights on that schema only. The coordinator re-drives PENDING orders older
-// than 1.5 s. Stopped (SIGTERM) when destroyed.
+// The three real binaries on loopback, on free ports, against a MariaDB
+// (the CTest fixture's, or a private one): each service with its own schema
+// and its own MySQL user that has rights on that schema only. Coordinators
+// re-drive PENDING orders older than 1.5 s. Any process can be killed with
+// SIGKILL and started again with the same flags (chaos tests). Stopped
+// (SIGTERM) when destroyed.
 #pragma once
 
 #include <sys/types.h>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "audit/stock_audit.h"
 #include "tests/storage/mysql_test_database.h"
 
@@ -19,25 +22,57 @@ namespace order_saga::testing {
 
 class LocalStack {
  public:
-  static absl::StatusOr<std::unique_ptr<LocalStack>> Start();
+  struct Options {
+    // The MariaDB to use; default: the CTest fixture's.
+    std::string mysql_socket = MysqlTestDatabase::Socket();
+    // Coordinators, all against the same two services, all sweeping.
+    int coordinators = 1;
+    // Extra flags for every coordinator.
+    std::vector<std::string> coordinator_flags;
+    // Log file names get this prefix (one stack per test, say).
+    std::string log_prefix;
+  };
+  enum class Role { kInventory, kOrders, kCoordinator };
+
+  static absl::StatusOr<std::unique_ptr<LocalStack>> Start(Options options);
+  static absl::StatusOr<std::unique_ptr<LocalStack>> Start() { return Start(Options()); }
   // Sends SIGTERM to every server; OK if each exits with status 0 within
   // `timeout` (those that do not are killed).
   absl::Status Stop(absl::Duration timeout = absl::Seconds(15));
   ~LocalStack() { (void)Stop(); }
 
-  std::string saga_address() const { return Address(saga_port_); }
+  // SIGKILL, then reaps it. `index` picks a coordinator.
+  absl::Status Kill(Role role, int index = 0);
+  // Starts a killed process again with the same flags; waits until SERVING
+  // if `wait` (a service whose database is down stays NOT_SERVING).
+  absl::Status Restart(Role role, int index = 0, bool wait = true);
+
+  std::string saga_address(int index = 0) const { return Address(saga_ports_[index]); }
   std::string order_address() const { return Address(order_port_); }
   std::string inventory_address() const { return Address(inventory_port_); }
+  // The log file of a process (appended to across restarts).
+  std::string LogPath(Role role, int index = 0) const;
 
  private:
+  struct Process {
+    std::string binary;
+    std::vector<std::string> args;
+    std::string log;
+    std::string address;
+    pid_t pid = 0;
+  };
+
   LocalStack() = default;
   static std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
-  absl::Status Spawn(const std::string& binary, const std::vector<std::string>& args,
-                     const std::string& log_name);
+  Process* Find(Role role, int index);
+  const Process* Find(Role role, int index) const;
+  absl::Status Spawn(Process& process, bool truncate_log);
 
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
-  int saga_port_ = 0, order_port_ = 0, inventory_port_ = 0;
-  std::vector<pid_t> children_;
+  int order_port_ = 0, inventory_port_ = 0;
+  std::vector<int> saga_ports_;
+  Process inventory_, orders_;
+  std::vector<Process> coordinators_;
 };
 
 // Reads both services of `stack` and audits them; PENDING orders older than
@@ -51,5 +86,9 @@ int FreePort();
 
 // Waits until `address` answers SERVING on the health service.
 absl::Status WaitUntilServing(const std::string& address, absl::Duration timeout);
+
+// The health status `address` reports now: true if SERVING; an error if it
+// does not answer.
+absl::StatusOr<bool> IsServing(const std::string& address);
 
 }  // namespace order_saga::testing

@@ -13,10 +13,11 @@
 namespace order_saga::testing {
 namespace {
 
-MysqlConnectionPool::Options RootOptions(const std::string& schema) {
+MysqlConnectionPool::Options RootOptions(const std::string& socket,
+                                         const std::string& schema) {
   MysqlConnectionPool::Options options;
   options.dsn.user = "root";
-  options.dsn.socket = MysqlTestDatabase::Socket();
+  options.dsn.socket = socket;
   options.dsn.schema = schema;
   options.size = 8;
   return options;
@@ -42,29 +43,30 @@ std::string MysqlTestDatabase::Socket() {
 }
 
 absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> MysqlTestDatabase::Create(
-    const std::string& prefix, const std::vector<SchemaMigration>& migrations) {
-  if (Socket().empty()) {
+    const std::string& prefix, const std::vector<SchemaMigration>& migrations,
+    const std::string& socket) {
+  if (socket.empty()) {
     return absl::FailedPreconditionError(
         "ORDER_SAGA_TEST_MYSQL_SOCKET is not set: run through ctest (mariadb fixture)");
   }
   static std::atomic<int> counter{0};
   const std::string schema = absl::StrCat(prefix, "_", getpid(), "_", counter++);
-  MysqlConnectionPool admin(RootOptions("mysql"));
+  MysqlConnectionPool admin(RootOptions(socket, "mysql"));
   absl::Status created = ExecuteOn(
       admin, absl::StrCat("CREATE DATABASE `", schema,
                           "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
   if (!created.ok()) return created;
-  auto pool = std::make_unique<MysqlConnectionPool>(RootOptions(schema));
+  auto pool = std::make_unique<MysqlConnectionPool>(RootOptions(socket, schema));
   absl::Status migrated = ApplySchemaMigrations(*pool, migrations);
   if (!migrated.ok()) return migrated;
-  return std::unique_ptr<MysqlTestDatabase>(new MysqlTestDatabase(schema, std::move(pool)));
+  return std::unique_ptr<MysqlTestDatabase>(new MysqlTestDatabase(socket, schema, std::move(pool)));
 }
 
 absl::Status MysqlTestDatabase::Execute(const std::string& sql) { return ExecuteOn(*pool_, sql); }
 
 MysqlTestDatabase::~MysqlTestDatabase() {
   pool_.reset();
-  MysqlConnectionPool admin(RootOptions("mysql"));
+  MysqlConnectionPool admin(RootOptions(socket_, "mysql"));
   (void)ExecuteOn(admin, absl::StrCat("DROP DATABASE IF EXISTS `", schema_, "`"));
 }
 

@@ -15,13 +15,16 @@ namespace order_saga::testing {
 
 class MysqlTestDatabase {
  public:
-  // Creates schema `<prefix>_<pid>_<n>` and applies `migrations`.
+  // Creates schema `<prefix>_<pid>_<n>` and applies `migrations`, on the
+  // server listening on `socket` (default: the fixture's).
   static absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> Create(
-      const std::string& prefix, const std::vector<SchemaMigration>& migrations);
+      const std::string& prefix, const std::vector<SchemaMigration>& migrations,
+      const std::string& socket = Socket());
   ~MysqlTestDatabase();
 
   MysqlConnectionPool& pool() { return *pool_; }
   const std::string& schema() const { return schema_; }
+  const std::string& socket() const { return socket_; }
   // Runs a root statement (test setup only).
   absl::Status Execute(const std::string& sql);
 
@@ -29,9 +32,11 @@ class MysqlTestDatabase {
   static std::string Socket();
 
  private:
-  MysqlTestDatabase(std::string schema, std::unique_ptr<MysqlConnectionPool> pool)
-      : schema_(std::move(schema)), pool_(std::move(pool)) {}
+  MysqlTestDatabase(std::string socket, std::string schema,
+                    std::unique_ptr<MysqlConnectionPool> pool)
+      : socket_(std::move(socket)), schema_(std::move(schema)), pool_(std::move(pool)) {}
 
+  std::string socket_;
   std::string schema_;
   std::unique_ptr<MysqlConnectionPool> pool_;
 };
