@@ -16,6 +16,12 @@ MysqlSession::MysqlSession(std::unique_ptr<sql::Connection> connection)
 
 MysqlSession::~MysqlSession() {
   statements_.clear();  // before the connection they belong to
+  plain_statement_.reset();
+}
+
+void MysqlSession::Execute(const std::string& sql) {
+  if (plain_statement_ == nullptr) plain_statement_.reset(connection_->createStatement());
+  plain_statement_->execute(sql);
 }
 
 sql::PreparedStatement& MysqlSession::Prepare(const std::string& sql) {

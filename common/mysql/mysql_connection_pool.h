@@ -14,6 +14,7 @@
 
 #include <cppconn/connection.h>
 #include <cppconn/prepared_statement.h>
+#include <cppconn/statement.h>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -32,10 +33,15 @@ class MysqlSession {
   // The prepared statement for `sql`, prepared once per connection. Throws
   // sql::SQLException like Connector/C++ does.
   sql::PreparedStatement& Prepare(const std::string& sql);
+  // Runs a statement without parameters or results (START TRANSACTION,
+  // COMMIT, ROLLBACK). Throws sql::SQLException on any failure; unlike
+  // Connector/C++ 1.1's Connection::commit(), which ignores a failed COMMIT.
+  void Execute(const std::string& sql);
   sql::Connection& connection() { return *connection_; }
 
  private:
   std::unique_ptr<sql::Connection> connection_;
+  std::unique_ptr<sql::Statement> plain_statement_;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
 };
 

@@ -38,24 +38,24 @@ absl::Status MysqlTransactionRunner::RunOnce(
     const std::function<absl::Status(MysqlSession&)>& body) {
   absl::StatusOr<MysqlConnectionPool::Lease> lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
-  sql::Connection& connection = lease->session().connection();
+  MysqlSession& session = lease->session();
+  // Sessions stay in autocommit mode; each unit of work is an explicit
+  // transaction. COMMIT goes through Execute, which throws if it fails
+  // (Connector/C++ 1.1's Connection::commit() does not: a COMMIT lost with
+  // the server would pass for a success).
   try {
-    connection.setAutoCommit(false);
-    absl::Status status = body(lease->session());
-    if (status.ok()) {
-      connection.commit();
-    } else {
-      connection.rollback();
-    }
-    connection.setAutoCommit(true);
+    session.Execute("START TRANSACTION");
+    absl::Status status = body(session);
+    session.Execute(status.ok() ? "COMMIT" : "ROLLBACK");
     return status;
   } catch (const sql::SQLException& e) {
     if (IsConnectionLost(e)) {
+      // The outcome of a COMMIT in flight is unknown: the body runs again,
+      // which is why every body is idempotent.
       lease->MarkBroken();
     } else {
       try {
-        connection.rollback();
-        connection.setAutoCommit(true);
+        session.Execute("ROLLBACK");
       } catch (const sql::SQLException&) {
         lease->MarkBroken();
       }

@@ -1,6 +1,7 @@
 // Runs a unit of work in one MySQL transaction, retrying it when the
 // database asks for a retry (deadlock, lock wait timeout) or when the
-// connection turned out dead before anything committed.
+// connection died (possibly during COMMIT, so the first attempt may or may
+// not have committed: every body must be idempotent).
 #pragma once
 
 #include <functional>
@@ -30,7 +31,8 @@ class MysqlTransactionRunner {
   // Begins a transaction, runs `body`, commits if it returns OK and rolls
   // back otherwise. `body` may throw sql::SQLException: it is caught here
   // and mapped with StatusFromSqlException. `body` may run several times, so
-  // it must not keep results of a failed attempt. Returns body's status, or
+  // it must not keep results of a failed attempt, and running it again after
+  // a commit that succeeded unseen must change nothing (idempotent). Returns body's status, or
   // ABORTED after max_attempts, or UNAVAILABLE / DEADLINE_EXCEEDED from the
   // pool.
   absl::Status Run(const std::function<absl::Status(MysqlSession&)>& body);
