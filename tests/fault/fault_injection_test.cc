@@ -1,0 +1,364 @@
+// Faults without killing anything: the real services over the test MariaDB,
+// served on loopback through fault-injecting decorators, driven by the real
+// saga over gRPC; and MySQL-level faults (a connection killed in the middle
+// of a transaction, lock wait timeouts, deadlocks) provoked with a second
+// MySQL session. Each scenario ends with the audit.
+#include <iostream>
+#include <thread>
+
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "audit/audit_snapshot.h"
+#include "common/clock.h"
+#include "common/mysql/mysql_transaction_runner.h"
+#include "inventory_service/inventory_grpc_service.h"
+#include "inventory_service/inventory_schema.h"
+#include "inventory_service/mysql_inventory_repository.h"
+#include "inventory_service/stock_ledger.h"
+#include "order_service/mysql_order_repository.h"
+#include "order_service/order_grpc_service.h"
+#include "order_service/order_lifecycle.h"
+#include "order_service/order_schema.h"
+#include "saga/grpc_participants.h"
+#include "saga/place_order_saga.h"
+#include "saga/recovery_sweeper.h"
+#include "tests/fault/faulty_services.h"
+#include "tests/storage/mysql_test_database.h"
+
+namespace order_saga::testing {
+namespace {
+
+using coordinator::PlaceOrderOutcome;
+
+// Both services in this process, on one loopback server, each behind its
+// fault-injecting decorator; a coordinator talking to them over gRPC.
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto orders_db = MysqlTestDatabase::Create("fault_orders", OrderSchemaMigrations());
+    ASSERT_TRUE(orders_db.ok()) << orders_db.status();
+    orders_db_ = *std::move(orders_db);
+    auto inventory_db =
+        MysqlTestDatabase::Create("fault_inventory", InventorySchemaMigrations());
+    ASSERT_TRUE(inventory_db.ok()) << inventory_db.status();
+    inventory_db_ = *std::move(inventory_db);
+
+    order_runner_ = std::make_unique<MysqlTransactionRunner>(orders_db_->pool(), RealClock());
+    order_repository_ = std::make_unique<orders::MysqlOrderRepository>(*order_runner_);
+    lifecycle_ = std::make_unique<orders::OrderLifecycle>(*order_repository_);
+    real_orders_ = std::make_unique<orders::OrderGrpcService>(*lifecycle_);
+    inventory_runner_ =
+        std::make_unique<MysqlTransactionRunner>(inventory_db_->pool(), RealClock());
+    inventory_repository_ =
+        std::make_unique<inventory::MysqlInventoryRepository>(*inventory_runner_);
+    ledger_ = std::make_unique<inventory::StockLedger>(*inventory_repository_);
+    real_inventory_ = std::make_unique<inventory::InventoryGrpcService>(*ledger_);
+    faulty_orders_ = std::make_unique<FaultyOrderService>(*real_orders_, plan_);
+    faulty_inventory_ = std::make_unique<FaultyInventoryService>(*real_inventory_, plan_);
+
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(faulty_orders_.get());
+    builder.RegisterService(faulty_inventory_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                   grpc::InsecureChannelCredentials());
+
+    order_participant_ = std::make_unique<coordinator::GrpcOrderParticipant>(channel_);
+    inventory_participant_ = std::make_unique<coordinator::GrpcInventoryParticipant>(channel_);
+    coordinator::PlaceOrderSaga::Options options;
+    options.saga_deadline = absl::Seconds(2);
+    options.compensation_deadline = absl::Seconds(2);
+    options.retry.call_timeout = absl::Milliseconds(300);
+    options.retry.initial_backoff = absl::Milliseconds(5);
+    options.retry.max_backoff = absl::Milliseconds(50);
+    saga_ = std::make_unique<coordinator::PlaceOrderSaga>(
+        *order_participant_, *inventory_participant_, sold_out_, admission_, RealClock(),
+        options);
+    inventory_stub_ = ::inventory::v1::InventoryService::NewStub(channel_);
+    ASSERT_TRUE(ledger_->UpsertProduct({1, "one", 100, 10, {}}).ok());
+    ASSERT_TRUE(ledger_->UpsertProduct({2, "two", 100, 10, {}}).ok());
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  PlaceOrderOutcome Place(const std::string& request_id) {
+    coordinator::PlaceOrderCommand command;
+    command.request_id = request_id;
+    command.items = {{1, 2}, {2, 1}};
+    absl::StatusOr<PlaceOrderOutcome> outcome = saga_->PlaceOrder(command);
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    return outcome.ok() ? *outcome : PlaceOrderOutcome{};
+  }
+
+  int64_t Stock(int64_t product_id) { return ledger_->GetProduct(product_id)->stock; }
+
+  // The audit over the same gRPC services; every product supplied 10.
+  void ExpectCleanAudit() {
+    absl::StatusOr<audit::Snapshot> snapshot = audit::ReadSnapshot(channel_, channel_);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    audit::AuditOptions options;
+    options.expected_supplied = {{1, 10}, {2, 10}};
+    audit::AuditReport report = audit::AuditStock(*snapshot, options);
+    EXPECT_TRUE(report.clean()) << audit::FormatAuditReport(report);
+    EXPECT_EQ(report.orders_pending, 0);
+  }
+
+  FaultPlan plan_;
+  std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
+  std::unique_ptr<MysqlTransactionRunner> order_runner_, inventory_runner_;
+  std::unique_ptr<orders::MysqlOrderRepository> order_repository_;
+  std::unique_ptr<orders::OrderLifecycle> lifecycle_;
+  std::unique_ptr<orders::OrderGrpcService> real_orders_;
+  std::unique_ptr<inventory::MysqlInventoryRepository> inventory_repository_;
+  std::unique_ptr<inventory::StockLedger> ledger_;
+  std::unique_ptr<inventory::InventoryGrpcService> real_inventory_;
+  std::unique_ptr<FaultyOrderService> faulty_orders_;
+  std::unique_ptr<FaultyInventoryService> faulty_inventory_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<coordinator::GrpcOrderParticipant> order_participant_;
+  std::unique_ptr<coordinator::GrpcInventoryParticipant> inventory_participant_;
+  coordinator::SoldOutCache sold_out_{absl::Seconds(2), absl::Milliseconds(100)};
+  coordinator::ProductAdmission admission_{8};
+  std::unique_ptr<coordinator::PlaceOrderSaga> saga_;
+  std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_stub_;
+};
+
+TEST_F(FaultInjectionTest, ReserveAnswerLostAfterCommitIsRetriedAndTakesStockOnce) {
+  plan_.Set("Reserve", Fault::kLoseAnswer, 2);
+  EXPECT_EQ(Place("r1").status, OrderStatus::kApproved);
+  EXPECT_EQ(plan_.Completed("Reserve"), 3);
+  EXPECT_EQ(Stock(1), 8);
+  EXPECT_EQ(Stock(2), 9);
+  ExpectCleanAudit();
+}
+
+TEST_F(FaultInjectionTest, ReserveFailingBeforeCommitIsRetried) {
+  plan_.Set("Reserve", Fault::kFailBefore, 3);
+  EXPECT_EQ(Place("r1").status, OrderStatus::kApproved);
+  EXPECT_EQ(plan_.Completed("Reserve"), 1);
+  EXPECT_EQ(Stock(1), 8);
+  ExpectCleanAudit();
+}
+
+TEST_F(FaultInjectionTest, CreateAndApproveAnswersLostYieldOneApprovedOrder) {
+  plan_.Set("CreateOrder", Fault::kLoseAnswer, 2);
+  plan_.Set("ApproveOrder", Fault::kLoseAnswer, 2);
+  PlaceOrderOutcome outcome = Place("r1");
+  EXPECT_EQ(outcome.status, OrderStatus::kApproved);
+  EXPECT_EQ(Stock(1), 8);
+  EXPECT_EQ(lifecycle_->GetOrder("", "r1")->order_id, outcome.order_id);
+  ExpectCleanAudit();
+}
+
+TEST_F(FaultInjectionTest, InventoryDownIsCompensatedAndALateReserveIsRefused) {
+  plan_.Set("Reserve", Fault::kFailBefore, -1);
+  PlaceOrderOutcome outcome = Place("r1");
+  EXPECT_EQ(outcome.status, OrderStatus::kRejected);
+  EXPECT_EQ(outcome.reject_reason, RejectReason::kInventoryUnavailable);
+  // The Release of the compensation left a tombstone: a Reserve that comes
+  // now (a retry from a stale coordinator, say) takes nothing.
+  plan_.Set("Reserve", Fault::kNone, 0);
+  absl::StatusOr<inventory::ReservationResult> late =
+      ledger_->ReserveStock(outcome.order_id, {{1, 2}, {2, 1}});
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->outcome, inventory::ReservationOutcome::kReleased);
+  EXPECT_EQ(Stock(1), 10);
+  ExpectCleanAudit();
+}
+
+TEST_F(FaultInjectionTest, ReserveDelayedPastTheDeadlineArrivesAfterTheTombstone) {
+  // The Reserve reaches the inventory only after the saga gave up on it and
+  // compensated: it must be refused, not take stock for a rejected order.
+  plan_.Set("Reserve", Fault::kDelay, -1, absl::Milliseconds(2500));
+  PlaceOrderOutcome outcome = Place("r1");
+  EXPECT_EQ(outcome.status, OrderStatus::kRejected);
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (plan_.Completed("Reserve") == 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  // Let every delayed attempt land.
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_GE(plan_.Completed("Reserve"), 1);
+  EXPECT_EQ(Stock(1), 10);
+  EXPECT_EQ(Stock(2), 10);
+  ExpectCleanAudit();
+}
+
+TEST_F(FaultInjectionTest, ReleaseAnswerLostDuringCompensationGivesStockBackOnce) {
+  // Reserve commits but its answer never comes back: the saga compensates.
+  // The first Release answer is lost too, so Release runs twice.
+  plan_.Set("Reserve", Fault::kLoseAnswer, -1);
+  plan_.Set("Release", Fault::kLoseAnswer, 1);
+  PlaceOrderOutcome outcome = Place("r1");
+  EXPECT_EQ(outcome.status, OrderStatus::kRejected);
+  EXPECT_GE(plan_.Completed("Release"), 2);
+  EXPECT_EQ(Stock(1), 10);
+  EXPECT_EQ(Stock(2), 10);
+  ExpectCleanAudit();
+}
+
+TEST_F(FaultInjectionTest, OrderLeftPendingByALostApprovalIsFinishedByRecovery) {
+  plan_.Set("ApproveOrder", Fault::kFailBefore, -1);
+  PlaceOrderOutcome outcome = Place("r1");
+  EXPECT_EQ(outcome.status, OrderStatus::kPending);
+  plan_.Set("ApproveOrder", Fault::kNone, 0);
+  coordinator::RecoverySweeper::Options options;
+  options.recovery_age = absl::ZeroDuration();
+  coordinator::RecoverySweeper sweeper(*order_participant_, *saga_, RealClock(), options);
+  absl::StatusOr<int> recovered = sweeper.SweepOnce();
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  EXPECT_EQ(*recovered, 1);
+  EXPECT_EQ(lifecycle_->GetOrder("", "r1")->status, OrderStatus::kApproved);
+  ExpectCleanAudit();
+}
+
+// MySQL-level faults on the inventory repository, provoked from a second
+// (root) session on the same server.
+class MysqlFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = MysqlTestDatabase::Create("mysql_fault", InventorySchemaMigrations());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    MysqlConnectionPool::Options options = db_->pool().options();
+    options.lock_wait_timeout = absl::Seconds(1);
+    pool_ = std::make_unique<MysqlConnectionPool>(options);
+    runner_ = std::make_unique<MysqlTransactionRunner>(*pool_, RealClock());
+    repository_ = std::make_unique<inventory::MysqlInventoryRepository>(*runner_);
+    ASSERT_TRUE(repository_->UpsertProduct({1, "one", 100, 10, {}}).ok());
+    ASSERT_TRUE(repository_->UpsertProduct({2, "two", 100, 10, {}}).ok());
+    auto lease = db_->pool().Acquire();
+    ASSERT_TRUE(lease.ok());
+    other_ = std::make_unique<MysqlConnectionPool::Lease>(*std::move(lease));
+  }
+
+  // Runs SQL on the second session.
+  void Other(const std::string& sql) { other_->session().Execute(sql); }
+  int64_t OtherInt(const std::string& sql) {
+    std::unique_ptr<sql::Statement> statement(
+        other_->session().connection().createStatement());
+    std::unique_ptr<sql::ResultSet> row(statement->executeQuery(sql));
+    return row->next() ? row->getInt64(1) : -1;
+  }
+  // The connection id of a session of our pool waiting on a row lock.
+  int64_t WaitingConnection() {
+    for (int i = 0; i < 200; ++i) {
+      const int64_t id = OtherInt(absl::StrCat(
+          "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '", db_->schema(),
+          "' AND INFO LIKE 'SELECT stock FROM products%' LIMIT 1"));
+      if (id > 0) return id;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    std::unique_ptr<sql::Statement> statement(
+        other_->session().connection().createStatement());
+    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(
+        "SELECT ID, DB, COMMAND, STATE, INFO FROM information_schema.PROCESSLIST"));
+    while (rows->next()) {
+      std::cerr << "processlist: " << rows->getInt64(1) << " | " << rows->getString(2)
+                << " | " << rows->getString(3) << " | " << rows->getString(4) << " | "
+                << rows->getString(5) << "\n";
+    }
+    return -1;
+  }
+  int64_t Stock(int64_t id) { return repository_->GetProduct(id)->stock; }
+
+  std::unique_ptr<MysqlTestDatabase> db_;
+  std::unique_ptr<MysqlConnectionPool> pool_;
+  std::unique_ptr<MysqlTransactionRunner> runner_;
+  std::unique_ptr<inventory::MysqlInventoryRepository> repository_;
+  std::unique_ptr<MysqlConnectionPool::Lease> other_;
+};
+
+const std::vector<LineItem> kBundle = {{1, 2}, {2, 1}};
+
+TEST_F(MysqlFaultTest, ConnectionKilledMidTransactionIsRetriedOnANewOne) {
+  Other("START TRANSACTION");
+  OtherInt("SELECT stock FROM products WHERE product_id = 1 FOR UPDATE");
+  absl::StatusOr<inventory::ReservationResult> result;
+  std::thread reserve([&] { result = repository_->Reserve("o-1", kBundle); });
+  const int64_t victim = WaitingConnection();
+  ASSERT_GT(victim, 0) << "the Reserve never waited on the lock";
+  Other(absl::StrCat("KILL CONNECTION ", victim));
+  Other("COMMIT");
+  reserve.join();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, inventory::ReservationOutcome::kReserved);
+  EXPECT_EQ(Stock(1), 8);
+  EXPECT_EQ(Stock(2), 9);
+  EXPECT_EQ(repository_->GetProduct(1)->supplied, 10);
+}
+
+TEST_F(MysqlFaultTest, LockWaitTimeoutIsRetriedNotReportedAsARejection) {
+  Other("START TRANSACTION");
+  OtherInt("SELECT stock FROM products WHERE product_id = 2 FOR UPDATE");
+  absl::StatusOr<inventory::ReservationResult> result;
+  std::thread reserve([&] { result = repository_->Reserve("o-1", kBundle); });
+  // Hold the lock past one lock wait timeout (1 s), then let go.
+  absl::SleepFor(absl::Milliseconds(1600));
+  Other("COMMIT");
+  reserve.join();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, inventory::ReservationOutcome::kReserved);
+  EXPECT_EQ(Stock(2), 9);
+}
+
+TEST_F(MysqlFaultTest, DeadlockVictimIsRetried) {
+  const int64_t deadlocks_before = OtherInt(
+      "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+      "WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'");
+  // The other session does a lot of work first (so InnoDB picks the
+  // Reserve as the cheaper victim), then holds product 2.
+  Other("START TRANSACTION");
+  for (int i = 0; i < 20; ++i) {
+    Other(absl::StrCat("INSERT INTO reservations (order_id, state) VALUES ('filler-", i,
+                       "', 'TOMBSTONE')"));
+  }
+  OtherInt("SELECT stock FROM products WHERE product_id = 2 FOR UPDATE");
+  absl::StatusOr<inventory::ReservationResult> result;
+  std::thread reserve([&] { result = repository_->Reserve("o-1", kBundle); });
+  // The Reserve holds product 1 and waits for 2; now we want 1: a cycle.
+  ASSERT_GT(WaitingConnection(), 0);
+  absl::SleepFor(absl::Milliseconds(50));
+  OtherInt("SELECT stock FROM products WHERE product_id = 1 FOR UPDATE");
+  Other("ROLLBACK");
+  reserve.join();
+  const int64_t deadlocks_after = OtherInt(
+      "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+      "WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'");
+  EXPECT_GE(deadlocks_after - deadlocks_before, 1);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, inventory::ReservationOutcome::kReserved);
+  EXPECT_EQ(Stock(1), 8);
+  EXPECT_EQ(Stock(2), 9);
+}
+
+TEST_F(MysqlFaultTest, ConcurrentReleasesGiveStockBackOnce) {
+  ASSERT_EQ(repository_->Reserve("o-1", kBundle)->outcome,
+            inventory::ReservationOutcome::kReserved);
+  std::atomic<int> returned{0};
+  std::vector<std::thread> releases;
+  for (int i = 0; i < 20; ++i) {
+    releases.emplace_back([&] {
+      absl::StatusOr<inventory::ReleaseResult> result = repository_->Release("o-1");
+      if (result.ok() && result->stock_returned) ++returned;
+    });
+  }
+  for (std::thread& release : releases) release.join();
+  EXPECT_EQ(returned.load(), 1);
+  EXPECT_EQ(Stock(1), 10);
+  EXPECT_EQ(Stock(2), 10);
+}
+
+}  // namespace
+}  // namespace order_saga::testing
