@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libmysqlcppconn-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
   mariadb-server mariadb-client
+  clang libclang-rt-14-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -29,13 +30,16 @@ ensure_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# build_project DIR BUILD_TYPE [extra cmake args...]
+# build_project DIR BUILD_TYPE [extra cmake args...] [-- ninja targets...]
 build_project() {
   local dir="$1" type="$2"
   shift 2
-  log "building ($type) in $dir"
-  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-  ninja -C "$dir" >/dev/null || ninja -C "$dir"   # rerun to show errors
+  local cmake_args=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do cmake_args+=("$1"); shift; done
+  [ $# -gt 0 ] && { shift; targets=("$@"); }
+  log "building ($type) in $dir ${targets[*]:-}"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${cmake_args[@]}" >/dev/null
+  ninja -C "$dir" "${targets[@]}" >/dev/null || ninja -C "$dir" "${targets[@]}"   # rerun to show errors
 }
 
 # True if process $1 is running. A killed process whose parent is gone can
