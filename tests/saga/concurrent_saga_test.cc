@@ -1,0 +1,91 @@
+// The saga, admission and sold-out door under real threads (no fake clock):
+// the in-memory flash sale. Run under ThreadSanitizer by scripts/test
+// --sanitizers, and under AddressSanitizer with the rest.
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/barrier.h"
+#include "common/clock.h"
+#include "saga/place_order_saga.h"
+#include "saga/recovery_sweeper.h"
+#include "tests/saga/in_memory_participants.h"
+
+namespace order_saga::coordinator {
+namespace {
+
+using testing::InMemoryInventoryParticipant;
+using testing::InMemoryOrderParticipant;
+
+TEST(ConcurrentSagaTest, TwoHundredBundlesRacingForFifteenApproveExactlyFifteen) {
+  InMemoryOrderParticipant orders(RealClock());
+  InMemoryInventoryParticipant inventory;
+  ASSERT_TRUE(inventory.ledger().UpsertProduct({4, "four", 1, 30, {}}).ok());
+  ASSERT_TRUE(inventory.ledger().UpsertProduct({5, "five", 1, 20, {}}).ok());
+  SoldOutCache sold_out(absl::Seconds(2), absl::Milliseconds(100));
+  ProductAdmission admission(8);
+  PlaceOrderSaga saga(orders, inventory, sold_out, admission, RealClock(),
+                      PlaceOrderSaga::Options());
+
+  constexpr int kClients = 200;
+  absl::Barrier* start = new absl::Barrier(kClients);
+  std::atomic<int> approved{0}, rejected{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      if (start->Block()) delete start;
+      PlaceOrderCommand command{absl::StrCat("r", i), "c", {{4, 2}, {5, 1}}, {}};
+      absl::StatusOr<PlaceOrderOutcome> outcome = saga.PlaceOrder(command);
+      if (!outcome.ok()) {
+        ++failed;
+      } else if (outcome->status == OrderStatus::kApproved) {
+        ++approved;
+      } else if (outcome->status == OrderStatus::kRejected) {
+        ++rejected;
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(approved.load(), 15);
+  EXPECT_EQ(rejected.load(), kClients - 15);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(inventory.Stock(4), 0);
+  EXPECT_EQ(inventory.Stock(5), 5);
+}
+
+TEST(ConcurrentSagaTest, RetriesOfOneRequestRacingTheSweepYieldOneOrder) {
+  InMemoryOrderParticipant orders(RealClock());
+  InMemoryInventoryParticipant inventory;
+  ASSERT_TRUE(inventory.ledger().UpsertProduct({4, "four", 1, 100, {}}).ok());
+  SoldOutCache sold_out(absl::Seconds(2), absl::Milliseconds(100));
+  ProductAdmission admission(8);
+  PlaceOrderSaga saga(orders, inventory, sold_out, admission, RealClock(),
+                      PlaceOrderSaga::Options());
+  RecoverySweeper::Options sweep;
+  sweep.recovery_age = absl::ZeroDuration();
+  sweep.interval = absl::Milliseconds(1);
+  RecoverySweeper sweeper(orders, saga, RealClock(), sweep);
+  sweeper.Start();
+  std::vector<std::thread> clients;
+  std::atomic<int> approved{0};
+  for (int i = 0; i < 50; ++i) {
+    clients.emplace_back([&] {
+      absl::StatusOr<PlaceOrderOutcome> outcome =
+          saga.PlaceOrder({"same", "c", {{4, 3}}, {}});
+      if (outcome.ok() && outcome->status == OrderStatus::kApproved) ++approved;
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  sweeper.Stop();
+  EXPECT_EQ(approved.load(), 50);
+  EXPECT_EQ(inventory.Stock(4), 97);
+  auto counts = orders.lifecycle().CountOrders("");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->approved, 1);
+  EXPECT_EQ(counts->pending + counts->rejected, 0);
+}
+
+}  // namespace
+}  // namespace order_saga::coordinator
