@@ -9,10 +9,9 @@
 namespace order_saga {
 
 std::string MysqlDsn::Redacted() const {
-  std::string where = socket.empty() ? absl::StrCat(host, ":", port)
-                                     : absl::StrCat("localhost?socket=", socket);
   return absl::StrCat("mysql://", user, password.empty() ? "" : ":***", "@",
-                      where, "/", schema);
+                      socket.empty() ? absl::StrCat(host, ":", port) : "localhost", "/",
+                      schema, socket.empty() ? "" : absl::StrCat("?socket=", socket));
 }
 
 absl::StatusOr<MysqlDsn> ParseMysqlDsn(absl::string_view text) {

@@ -35,7 +35,8 @@ saga::v1::PlaceOrderRequest ChaosCatalogue::RandomOrder(const std::string& reque
   std::vector<int> weights;
   for (const Entry& entry : products) weights.push_back(entry.weight);
   std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-  const int lines = std::uniform_int_distribution<int>(1, 4)(random);
+  const int lines = std::uniform_int_distribution<int>(
+      1, std::min<int>(4, static_cast<int>(products.size())))(random);
   std::map<int64_t, int32_t> chosen;
   while (static_cast<int>(chosen.size()) < lines) {
     chosen[products[pick(random)].product_id] =
