@@ -11,7 +11,7 @@
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "order/v1/order.grpc.pb.h"
 #include "saga/v1/saga.grpc.pb.h"
-#include "tests/e2e/local_stack.h"
+#include "tests/e2e/stack_test.h"
 
 namespace order_saga::testing {
 namespace {
@@ -19,31 +19,8 @@ namespace {
 const std::string kName4 = "길럭시북 그래파이트 15.6인치 코어 i5 - 512GB";
 const std::string kName5 = "김럭시북9 그려파이트 14인치 코어 16GB - 2TB - 인도우11 PRO";
 
-std::chrono::system_clock::time_point In(absl::Duration d) {
-  return absl::ToChronoTime(absl::Now() + d);
-}
-
-class FlashSaleE2ETest : public ::testing::Test {
+class FlashSaleE2ETest : public StackTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = stack->release();
-  }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(stack_, nullptr);
-    saga_ = saga::v1::SagaCoordinator::NewStub(
-        grpc::CreateChannel(stack_->saga_address(), grpc::InsecureChannelCredentials()));
-    orders_ = order::v1::OrderService::NewStub(
-        grpc::CreateChannel(stack_->order_address(), grpc::InsecureChannelCredentials()));
-    inventory_ = inventory::v1::InventoryService::NewStub(
-        grpc::CreateChannel(stack_->inventory_address(), grpc::InsecureChannelCredentials()));
-  }
 
   // Every test leaves the shared stack in a state that passes the audit.
   void TearDown() override {
@@ -120,13 +97,8 @@ class FlashSaleE2ETest : public ::testing::Test {
     return saga_->PlaceOrder(&context, request, response);
   }
 
-  static LocalStack* stack_;
-  std::unique_ptr<saga::v1::SagaCoordinator::Stub> saga_;
-  std::unique_ptr<order::v1::OrderService::Stub> orders_;
-  std::unique_ptr<inventory::v1::InventoryService::Stub> inventory_;
 };
 
-LocalStack* FlashSaleE2ETest::stack_ = nullptr;
 
 TEST_F(FlashSaleE2ETest, ReferenceFlashSaleApprovesExactlyFifteen) {
   Upsert(4, kName4, 30);

@@ -13,16 +13,12 @@
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "order/v1/order.grpc.pb.h"
 #include "saga/v1/saga.grpc.pb.h"
-#include "tests/e2e/local_stack.h"
+#include "tests/e2e/stack_test.h"
 
 namespace order_saga::testing {
 namespace {
 
 using grpc::StatusCode;
-
-std::chrono::system_clock::time_point In(absl::Duration d) {
-  return absl::ToChronoTime(absl::Now() + d);
-}
 
 saga::v1::PlaceOrderRequest Order(const std::string& request_id,
                                   std::vector<std::pair<int64_t, int32_t>> items) {
@@ -44,27 +40,8 @@ struct Case {
   std::string field;
 };
 
-class HostileInputE2ETest : public ::testing::Test {
+class HostileInputE2ETest : public StackTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = stack->release();
-  }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(stack_, nullptr);
-    saga_ = saga::v1::SagaCoordinator::NewStub(
-        grpc::CreateChannel(stack_->saga_address(), grpc::InsecureChannelCredentials()));
-    orders_ = order::v1::OrderService::NewStub(
-        grpc::CreateChannel(stack_->order_address(), grpc::InsecureChannelCredentials()));
-    inventory_ = inventory::v1::InventoryService::NewStub(
-        grpc::CreateChannel(stack_->inventory_address(), grpc::InsecureChannelCredentials()));
-  }
-
   grpc::Status Place(const saga::v1::PlaceOrderRequest& request,
                      saga::v1::PlaceOrderResponse* response = nullptr) {
     saga::v1::PlaceOrderResponse ignored;
@@ -79,14 +56,7 @@ class HostileInputE2ETest : public ::testing::Test {
     context.set_deadline(In(absl::Seconds(30)));
     return method(&context, request, &response);
   }
-
-  static LocalStack* stack_;
-  std::unique_ptr<saga::v1::SagaCoordinator::Stub> saga_;
-  std::unique_ptr<order::v1::OrderService::Stub> orders_;
-  std::unique_ptr<inventory::v1::InventoryService::Stub> inventory_;
 };
-
-LocalStack* HostileInputE2ETest::stack_ = nullptr;
 
 TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWritesNothing) {
   inventory::v1::Product seed;
