@@ -130,14 +130,20 @@ TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWrite
       {"message of five megabytes (over the 4 MiB cap)",
        place(with_address([](auto* a) { a->set_line2(std::string(5 << 20, 'x')); })),
        StatusCode::RESOURCE_EXHAUSTED, ""},
-      // Known gap (docs/RELIABILITY.md): protobuf's parser refuses invalid
-      // UTF-8 in a string field before our handler runs, and gRPC reports it
-      // as INTERNAL without naming the field. Refused, nothing written.
+      // Protobuf refuses these while parsing; protos/utf8_field_traits.h
+      // turns that into an answer naming the field.
       {"invalid UTF-8 in request_id", place(Order(invalid_utf8, {{7, 1}})),
-       StatusCode::INTERNAL, ""},
+       StatusCode::INVALID_ARGUMENT, "request_id"},
       {"invalid UTF-8 in the address",
        place(with_address([&](auto* a) { a->set_zip_code(invalid_utf8); })),
-       StatusCode::INTERNAL, ""},
+       StatusCode::INVALID_ARGUMENT, "shipping_address.zip_code"},
+      {"invalid UTF-8 in customer_id",
+       place([&] {
+         saga::v1::PlaceOrderRequest r = Order("h-15", {{7, 1}});
+         r.set_customer_id(invalid_utf8);
+         return r;
+       }()),
+       StatusCode::INVALID_ARGUMENT, "customer_id"},
 
       // Order service.
       {"GetOrder of an unknown order id",
@@ -281,7 +287,15 @@ TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWrite
              [&](auto* c, const auto& q, auto* o) { return inventory_->UpsertProduct(c, q, o); },
              r);
        },
-       StatusCode::INTERNAL, ""},
+       StatusCode::INVALID_ARGUMENT, "name"},
+      {"ListOrders with invalid UTF-8 in customer_id",
+       [&] {
+         order::v1::ListOrdersRequest r;
+         r.set_customer_id(invalid_utf8);
+         return Call<order::v1::ListOrdersRequest, order::v1::ListOrdersResponse>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->ListOrders(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "customer_id"},
       {"ListReservations with a forged page token",
        [&] {
          inventory::v1::ListReservationsRequest r;

@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes as a PlaceOrderRequest (and as page
-// tokens) through the same validation the servers run. Checks that
+// tokens) through the same parsing and validation the servers run. Checks that
 // validation never crashes, that everything it accepts is within the
 // documented limits, and that every refusal names a field.
 //
@@ -14,6 +14,7 @@
 #include "common/page_token.h"
 #include "common/proto_conversion.h"
 #include "common/request_validation.h"
+#include "utf8_field_traits.h"
 #include "saga/v1/saga.pb.h"
 
 namespace {
@@ -43,8 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<std::string> string_key = order_saga::DecodeKeyPageToken(bytes);
   Require(string_key.ok() || absl::StartsWith(string_key.status().message(), "page_token:"));
 
+  // The walker that names a field with invalid UTF-8 reads any bytes, and
+  // finds nothing in a message protobuf accepts.
+  const std::string bad_field =
+      order_saga::FirstInvalidUtf8Field(bytes, *saga::v1::PlaceOrderRequest::descriptor());
   saga::v1::PlaceOrderRequest request;
   if (!request.ParseFromString(bytes)) return 0;  // gRPC refuses it before us
+  Require(bad_field.empty());
   const std::vector<order_saga::LineItem> items =
       order_saga::LineItemsFromProto(request.items());
   const absl::Status status = order_saga::ValidateNewOrder(

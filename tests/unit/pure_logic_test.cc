@@ -6,6 +6,9 @@
 #include <gflags/gflags.h>
 #include <gtest/gtest.h>
 
+#include "order/v1/order.pb.h"
+#include "utf8_field_traits.h"
+
 #include "absl/strings/match.h"
 #include "common/env_flags.h"
 #include "common/mysql/mysql_dsn.h"
@@ -157,4 +160,24 @@ TEST(ProductAdmission, LimitsInFlightPerProductAndFreesOnRelease) {
 }
 
 }  // namespace
+TEST(Utf8FieldTraitsTest, NamesTheFirstStringFieldWithInvalidUtf8ByItsPath) {
+  order::v1::ListOrdersResponse page;
+  page.add_orders()->set_detail("fine, 괜찮아요");
+  order::v1::Order* bad = page.add_orders();
+  bad->mutable_shipping_address()->set_line2("bad \xC3\x28");
+  page.add_orders()->set_detail("bad \xFF");
+  std::string bytes;
+  page.SerializePartialToString(&bytes);  // logs about the bad UTF-8
+  EXPECT_EQ(FirstInvalidUtf8Field(bytes, *order::v1::ListOrdersResponse::descriptor()),
+            "orders[1].shipping_address.line2");
+  page.mutable_orders(1)->mutable_shipping_address()->set_line2("fixed");
+  page.SerializePartialToString(&bytes);
+  EXPECT_EQ(FirstInvalidUtf8Field(bytes, *order::v1::ListOrdersResponse::descriptor()),
+            "orders[2].detail");
+  page.mutable_orders(2)->set_detail("fixed");
+  page.SerializePartialToString(&bytes);
+  EXPECT_EQ(FirstInvalidUtf8Field(bytes, *order::v1::ListOrdersResponse::descriptor()), "");
+  EXPECT_EQ(FirstInvalidUtf8Field("\xFF\xFF\xFF", *order::v1::Order::descriptor()), "");
+}
+
 }  // namespace order_saga
