@@ -63,10 +63,11 @@ class ChaosTest : public ::testing::Test {
     random_.seed(RandomSeed());
   }
 
-  void StartStack(int coordinators) {
+  void StartStack(int coordinators, std::vector<std::string> coordinator_flags = {}) {
     LocalStack::Options options;
     options.mysql_socket = db_->socket();
     options.coordinators = coordinators;
+    options.coordinator_flags = std::move(coordinator_flags);
     options.log_prefix = std::string(
         ::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_";
     absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
@@ -186,7 +187,11 @@ void PrintLoad(const LoadResult& result) {
 }
 
 TEST_F(ChaosTest, KillEachProcessInTurnUnderLoad) {
-  ASSERT_NO_FATAL_FAILURE(StartStack(1));
+  // A short saga deadline, so that an outage outlasts some sagas and they
+  // are compensated (the default 5 s outlasts every outage here).
+  ASSERT_NO_FATAL_FAILURE(
+      StartStack(1, {"--saga_deadline_ms=800", "--compensation_deadline_ms=800",
+                     "--call_timeout_ms=250"}));
   const ChaosCatalogue catalogue = ChaosCatalogue::Standard();
   ASSERT_NO_FATAL_FAILURE(Stock(catalogue));
   const int orders = EnvInt("CHAOS_ORDERS", 2000);
