@@ -69,6 +69,10 @@ AuditReport AuditStock(const Snapshot& snapshot, const AuditOptions& options) {
   std::map<std::string, const ::inventory::v1::Reservation*> reservations;
   for (const ::inventory::v1::Reservation& reservation : snapshot.reservations) {
     reservations[reservation.order_id()] = &reservation;
+    if (reservation.outcome() == ::inventory::v1::RESERVATION_OUTCOME_RELEASED &&
+        reservation.items_size() > 0) {
+      ++report.reservations_released;
+    }
     if (reservation.outcome() != RESERVATION_OUTCOME_RESERVED) continue;
     ++report.reservations_held;
     for (const ::common::v1::LineItem& item : reservation.items()) {

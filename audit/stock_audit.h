@@ -54,6 +54,8 @@ struct AuditReport {
   int64_t orders_rejected = 0;
   int64_t orders_pending = 0;
   int64_t reservations_held = 0;
+  // Reservations that held stock and gave it back: compensated sagas.
+  int64_t reservations_released = 0;
   // One sentence per broken invariant, naming the order or product.
   std::vector<std::string> violations;
 

@@ -133,24 +133,14 @@ class ChaosTest : public ::testing::Test {
   // Audits and prints the figures of a run; expects zero PENDING and a
   // clean audit with every product's supply as seeded.
   void ExpectCleanAudit(const ChaosCatalogue& catalogue) {
-    absl::StatusOr<audit::Snapshot> snapshot = audit::ReadSnapshot(
-        CreateServiceChannel(stack_->order_address()),
-        CreateServiceChannel(stack_->inventory_address()));
-    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-    audit::AuditOptions options;
-    options.recovery_window = absl::Seconds(30);
-    options.expected_supplied = catalogue.InitialStock();
-    audit::AuditReport report = audit::AuditStock(*snapshot, options);
-    int64_t compensated = 0;
-    for (const auto& reservation : snapshot->reservations) {
-      compensated += reservation.outcome() == inventory::v1::RESERVATION_OUTCOME_RELEASED &&
-                     reservation.items_size() > 0;
-    }
-    std::cout << audit::FormatAuditReport(report);
-    std::cout << "[chaos] compensated sagas (reserved, then released): " << compensated
-              << "\n";
-    EXPECT_TRUE(report.clean());
-    EXPECT_EQ(report.orders_pending, 0);
+    absl::StatusOr<audit::AuditReport> report =
+        AuditStack(*stack_, absl::Seconds(30), catalogue.InitialStock());
+    ASSERT_TRUE(report.ok()) << report.status();
+    std::cout << audit::FormatAuditReport(*report);
+    std::cout << "[chaos] compensated sagas (reserved, then released): "
+              << report->reservations_released << "\n";
+    EXPECT_TRUE(report->clean());
+    EXPECT_EQ(report->orders_pending, 0);
   }
 
   int RecoveredSagas(int coordinators) {

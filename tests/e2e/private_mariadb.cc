@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +34,8 @@ absl::StatusOr<std::unique_ptr<PrivateMariaDb>> PrivateMariaDb::Start() {
 
 PrivateMariaDb::~PrivateMariaDb() {
   (void)Script("stop");
-  std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
 }
 
 absl::Status PrivateMariaDb::Script(const std::string& command) {

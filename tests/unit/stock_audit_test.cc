@@ -75,6 +75,7 @@ TEST(StockAuditTest, HealthySystemIsCleanAndCountsWhatIsHeld) {
   EXPECT_EQ(report.products[0].held_in_flight, 3);
   EXPECT_EQ(report.orders_pending, 1);
   EXPECT_EQ(report.reservations_held, 2);
+  EXPECT_EQ(report.reservations_released, 1);
   EXPECT_TRUE(absl::StrContains(FormatAuditReport(report), "audit: clean"));
 }
 
