@@ -353,6 +353,12 @@ TEST_F(ChaosTest, DatabaseOutageAnswersUnavailableAndHealsWithoutRestart) {
   int64_t retried = 0;
   EXPECT_FALSE(load.PlaceUntilDecided(request, 0, absl::Now() + absl::Seconds(1), &retried).ok());
 
+  // A service (re)started while its database is down waits for it
+  // (--mysql_startup_timeout_ms) instead of exiting.
+  ASSERT_TRUE(stack_->Kill(LocalStack::Role::kOrders).ok());
+  ASSERT_TRUE(stack_->Restart(LocalStack::Role::kOrders, 0, /*wait=*/false).ok());
+  absl::SleepFor(absl::Seconds(2));
+
   ASSERT_TRUE(db_->Restart().ok());
   const absl::Time restarted = absl::Now();
   EXPECT_TRUE(WaitUntilServing(stack_->inventory_address(), absl::Seconds(30)).ok());
