@@ -1,7 +1,6 @@
 #include "utf8_field_traits.h"
 
 #include <map>
-#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/stubs/common.h>
@@ -61,23 +60,36 @@ std::string FirstInvalidUtf8Field(absl::string_view bytes,
 
 grpc::Status DeserializeNamingInvalidUtf8(grpc::ByteBuffer* buffer,
                                           google::protobuf::MessageLite* message) {
-  // Keep references to the bytes: deserializing consumes the buffer.
-  std::vector<grpc::Slice> slices;
-  const bool kept = buffer->Dump(&slices).ok();
-  grpc::Status status =
-      grpc::GenericDeserialize<grpc::ProtoBufferReader, google::protobuf::MessageLite>(
-          buffer, message);
-  // Only full messages (ours) have the descriptor to find the field by.
-  const auto* full = dynamic_cast<const google::protobuf::Message*>(message);
-  if (status.ok() || !kept || full == nullptr) return status;
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  // grpc::GenericDeserialize, except that the buffer is cleared only after
+  // a failed parse has been explained: nothing extra on the success path.
+  if (buffer == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "No payload");
+  bool parsed = false;
+  {
+    grpc::ProtoBufferReader reader(buffer);
+    if (!reader.status().ok()) {
+      buffer->Clear();
+      return reader.status();
+    }
+    parsed = message->ParseFromZeroCopyStream(&reader);
   }
-  const std::string field = FirstInvalidUtf8Field(bytes, *full->GetDescriptor());
-  if (field.empty()) return status;
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      field + ": is not valid UTF-8");
+  grpc::Status status = grpc::Status::OK;
+  if (!parsed) {
+    status = grpc::Status(grpc::StatusCode::INTERNAL, message->InitializationErrorString());
+    // Only full messages (ours) have the descriptor to find the field by.
+    const auto* full = dynamic_cast<const google::protobuf::Message*>(message);
+    grpc::Slice bytes;
+    if (full != nullptr && buffer->DumpToSingleSlice(&bytes).ok()) {
+      const std::string field = FirstInvalidUtf8Field(
+          absl::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()),
+          *full->GetDescriptor());
+      if (!field.empty()) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              field + ": is not valid UTF-8");
+      }
+    }
+  }
+  buffer->Clear();
+  return status;
 }
 
 }  // namespace order_saga
