@@ -26,6 +26,23 @@ class InventoryRepository {
   virtual absl::StatusOr<ReservationResult> Reserve(
       const std::string& order_id, const std::vector<LineItem>& items) = 0;
 
+  // Reserve for several orders at once: in one transaction where the
+  // storage can, with the same result for each order as calling Reserve for
+  // each in the given order (all or nothing per order, outcome recorded
+  // under its order id, a recorded outcome returned unchanged), except that
+  // sold_out_product_ids may also name products that later orders of the
+  // batch sold out. One result per request, in order. The default calls
+  // Reserve for each.
+  virtual std::vector<absl::StatusOr<ReservationResult>> ReserveBatch(
+      const std::vector<const ReserveRequest*>& requests) {
+    std::vector<absl::StatusOr<ReservationResult>> results;
+    results.reserve(requests.size());
+    for (const ReserveRequest* request : requests) {
+      results.push_back(Reserve(request->order_id, request->items));
+    }
+    return results;
+  }
+
   // Gives back what `order_id` holds, at most once. Records a tombstone if
   // nothing was recorded for it yet.
   virtual absl::StatusOr<ReleaseResult> Release(const std::string& order_id) = 0;

@@ -53,6 +53,13 @@ struct Reservation {
   std::vector<LineItem> items;
 };
 
+// One order's Reserve: items sorted by ascending product id, each product
+// once (StockLedger validates and sorts).
+struct ReserveRequest {
+  std::string order_id;
+  std::vector<LineItem> items;
+};
+
 struct ReleaseResult {
   // True only for the call that actually gave stock back.
   bool stock_returned = false;

@@ -9,9 +9,20 @@
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
+#include "inventory_service/coalescing_inventory_repository.h"
 #include "inventory_service/inventory_grpc_service.h"
 #include "inventory_service/mysql_inventory_repository.h"
 #include "inventory_service/stock_ledger.h"
+
+DEFINE_bool(coalesce_reservations, true,
+            "apply concurrent Reserve calls together, one transaction per "
+            "batch (env COALESCE_RESERVATIONS); false reserves each order in "
+            "its own transaction");
+DEFINE_int32(reservation_batch_max, 128,
+             "most orders in one reservation batch (env RESERVATION_BATCH_MAX)");
+DEFINE_int32(reservation_batch_concurrency, 4,
+             "most reservation batches running at once, each on its own "
+             "connection (env RESERVATION_BATCH_CONCURRENCY)");
 
 int main(int argc, char** argv) {
   using namespace order_saga;
@@ -30,12 +41,28 @@ int main(int argc, char** argv) {
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
   }
   MysqlTransactionRunner runner(**pool, RealClock());
-  order_saga::inventory::MysqlInventoryRepository repository(runner);
+  order_saga::inventory::MysqlInventoryRepository mysql_repository(runner);
+  if (FLAGS_reservation_batch_max < 1 || FLAGS_reservation_batch_concurrency < 1) {
+    LOG(ERROR) << "--reservation_batch_max and --reservation_batch_concurrency must be >= 1";
+    return 2;
+  }
+  order_saga::inventory::CoalescingInventoryRepository coalescing_repository(
+      mysql_repository,
+      {FLAGS_reservation_batch_max, FLAGS_reservation_batch_concurrency});
+  order_saga::inventory::InventoryRepository& repository =
+      FLAGS_coalesce_reservations
+          ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
+          : mysql_repository;
   order_saga::inventory::StockLedger ledger(repository);
   order_saga::inventory::InventoryGrpcService service(ledger);
 
   absl::Status served =
       RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
+  if (FLAGS_coalesce_reservations) {
+    const auto counts = coalescing_repository.counts();
+    LOG(INFO) << "reservation coalescing: " << counts.requests << " reservations in "
+              << counts.batches << " batches";
+  }
   if (!served.ok()) {
     LOG(ERROR) << served;
     return 1;

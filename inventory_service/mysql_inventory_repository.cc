@@ -1,11 +1,15 @@
 #include "inventory_service/mysql_inventory_repository.h"
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <cppconn/resultset.h>
+#include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "inventory_service/reservation_decision.h"
 
 namespace order_saga::inventory {
@@ -66,7 +70,156 @@ std::pair<std::string, std::string> LockBarrier(MysqlSession& session,
   return {row->getString(1).asStdString(), row->getString(2).asStdString()};
 }
 
+// Multi-row statements are cut into chunks of 64, 32, ..., 1 rows, so that a
+// session prepares at most seven shapes of each (its statement cache stays
+// small) while a batch still needs only a few round trips.
+constexpr size_t kMaxRowsPerStatement = 64;
+
+// Calls run(begin, size) for consecutive chunks covering [0, total).
+template <typename Run>
+void ForEachChunk(size_t total, const Run& run) {
+  size_t begin = 0;
+  while (begin < total) {
+    size_t size = kMaxRowsPerStatement;
+    while (size > total - begin) size /= 2;
+    run(begin, size);
+    begin += size;
+  }
+}
+
+// `count` copies of `group` joined by ", ": the placeholders of a
+// multi-row statement. Fixed text only; values are bound.
+std::string Repeated(absl::string_view group, size_t count,
+                     absl::string_view separator = ", ") {
+  std::string text;
+  for (size_t i = 0; i < count; ++i) absl::StrAppend(&text, i == 0 ? "" : separator, group);
+  return text;
+}
+
+// Rejects the whole batch so that it is rolled back and its orders are
+// reserved one by one (some order of it already has a recorded outcome).
+absl::Status BatchHasRecordedOrder() {
+  return absl::AlreadyExistsError("an order of the batch has a recorded outcome");
+}
+
 }  // namespace
+
+std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::ReserveBatch(
+    const std::vector<const ReserveRequest*>& requests) {
+  std::set<int64_t> product_ids;
+  for (const ReserveRequest* request : requests) {
+    for (const LineItem& item : request->items) product_ids.insert(item.product_id);
+  }
+  const std::vector<int64_t> products(product_ids.begin(), product_ids.end());
+  std::vector<ReservationDecision> decisions;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // 1. Lock every product row of the batch, in ascending id order (the
+    //    chunks ascend, and each chunk is read in primary key order).
+    std::map<int64_t, int64_t> stock;
+    ForEachChunk(products.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& lock = session.Prepare(absl::StrCat(
+          "SELECT product_id, stock FROM products WHERE product_id IN (",
+          Repeated("?", size), ") ORDER BY product_id FOR UPDATE"));
+      for (size_t i = 0; i < size; ++i) lock.setInt64(i + 1, products[begin + i]);
+      std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
+      while (rows->next()) stock[rows->getInt64(1)] = rows->getInt64(2);
+    });
+    // 2. Decide each order in turn against what the earlier ones left.
+    const std::map<int64_t, int64_t> locked = stock;
+    decisions = DecideReservations(requests, stock);
+    // 3. One barrier row per order with its outcome. If any order already
+    //    has one (a retry, a tombstone, a duplicate in the batch), fewer
+    //    rows go in and the batch falls back to one order at a time.
+    uint64_t claimed = 0;
+    ForEachChunk(requests.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& claim = session.Prepare(absl::StrCat(
+          "INSERT IGNORE INTO reservations (order_id, state, detail) VALUES ",
+          Repeated("(?, ?, ?)", size)));
+      for (size_t i = 0; i < size; ++i) {
+        const ReservationDecision& decision = decisions[begin + i];
+        claim.setString(3 * i + 1, requests[begin + i]->order_id);
+        claim.setString(3 * i + 2, StateForOutcome(decision.outcome));
+        claim.setString(3 * i + 3, decision.detail);
+      }
+      claimed += claim.executeUpdate();
+    });
+    if (claimed != requests.size()) return BatchHasRecordedOrder();
+    // 4. Take the stock: one change per product for the whole batch.
+    std::vector<std::pair<int64_t, int64_t>> taken;  // product id, units
+    for (const auto& [id, before] : locked) {
+      if (stock[id] < before) taken.emplace_back(id, before - stock[id]);
+    }
+    absl::Status applied = absl::OkStatus();
+    ForEachChunk(taken.size(), [&](size_t begin, size_t size) {
+      // MySQL evaluates SET left to right, so `status` sees the new stock.
+      sql::PreparedStatement& take = session.Prepare(absl::StrCat(
+          "UPDATE products SET stock = stock - CASE product_id ",
+          Repeated("WHEN ? THEN ?", size, " "),
+          " END, status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE') WHERE product_id IN (",
+          Repeated("?", size), ")"));
+      for (size_t i = 0; i < size; ++i) {
+        take.setInt64(2 * i + 1, taken[begin + i].first);
+        take.setInt64(2 * i + 2, taken[begin + i].second);
+        take.setInt64(2 * size + i + 1, taken[begin + i].first);
+      }
+      if (take.executeUpdate() != static_cast<int>(size)) {
+        applied = absl::InternalError("stock of a product changed under its lock");
+      }
+    });
+    RETURN_IF_ERROR(applied);
+    // 5. What each reserved order holds.
+    std::vector<std::pair<const std::string*, const LineItem*>> held;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (decisions[i].outcome != ReservationOutcome::kReserved) continue;
+      for (const LineItem& item : requests[i]->items) {
+        held.emplace_back(&requests[i]->order_id, &item);
+      }
+    }
+    ForEachChunk(held.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& hold = session.Prepare(absl::StrCat(
+          "INSERT INTO reservation_items (order_id, product_id, quantity) VALUES ",
+          Repeated("(?, ?, ?)", size)));
+      for (size_t i = 0; i < size; ++i) {
+        hold.setString(3 * i + 1, *held[begin + i].first);
+        hold.setInt64(3 * i + 2, held[begin + i].second->product_id);
+        hold.setInt(3 * i + 3, held[begin + i].second->quantity);
+      }
+      hold.executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+
+  std::vector<absl::StatusOr<ReservationResult>> results;
+  results.reserve(requests.size());
+  if (status.ok()) {
+    for (ReservationDecision& decision : decisions) {
+      results.push_back(ReservationResult{decision.outcome,
+                                          std::move(decision.sold_out_product_ids),
+                                          std::move(decision.detail)});
+    }
+    return results;
+  }
+  // The database is unreachable or busy: the same holds for each order.
+  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+      absl::IsAborted(status)) {
+    results.assign(requests.size(), status);
+    return results;
+  }
+  // A recorded outcome, or an error one order may have caused: nothing of
+  // the batch was written, so each order goes on its own.
+  split_batches_.fetch_add(1, std::memory_order_relaxed);
+  if (absl::IsAlreadyExists(status)) {
+    VLOG(1) << "reservation batch of " << requests.size()
+            << " has a recorded order; reserving one by one";
+  } else {
+    LOG(WARNING) << "reservation batch of " << requests.size()
+                 << " failed, reserving one by one: " << status;
+  }
+  for (const ReserveRequest* request : requests) {
+    results.push_back(Reserve(request->order_id, request->items));
+  }
+  return results;
+}
 
 absl::StatusOr<ReservationResult> MysqlInventoryRepository::Reserve(
     const std::string& order_id, const std::vector<LineItem>& items) {

@@ -2,6 +2,8 @@
 // The only file with SQL for the inventory service.
 #pragma once
 
+#include <atomic>
+
 #include "common/mysql/mysql_transaction_runner.h"
 #include "inventory_service/inventory_repository.h"
 
@@ -15,6 +17,16 @@ class MysqlInventoryRepository final : public InventoryRepository {
 
   absl::StatusOr<ReservationResult> Reserve(
       const std::string& order_id, const std::vector<LineItem>& items) override;
+  // One transaction for the whole batch: a few multi-row statements and one
+  // commit whatever its size. If an order of the batch already has a
+  // recorded outcome, or the batch fails with an error that is not about
+  // the database being unreachable or busy, nothing of it is written and
+  // its orders are reserved one by one (counted by split_batches()).
+  std::vector<absl::StatusOr<ReservationResult>> ReserveBatch(
+      const std::vector<const ReserveRequest*>& requests) override;
+  // Batches that fell back to one order at a time.
+  int64_t split_batches() const { return split_batches_.load(std::memory_order_relaxed); }
+
   absl::StatusOr<ReleaseResult> Release(const std::string& order_id) override;
   absl::StatusOr<Product> GetProduct(int64_t product_id) override;
   absl::StatusOr<std::vector<Product>> ListProducts(int64_t after_product_id,
@@ -26,6 +38,7 @@ class MysqlInventoryRepository final : public InventoryRepository {
 
  private:
   MysqlTransactionRunner& runner_;
+  std::atomic<int64_t> split_batches_{0};
 };
 
 }  // namespace order_saga::inventory

@@ -40,4 +40,34 @@ ReservationDecision DecideReservation(
   return decision;
 }
 
+std::vector<ReservationDecision> DecideReservations(
+    const std::vector<const ReserveRequest*>& requests,
+    std::map<int64_t, int64_t>& stock) {
+  std::vector<ReservationDecision> decisions;
+  decisions.reserve(requests.size());
+  for (const ReserveRequest* request : requests) {
+    std::vector<std::optional<int64_t>> available;
+    available.reserve(request->items.size());
+    for (const LineItem& item : request->items) {
+      auto it = stock.find(item.product_id);
+      available.push_back(it == stock.end() ? std::nullopt
+                                            : std::optional<int64_t>(it->second));
+    }
+    decisions.push_back(DecideReservation(request->items, available));
+    if (decisions.back().outcome == ReservationOutcome::kReserved) {
+      for (const LineItem& item : request->items) stock[item.product_id] -= item.quantity;
+    }
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    decisions[i].sold_out_product_ids.clear();
+    for (const LineItem& item : requests[i]->items) {
+      auto it = stock.find(item.product_id);
+      if (it != stock.end() && it->second == 0) {
+        decisions[i].sold_out_product_ids.push_back(item.product_id);
+      }
+    }
+  }
+  return decisions;
+}
+
 }  // namespace order_saga::inventory

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,5 +27,13 @@ struct ReservationDecision {
 ReservationDecision DecideReservation(
     const std::vector<LineItem>& items,
     const std::vector<std::optional<int64_t>>& stock);
+
+// Decides `requests` one after another against `stock` (units per product
+// id; a product missing from it does not exist), taking from `stock` what
+// each reserved order takes. Each decision's sold_out_product_ids are the
+// request's products left at 0 once all of them are applied.
+std::vector<ReservationDecision> DecideReservations(
+    const std::vector<const ReserveRequest*>& requests,
+    std::map<int64_t, int64_t>& stock);
 
 }  // namespace order_saga::inventory

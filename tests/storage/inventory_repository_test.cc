@@ -3,11 +3,13 @@
 // MariaDB started by the CTest fixture, one schema per test.
 #include <thread>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
 #include "common/mysql/mysql_transaction_runner.h"
+#include "inventory_service/coalescing_inventory_repository.h"
 #include "inventory_service/in_memory_inventory_repository.h"
 #include "inventory_service/mysql_inventory_repository.h"
 #include "tests/storage/mysql_test_database.h"
@@ -20,6 +22,8 @@ const std::string kKoreanName = "길럭시북 그래파이트 15.6인치 코어 
 struct InMemoryBackend {
   absl::Status Init() { return absl::OkStatus(); }
   InventoryRepository& repository() { return repository_; }
+  // Batches that fell back to one order at a time (none here: no batches).
+  std::optional<int64_t> split_batches() { return std::nullopt; }
   InMemoryInventoryRepository repository_;
 };
 
@@ -34,9 +38,24 @@ struct MysqlBackend {
     return absl::OkStatus();
   }
   InventoryRepository& repository() { return *repository_; }
+  std::optional<int64_t> split_batches() { return repository_->split_batches(); }
   std::unique_ptr<testing::MysqlTestDatabase> database;
   std::unique_ptr<MysqlTransactionRunner> runner;
   std::unique_ptr<MysqlInventoryRepository> repository_;
+};
+
+// MySQL behind request coalescing: every Reserve of the suite goes through
+// batches (small ones, two at a time, so that batches also race each other).
+struct CoalescingMysqlBackend : MysqlBackend {
+  absl::Status Init() {
+    absl::Status status = MysqlBackend::Init();
+    if (!status.ok()) return status;
+    coalescing = std::make_unique<CoalescingInventoryRepository>(
+        *repository_, CoalescingInventoryRepository::Batcher::Options{4, 2});
+    return absl::OkStatus();
+  }
+  InventoryRepository& repository() { return *coalescing; }
+  std::unique_ptr<CoalescingInventoryRepository> coalescing;
 };
 
 template <typename Backend>
@@ -48,11 +67,17 @@ class InventoryRepositoryTest : public ::testing::Test {
     ASSERT_TRUE(repo().UpsertProduct({5, "김럭시북9", 2390000, 20, {}}).ok());
   }
   InventoryRepository& repo() { return backend_.repository(); }
+  // Where batches exist, checks that `n` of them fell back to one order at
+  // a time (so a test of the batch path cannot pass on the fallback alone).
+  void ExpectSplitBatches(int64_t n) {
+    std::optional<int64_t> split = backend_.split_batches();
+    if (split.has_value()) EXPECT_EQ(*split, n);
+  }
   int64_t Stock(int64_t id) { return repo().GetProduct(id)->stock; }
   Backend backend_;
 };
 
-using Backends = ::testing::Types<InMemoryBackend, MysqlBackend>;
+using Backends = ::testing::Types<InMemoryBackend, MysqlBackend, CoalescingMysqlBackend>;
 TYPED_TEST_SUITE(InventoryRepositoryTest, Backends);
 
 const std::vector<LineItem> kBundle = {{4, 2}, {5, 1}};
@@ -189,6 +214,7 @@ TYPED_TEST(InventoryRepositoryTest, ConcurrentReservationsNeverOversell) {
   EXPECT_EQ(reserved, 15);
   EXPECT_EQ(this->Stock(4), 0);
   EXPECT_EQ(this->Stock(5), 5);
+  this->ExpectSplitBatches(0);
 }
 
 TYPED_TEST(InventoryRepositoryTest, RacingReserveAndReleaseOfOneOrderLoseNothing) {
@@ -202,6 +228,95 @@ TYPED_TEST(InventoryRepositoryTest, RacingReserveAndReleaseOfOneOrderLoseNothing
     EXPECT_EQ(this->Stock(4), 30) << "round " << round;
     EXPECT_EQ(this->Stock(5), 20) << "round " << round;
   }
+}
+
+// Pointers to `requests`, as a batch.
+std::vector<const ReserveRequest*> Batch(const std::vector<ReserveRequest>& requests) {
+  std::vector<const ReserveRequest*> batch;
+  for (const ReserveRequest& request : requests) batch.push_back(&request);
+  return batch;
+}
+
+std::vector<ReservationOutcome> Outcomes(
+    const std::vector<absl::StatusOr<ReservationResult>>& results) {
+  std::vector<ReservationOutcome> outcomes;
+  for (const auto& result : results) {
+    EXPECT_TRUE(result.ok()) << result.status();
+    outcomes.push_back(result.ok() ? result->outcome : ReservationOutcome::kReleased);
+  }
+  return outcomes;
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReserveBatchDecidesEachOrderInTurnUntilStockRunsOut) {
+  ASSERT_TRUE(this->repo().UpsertProduct({4, "hot", 1, 5, {}}).ok());
+  const std::vector<ReserveRequest> requests = {
+      {"b1", {{4, 2}}},          {"b2", {{4, 2}, {5, 1}}}, {"b3", {{4, 2}}},
+      {"b4", {{4, 1}, {99, 1}}}, {"b5", {{4, 1}}},         {"b6", {{4, 1}}}};
+  std::vector<absl::StatusOr<ReservationResult>> results =
+      this->repo().ReserveBatch(Batch(requests));
+  ASSERT_EQ(results.size(), requests.size());
+  using O = ReservationOutcome;
+  // b3 wants 2 of the 1 left; b4 names an unknown product; b5 takes the last.
+  EXPECT_EQ(Outcomes(results), (std::vector<O>{O::kReserved, O::kReserved, O::kOutOfStock,
+                                               O::kUnknownProduct, O::kReserved,
+                                               O::kOutOfStock}));
+  EXPECT_EQ(this->Stock(4), 0);
+  EXPECT_EQ(this->repo().GetProduct(4)->status, ProductStatus::kSoldOut);
+  EXPECT_EQ(this->Stock(5), 19);
+  this->ExpectSplitBatches(0);
+  EXPECT_EQ(results[4]->sold_out_product_ids, std::vector<int64_t>{4});
+  EXPECT_EQ(results[5]->sold_out_product_ids, std::vector<int64_t>{4});
+  EXPECT_THAT(results[2]->detail, ::testing::HasSubstr("product 4"));
+  EXPECT_THAT(results[3]->detail, ::testing::HasSubstr("product 99"));
+  // Recorded per order: a retry of any of them gets the same outcome.
+  for (size_t i = 0; i < requests.size(); ++i) {
+    absl::StatusOr<ReservationResult> again =
+        this->repo().Reserve(requests[i].order_id, requests[i].items);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->outcome, results[i]->outcome) << requests[i].order_id;
+  }
+  absl::StatusOr<std::vector<Reservation>> held =
+      this->repo().ListReservations("", 10, ReservationOutcome::kReserved);
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 3u);
+  EXPECT_EQ((*held)[1].order_id, "b2");
+  EXPECT_EQ((*held)[1].items, (std::vector<LineItem>{{4, 2}, {5, 1}}));
+  EXPECT_EQ(this->Stock(4), 0);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReserveBatchWithRecordedOrdersChangesThemNot) {
+  ASSERT_EQ(this->repo().Reserve("done", kBundle)->outcome, ReservationOutcome::kReserved);
+  ASSERT_TRUE(this->repo().Release("tombstoned").ok());
+  const std::vector<ReserveRequest> requests = {{"done", kBundle},
+                                                {"tombstoned", kBundle},
+                                                {"new", kBundle},
+                                                {"new", kBundle}};
+  using O = ReservationOutcome;
+  EXPECT_EQ(Outcomes(this->repo().ReserveBatch(Batch(requests))),
+            (std::vector<O>{O::kReserved, O::kReleased, O::kReserved, O::kReserved}));
+  // Two orders hold stock: "done" and "new" (once).
+  EXPECT_EQ(this->Stock(4), 26);
+  EXPECT_EQ(this->Stock(5), 18);
+  this->ExpectSplitBatches(1);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReserveBatchOfManyProductsTakesEachOnce) {
+  // More products than one multi-row statement holds.
+  std::vector<ReserveRequest> requests;
+  for (int64_t id = 100; id < 300; ++id) {
+    ASSERT_TRUE(this->repo().UpsertProduct({id, "p", 1, 3, {}}).ok());
+    requests.push_back({"m" + std::to_string(id), {{id, 2}}});
+    if (id % 2 == 0) requests.push_back({"n" + std::to_string(id), {{id, 2}, {id + 1, 1}}});
+  }
+  std::vector<absl::StatusOr<ReservationResult>> results =
+      this->repo().ReserveBatch(Batch(requests));
+  for (const auto& result : results) ASSERT_TRUE(result.ok()) << result.status();
+  for (int64_t id = 100; id < 300; ++id) {
+    // m<id> takes 2 of 3; n<id> (even ids) then wants 2 more and is refused,
+    // so odd products lose 2 to m<id> only.
+    EXPECT_EQ(this->Stock(id), 1) << id;
+  }
+  this->ExpectSplitBatches(0);
 }
 
 TYPED_TEST(InventoryRepositoryTest, ListProductsPages) {
