@@ -9,20 +9,11 @@
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
+#include "common/write_coalescing_flags.h"
 #include "inventory_service/coalescing_inventory_repository.h"
 #include "inventory_service/inventory_grpc_service.h"
 #include "inventory_service/mysql_inventory_repository.h"
 #include "inventory_service/stock_ledger.h"
-
-DEFINE_bool(coalesce_reservations, true,
-            "apply concurrent Reserve calls together, one transaction per "
-            "batch (env COALESCE_RESERVATIONS); false reserves each order in "
-            "its own transaction");
-DEFINE_int32(reservation_batch_max, 128,
-             "most orders in one reservation batch (env RESERVATION_BATCH_MAX)");
-DEFINE_int32(reservation_batch_concurrency, 4,
-             "most reservation batches running at once, each on its own "
-             "connection (env RESERVATION_BATCH_CONCURRENCY)");
 
 int main(int argc, char** argv) {
   using namespace order_saga;
@@ -34,6 +25,11 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
+  absl::StatusOr<WriteCoalescingOptions> coalescing = WriteCoalescingOptionsFromFlags();
+  if (!coalescing.ok()) {
+    LOG(ERROR) << coalescing.status();
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
       OpenServiceDatabaseFromFlags(InventorySchemaMigrations());
   if (!pool.ok()) {
@@ -42,15 +38,10 @@ int main(int argc, char** argv) {
   }
   MysqlTransactionRunner runner(**pool, RealClock());
   order_saga::inventory::MysqlInventoryRepository mysql_repository(runner);
-  if (FLAGS_reservation_batch_max < 1 || FLAGS_reservation_batch_concurrency < 1) {
-    LOG(ERROR) << "--reservation_batch_max and --reservation_batch_concurrency must be >= 1";
-    return 2;
-  }
   order_saga::inventory::CoalescingInventoryRepository coalescing_repository(
-      mysql_repository,
-      {FLAGS_reservation_batch_max, FLAGS_reservation_batch_concurrency});
+      mysql_repository, {coalescing->max_batch_size, coalescing->max_concurrent_batches});
   order_saga::inventory::InventoryRepository& repository =
-      FLAGS_coalesce_reservations
+      coalescing->enabled
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
           : mysql_repository;
   order_saga::inventory::StockLedger ledger(repository);
@@ -58,7 +49,7 @@ int main(int argc, char** argv) {
 
   absl::Status served =
       RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
-  if (FLAGS_coalesce_reservations) {
+  if (coalescing->enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "reservation coalescing: " << counts.requests << " reservations in "
               << counts.batches << " batches";

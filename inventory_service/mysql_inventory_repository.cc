@@ -9,6 +9,7 @@
 #include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/mysql/multi_row_statement.h"
 #include "common/status_macros.h"
 #include "inventory_service/reservation_decision.h"
 
@@ -68,32 +69,6 @@ std::pair<std::string, std::string> LockBarrier(MysqlSession& session,
   std::unique_ptr<sql::ResultSet> row(select.executeQuery());
   if (!row->next()) return {"", ""};
   return {row->getString(1).asStdString(), row->getString(2).asStdString()};
-}
-
-// Multi-row statements are cut into chunks of 64, 32, ..., 1 rows, so that a
-// session prepares at most seven shapes of each (its statement cache stays
-// small) while a batch still needs only a few round trips.
-constexpr size_t kMaxRowsPerStatement = 64;
-
-// Calls run(begin, size) for consecutive chunks covering [0, total).
-template <typename Run>
-void ForEachChunk(size_t total, const Run& run) {
-  size_t begin = 0;
-  while (begin < total) {
-    size_t size = kMaxRowsPerStatement;
-    while (size > total - begin) size /= 2;
-    run(begin, size);
-    begin += size;
-  }
-}
-
-// `count` copies of `group` joined by ", ": the placeholders of a
-// multi-row statement. Fixed text only; values are bound.
-std::string Repeated(absl::string_view group, size_t count,
-                     absl::string_view separator = ", ") {
-  std::string text;
-  for (size_t i = 0; i < count; ++i) absl::StrAppend(&text, i == 0 ? "" : separator, group);
-  return text;
 }
 
 // Rejects the whole batch so that it is rolled back and its orders are

@@ -9,6 +9,8 @@
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
+#include "common/write_coalescing_flags.h"
+#include "order_service/coalescing_order_repository.h"
 #include "order_service/mysql_order_repository.h"
 #include "order_service/order_grpc_service.h"
 #include "order_service/order_lifecycle.h"
@@ -22,6 +24,11 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
+  absl::StatusOr<WriteCoalescingOptions> coalescing = WriteCoalescingOptionsFromFlags();
+  if (!coalescing.ok()) {
+    LOG(ERROR) << coalescing.status();
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
       OpenServiceDatabaseFromFlags(OrderSchemaMigrations());
   if (!pool.ok()) {
@@ -29,12 +36,22 @@ int main(int argc, char** argv) {
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
   }
   MysqlTransactionRunner runner(**pool, RealClock());
-  orders::MysqlOrderRepository repository(runner);
+  orders::MysqlOrderRepository mysql_repository(runner);
+  orders::CoalescingOrderRepository coalescing_repository(
+      mysql_repository, {coalescing->max_batch_size, coalescing->max_concurrent_batches});
+  orders::OrderRepository& repository =
+      coalescing->enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
+                          : mysql_repository;
   orders::OrderLifecycle lifecycle(repository);
   orders::OrderGrpcService service(lifecycle);
 
   absl::Status served =
       RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
+  if (coalescing->enabled) {
+    const auto counts = coalescing_repository.counts();
+    LOG(INFO) << "write coalescing: " << counts.requests << " creations and approvals in "
+              << counts.batches << " batches";
+  }
   if (!served.ok()) {
     LOG(ERROR) << served;
     return 1;

@@ -1,11 +1,14 @@
 #include "order_service/mysql_order_repository.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
 #include <cppconn/resultset.h>
+#include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/mysql/multi_row_statement.h"
 
 namespace order_saga::orders {
 namespace {
@@ -100,6 +103,160 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
   if (absl::IsAlreadyExists(status)) return GetByRequestId(order.request_id);
   if (!status.ok()) return status;
   return created;
+}
+
+std::map<std::string, Order> MysqlOrderRepository::LoadMany(
+    MysqlSession& session, const std::vector<const std::string*>& ids) {
+  std::map<std::string, Order> loaded;
+  ForEachChunk(ids.size(), [&](size_t begin, size_t size) {
+    sql::PreparedStatement& select = session.Prepare(absl::StrCat(
+        kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
+        "WHERE o.order_id IN (", Repeated("?", size), ") ORDER BY o.id, i.product_id"));
+    for (size_t i = 0; i < size; ++i) select.setString(i + 1, *ids[begin + i]);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    for (Order& order : OrdersFromRows(*rows)) {
+      std::string id = order.order_id;
+      loaded.emplace(std::move(id), std::move(order));
+    }
+  });
+  return loaded;
+}
+
+bool MysqlOrderRepository::SplitAfter(const absl::Status& status, size_t batch_size) {
+  // Unreachable or busy: the same holds for each order on its own.
+  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+      absl::IsAborted(status)) {
+    return false;
+  }
+  split_batches_.fetch_add(1, std::memory_order_relaxed);
+  if (absl::IsAlreadyExists(status)) {
+    VLOG(1) << "order batch of " << batch_size << " has a known request_id; one by one";
+  } else {
+    LOG(WARNING) << "order batch of " << batch_size << " failed, one by one: " << status;
+  }
+  return true;
+}
+
+std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
+    const std::vector<const OrderToCreate*>& orders) {
+  std::vector<const std::string*> ids;
+  for (const OrderToCreate* o : orders) ids.push_back(&o->order_id);
+  std::map<std::string, Order> created;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // A request_id that exists (or repeats within the batch) fails the
+    // whole statement with ALREADY_EXISTS: nothing is written.
+    ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
+          "INSERT INTO orders (order_id, request_id, customer_id, status, "
+          "recipient, phone, zip_code, line1, line2) VALUES ",
+          Repeated("(?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)", size)));
+      int parameter = 1;
+      for (size_t i = begin; i < begin + size; ++i) {
+        const NewOrder& order = orders[i]->order;
+        insert.setString(parameter++, orders[i]->order_id);
+        insert.setString(parameter++, order.request_id);
+        insert.setString(parameter++, order.customer_id);
+        insert.setString(parameter++, order.shipping_address.recipient);
+        insert.setString(parameter++, order.shipping_address.phone);
+        insert.setString(parameter++, order.shipping_address.zip_code);
+        insert.setString(parameter++, order.shipping_address.line1);
+        insert.setString(parameter++, order.shipping_address.line2);
+      }
+      insert.executeUpdate();
+    });
+    std::vector<std::pair<const std::string*, LineItem>> items;
+    for (const OrderToCreate* o : orders) {
+      for (const LineItem& line : SortedByProductId(o->order.items)) {
+        items.emplace_back(&o->order_id, line);
+      }
+    }
+    ForEachChunk(items.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
+          "INSERT INTO order_items (order_pk, product_id, quantity) VALUES ",
+          Repeated("((SELECT id FROM orders WHERE order_id = ?), ?, ?)", size)));
+      for (size_t i = 0; i < size; ++i) {
+        insert.setString(3 * i + 1, *items[begin + i].first);
+        insert.setInt64(3 * i + 2, items[begin + i].second.product_id);
+        insert.setInt(3 * i + 3, items[begin + i].second.quantity);
+      }
+      insert.executeUpdate();
+    });
+    created = LoadMany(session, ids);
+    return absl::OkStatus();
+  });
+  std::vector<absl::StatusOr<Order>> results;
+  results.reserve(orders.size());
+  if (status.ok()) {
+    for (const OrderToCreate* o : orders) {
+      auto it = created.find(o->order_id);
+      if (it == created.end()) {
+        results.push_back(absl::InternalError("created order not found"));
+      } else {
+        results.push_back(it->second);
+      }
+    }
+    return results;
+  }
+  if (!SplitAfter(status, orders.size())) {
+    results.assign(orders.size(), status);
+    return results;
+  }
+  for (const OrderToCreate* o : orders) results.push_back(Create(o->order, o->order_id));
+  return results;
+}
+
+std::vector<absl::StatusOr<Order>> MysqlOrderRepository::ApproveBatch(
+    const std::vector<const OrderApproval*>& approvals) {
+  // Ascending order ids: rows are locked in one order by every batch.
+  std::vector<const OrderApproval*> sorted = approvals;
+  std::sort(sorted.begin(), sorted.end(), [](const OrderApproval* a, const OrderApproval* b) {
+    return a->order_id < b->order_id;
+  });
+  std::vector<const std::string*> ids;
+  for (const OrderApproval* a : sorted) ids.push_back(&a->order_id);
+  std::map<std::string, Order> after;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // The same condition as Transition(kApprove); orders it does not hold
+    // for are left as they are and read back below.
+    ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& update = session.Prepare(absl::StrCat(
+          "UPDATE orders SET status = 'APPROVED', reject_reason = '', detail = CASE order_id ",
+          Repeated("WHEN ? THEN ?", size, " "),
+          " END, updated_at = CURRENT_TIMESTAMP(6) WHERE order_id IN (",
+          Repeated("?", size), ") AND status = 'PENDING' AND compensating = 0"));
+      for (size_t i = 0; i < size; ++i) {
+        update.setString(2 * i + 1, sorted[begin + i]->order_id);
+        update.setString(2 * i + 2, sorted[begin + i]->detail);
+        update.setString(2 * size + i + 1, sorted[begin + i]->order_id);
+      }
+      update.executeUpdate();
+    });
+    after = LoadMany(session, ids);
+    return absl::OkStatus();
+  });
+  std::vector<absl::StatusOr<Order>> results;
+  results.reserve(approvals.size());
+  if (status.ok()) {
+    for (const OrderApproval* a : approvals) {
+      auto it = after.find(a->order_id);
+      if (it == after.end()) {
+        results.push_back(absl::NotFoundError(
+            absl::StrCat("order_id: no order with order_id '", a->order_id, "'")));
+      } else {
+        results.push_back(it->second);
+      }
+    }
+    return results;
+  }
+  if (!SplitAfter(status, approvals.size())) {
+    results.assign(approvals.size(), status);
+    return results;
+  }
+  for (const OrderApproval* a : approvals) {
+    results.push_back(Transition(
+        a->order_id, {OrderTransition::Kind::kApprove, RejectReason::kNone, a->detail}));
+  }
+  return results;
 }
 
 absl::StatusOr<Order> MysqlOrderRepository::Transition(

@@ -2,6 +2,9 @@
 // file with SQL for the order service.
 #pragma once
 
+#include <atomic>
+#include <map>
+
 #include "common/mysql/mysql_transaction_runner.h"
 #include "order_service/order_repository.h"
 
@@ -16,6 +19,16 @@ class MysqlOrderRepository final : public OrderRepository {
                                const std::string& order_id) override;
   absl::StatusOr<Order> Transition(const std::string& order_id,
                                    const OrderTransition& transition) override;
+  // One transaction per batch with a few multi-row statements. A batch that
+  // fails for a reason other than the database being unreachable or busy
+  // (a request_id that exists already, say) writes nothing, and its orders
+  // are then handled one by one (counted by split_batches()).
+  std::vector<absl::StatusOr<Order>> CreateBatch(
+      const std::vector<const OrderToCreate*>& orders) override;
+  std::vector<absl::StatusOr<Order>> ApproveBatch(
+      const std::vector<const OrderApproval*>& approvals) override;
+  int64_t split_batches() const { return split_batches_.load(std::memory_order_relaxed); }
+
   absl::StatusOr<Order> Get(const std::string& order_id) override;
   absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override;
   absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override;
@@ -26,7 +39,14 @@ class MysqlOrderRepository final : public OrderRepository {
   // transaction of its own.
   absl::StatusOr<Order> GetBy(const char* column, const std::string& value);
 
+  // The orders with these order ids, read on `session`, by order id.
+  static std::map<std::string, Order> LoadMany(MysqlSession& session,
+                                               const std::vector<const std::string*>& ids);
+  // Whether a failed batch is retried one order at a time (see CreateBatch).
+  bool SplitAfter(const absl::Status& status, size_t batch_size);
+
   MysqlTransactionRunner& runner_;
+  std::atomic<int64_t> split_batches_{0};
 };
 
 }  // namespace order_saga::orders

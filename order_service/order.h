@@ -18,6 +18,12 @@ struct NewOrder {
   ShippingAddress shipping_address;
 };
 
+// A new order and the id it gets, as one item of a batch.
+struct OrderToCreate {
+  NewOrder order;
+  std::string order_id;
+};
+
 struct Order {
   // Storage sequence: creation order, used as the paging key. Not public.
   int64_t sequence = 0;
@@ -39,6 +45,12 @@ struct OrderTransition {
   enum class Kind { kApprove, kReject, kMarkCompensating };
   Kind kind;
   RejectReason reject_reason = RejectReason::kNone;
+  std::string detail;
+};
+
+// One approval of a batch.
+struct OrderApproval {
+  std::string order_id;
   std::string detail;
 };
 

@@ -26,6 +26,28 @@ class OrderRepository {
   virtual absl::StatusOr<Order> Transition(const std::string& order_id,
                                            const OrderTransition& transition) = 0;
 
+  // Create and approval for several orders at once: in one transaction where
+  // the storage can, with the same result for each as calling Create (or
+  // Transition with kApprove) for each in the given order. One result per
+  // item, in order. The defaults call the single-order method for each.
+  virtual std::vector<absl::StatusOr<Order>> CreateBatch(
+      const std::vector<const OrderToCreate*>& orders) {
+    std::vector<absl::StatusOr<Order>> results;
+    results.reserve(orders.size());
+    for (const OrderToCreate* o : orders) results.push_back(Create(o->order, o->order_id));
+    return results;
+  }
+  virtual std::vector<absl::StatusOr<Order>> ApproveBatch(
+      const std::vector<const OrderApproval*>& approvals) {
+    std::vector<absl::StatusOr<Order>> results;
+    results.reserve(approvals.size());
+    for (const OrderApproval* a : approvals) {
+      results.push_back(Transition(
+          a->order_id, {OrderTransition::Kind::kApprove, RejectReason::kNone, a->detail}));
+    }
+    return results;
+  }
+
   // NOT_FOUND if unknown.
   virtual absl::StatusOr<Order> Get(const std::string& order_id) = 0;
   virtual absl::StatusOr<Order> GetByRequestId(const std::string& request_id) = 0;

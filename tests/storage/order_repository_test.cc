@@ -6,6 +6,7 @@
 #include "order_service/order_schema.h"
 #include "common/clock.h"
 #include "common/mysql/mysql_transaction_runner.h"
+#include "order_service/coalescing_order_repository.h"
 #include "order_service/in_memory_order_repository.h"
 #include "order_service/mysql_order_repository.h"
 #include "order_service/order_lifecycle.h"
@@ -17,6 +18,8 @@ namespace {
 struct InMemoryBackend {
   absl::Status Init() { return absl::OkStatus(); }
   OrderRepository& repository() { return repository_; }
+  // Batches that fell back to one order at a time (none here: no batches).
+  std::optional<int64_t> split_batches() { return std::nullopt; }
   InMemoryOrderRepository repository_;
 };
 
@@ -31,9 +34,24 @@ struct MysqlBackend {
     return absl::OkStatus();
   }
   OrderRepository& repository() { return *repository_; }
+  std::optional<int64_t> split_batches() { return repository_->split_batches(); }
   std::unique_ptr<testing::MysqlTestDatabase> database;
   std::unique_ptr<MysqlTransactionRunner> runner;
   std::unique_ptr<MysqlOrderRepository> repository_;
+};
+
+// MySQL behind request coalescing: creations and approvals of the suite go
+// through batches (small ones, two at a time, racing each other).
+struct CoalescingMysqlBackend : MysqlBackend {
+  absl::Status Init() {
+    absl::Status status = MysqlBackend::Init();
+    if (!status.ok()) return status;
+    coalescing = std::make_unique<CoalescingOrderRepository>(
+        *repository_, CoalescingOrderRepository::Options{4, 2});
+    return absl::OkStatus();
+  }
+  OrderRepository& repository() { return *coalescing; }
+  std::unique_ptr<CoalescingOrderRepository> coalescing;
 };
 
 template <typename Backend>
@@ -41,6 +59,12 @@ class OrderRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(backend_.Init().ok()); }
   OrderRepository& repo() { return backend_.repository(); }
+  // Where batches exist, checks that `n` of them fell back to one order at
+  // a time (so a test of the batch path cannot pass on the fallback alone).
+  void ExpectSplitBatches(int64_t n) {
+    std::optional<int64_t> split = backend_.split_batches();
+    if (split.has_value()) EXPECT_EQ(*split, n);
+  }
   absl::StatusOr<Order> Create(const std::string& request_id, const std::string& customer = "c1") {
     return repo().Create({request_id, customer, {{5, 1}, {4, 2}},
                           {"홍길동", "010-1234-5678", "04524", "서울특별시 중구 세종대로 110", "3층"}},
@@ -49,7 +73,7 @@ class OrderRepositoryTest : public ::testing::Test {
   Backend backend_;
 };
 
-using Backends = ::testing::Types<InMemoryBackend, MysqlBackend>;
+using Backends = ::testing::Types<InMemoryBackend, MysqlBackend, CoalescingMysqlBackend>;
 TYPED_TEST_SUITE(OrderRepositoryTest, Backends);
 
 TYPED_TEST(OrderRepositoryTest, CreateRoundTripsEveryField) {
@@ -124,6 +148,93 @@ TYPED_TEST(OrderRepositoryTest, CompensatingOrderCannotBeApprovedOnlyRejected) {
   EXPECT_EQ(rejected->status, OrderStatus::kRejected);
   EXPECT_EQ(rejected->reject_reason, RejectReason::kInventoryUnavailable);
   EXPECT_FALSE(rejected->compensating);
+}
+
+NewOrder NewOrderFor(const std::string& request_id, std::vector<LineItem> items) {
+  return {request_id, "c-" + request_id, std::move(items),
+          {"홍길동", "010", "04524", "line1 " + request_id, ""}};
+}
+
+TYPED_TEST(OrderRepositoryTest, CreateBatchRecordsEachOrderWithItsOwnFields) {
+  std::vector<OrderToCreate> orders;
+  for (int i = 0; i < 70; ++i) {  // more than one multi-row statement holds
+    orders.push_back({NewOrderFor("rb" + std::to_string(i), {{9, 1}, {int64_t{i} + 100, 3}}),
+                      RandomOrderId()});
+  }
+  std::vector<const OrderToCreate*> batch;
+  for (const OrderToCreate& o : orders) batch.push_back(&o);
+  std::vector<absl::StatusOr<Order>> created = this->repo().CreateBatch(batch);
+  ASSERT_EQ(created.size(), orders.size());
+  for (size_t i = 0; i < orders.size(); ++i) {
+    ASSERT_TRUE(created[i].ok()) << created[i].status();
+    EXPECT_EQ(created[i]->order_id, orders[i].order_id);
+    EXPECT_EQ(created[i]->request_id, orders[i].order.request_id);
+    EXPECT_EQ(created[i]->customer_id, orders[i].order.customer_id);
+    EXPECT_EQ(created[i]->shipping_address.line1, orders[i].order.shipping_address.line1);
+    EXPECT_EQ(created[i]->status, OrderStatus::kPending);
+    std::vector<LineItem> sorted = SortedByProductId(orders[i].order.items);
+    EXPECT_EQ(created[i]->items, sorted);
+    absl::StatusOr<Order> stored = this->repo().GetByRequestId(orders[i].order.request_id);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->items, sorted);
+  }
+  this->ExpectSplitBatches(0);
+  EXPECT_EQ(this->repo().Count("")->pending, 70);
+}
+
+TYPED_TEST(OrderRepositoryTest, CreateBatchWithAKnownRequestIdReturnsTheExistingOrder) {
+  absl::StatusOr<Order> existing = this->Create("known");
+  ASSERT_TRUE(existing.ok());
+  const std::vector<OrderToCreate> orders = {
+      {NewOrderFor("fresh", {{1, 1}}), RandomOrderId()},
+      {NewOrderFor("known", {{1, 1}}), RandomOrderId()},
+      {NewOrderFor("twice", {{1, 1}}), RandomOrderId()},
+      {NewOrderFor("twice", {{1, 1}}), RandomOrderId()}};
+  std::vector<absl::StatusOr<Order>> created =
+      this->repo().CreateBatch({&orders[0], &orders[1], &orders[2], &orders[3]});
+  for (const auto& order : created) ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(created[0]->order_id, orders[0].order_id);
+  EXPECT_EQ(created[1]->order_id, existing->order_id);
+  EXPECT_EQ(created[2]->order_id, orders[2].order_id);
+  EXPECT_EQ(created[3]->order_id, orders[2].order_id);
+  EXPECT_EQ(this->repo().Count("")->pending, 3);
+  this->ExpectSplitBatches(1);
+}
+
+TYPED_TEST(OrderRepositoryTest, ApproveBatchApprovesOnlyWhatMayBeApproved) {
+  absl::StatusOr<Order> plain = this->Create("plain");
+  absl::StatusOr<Order> rejected = this->Create("rejected");
+  absl::StatusOr<Order> compensating = this->Create("compensating");
+  ASSERT_TRUE(plain.ok() && rejected.ok() && compensating.ok());
+  ASSERT_TRUE(this->repo()
+                  .Transition(rejected->order_id,
+                              {OrderTransition::Kind::kReject, RejectReason::kOutOfStock, "x"})
+                  .ok());
+  ASSERT_TRUE(this->repo()
+                  .Transition(compensating->order_id, {OrderTransition::Kind::kMarkCompensating,
+                                                       RejectReason::kInventoryUnavailable, "y"})
+                  .ok());
+  const std::vector<OrderApproval> approvals = {{plain->order_id, "ok"},
+                                                {rejected->order_id, "ok"},
+                                                {compensating->order_id, "ok"},
+                                                {"no-such-order", "ok"},
+                                                {plain->order_id, "again"}};
+  std::vector<const OrderApproval*> batch;
+  for (const OrderApproval& a : approvals) batch.push_back(&a);
+  std::vector<absl::StatusOr<Order>> after = this->repo().ApproveBatch(batch);
+  ASSERT_EQ(after.size(), approvals.size());
+  ASSERT_TRUE(after[0].ok());
+  EXPECT_EQ(after[0]->status, OrderStatus::kApproved);
+  EXPECT_EQ(after[0]->detail, "ok");
+  EXPECT_EQ(after[1]->status, OrderStatus::kRejected);
+  EXPECT_EQ(after[1]->reject_reason, RejectReason::kOutOfStock);
+  EXPECT_EQ(after[2]->status, OrderStatus::kPending);
+  EXPECT_TRUE(after[2]->compensating);
+  EXPECT_EQ(after[3].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(after[4]->status, OrderStatus::kApproved);
+  EXPECT_EQ(after[4]->detail, "ok");
+  EXPECT_EQ(this->repo().Get(plain->order_id)->status, OrderStatus::kApproved);
+  this->ExpectSplitBatches(0);
 }
 
 TYPED_TEST(OrderRepositoryTest, ListFiltersAndPages) {

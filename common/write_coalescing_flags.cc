@@ -1,0 +1,32 @@
+#include "common/write_coalescing_flags.h"
+
+#include <gflags/gflags.h>
+
+#include "absl/strings/str_cat.h"
+
+DEFINE_bool(coalesce_writes, true,
+            "apply concurrent writes (reservations; order creation and "
+            "approval) together, one transaction per batch (env "
+            "COALESCE_WRITES); false runs each in its own transaction");
+DEFINE_int32(write_batch_max, 128,
+             "most requests in one write batch (env WRITE_BATCH_MAX)");
+DEFINE_int32(write_batch_concurrency, 4,
+             "most write batches of one kind running at once, each on its "
+             "own database connection (env WRITE_BATCH_CONCURRENCY)");
+
+namespace order_saga {
+
+absl::StatusOr<WriteCoalescingOptions> WriteCoalescingOptionsFromFlags() {
+  if (FLAGS_write_batch_max < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--write_batch_max: must be >= 1, got ", FLAGS_write_batch_max));
+  }
+  if (FLAGS_write_batch_concurrency < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--write_batch_concurrency: must be >= 1, got ", FLAGS_write_batch_concurrency));
+  }
+  return WriteCoalescingOptions{FLAGS_coalesce_writes, FLAGS_write_batch_max,
+                                FLAGS_write_batch_concurrency};
+}
+
+}  // namespace order_saga

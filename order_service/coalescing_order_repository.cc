@@ -1,0 +1,36 @@
+#include "order_service/coalescing_order_repository.h"
+
+namespace order_saga::orders {
+
+CoalescingOrderRepository::CoalescingOrderRepository(OrderRepository& inner,
+                                                     Options options)
+    : inner_(inner),
+      creates_({options.max_batch_size, options.max_concurrent_batches},
+               [this](const std::vector<const OrderToCreate*>& orders) {
+                 return inner_.CreateBatch(orders);
+               }),
+      approvals_({options.max_batch_size, options.max_concurrent_batches},
+                 [this](const std::vector<const OrderApproval*>& approvals) {
+                   return inner_.ApproveBatch(approvals);
+                 }) {}
+
+absl::StatusOr<Order> CoalescingOrderRepository::Create(const NewOrder& order,
+                                                        const std::string& order_id) {
+  return creates_.Submit(OrderToCreate{order, order_id});
+}
+
+absl::StatusOr<Order> CoalescingOrderRepository::Transition(
+    const std::string& order_id, const OrderTransition& transition) {
+  if (transition.kind != OrderTransition::Kind::kApprove) {
+    return inner_.Transition(order_id, transition);
+  }
+  return approvals_.Submit(OrderApproval{order_id, transition.detail});
+}
+
+CoalescingOrderRepository::CreateBatcher::Counts CoalescingOrderRepository::counts() {
+  const CreateBatcher::Counts creates = creates_.counts();
+  const ApproveBatcher::Counts approvals = approvals_.counts();
+  return {creates.batches + approvals.batches, creates.requests + approvals.requests};
+}
+
+}  // namespace order_saga::orders

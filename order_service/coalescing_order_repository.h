@@ -1,0 +1,60 @@
+// Request coalescing for the order service: an OrderRepository decorator
+// that hands concurrent Create calls, and concurrent approvals, to the
+// wrapped repository's CreateBatch / ApproveBatch together, so many sagas
+// share one transaction and one commit. Each order keeps its own result
+// (see OrderRepository::CreateBatch). Everything else is passed through.
+// Thread-safe.
+#pragma once
+
+#include "common/request_batcher.h"
+#include "order_service/order_repository.h"
+
+namespace order_saga::orders {
+
+class CoalescingOrderRepository final : public OrderRepository {
+ public:
+  using CreateBatcher = RequestBatcher<OrderToCreate, absl::StatusOr<Order>>;
+  using ApproveBatcher = RequestBatcher<OrderApproval, absl::StatusOr<Order>>;
+  struct Options {
+    int max_batch_size = 128;
+    int max_concurrent_batches = 4;
+  };
+
+  // `inner` must outlive this.
+  CoalescingOrderRepository(OrderRepository& inner, Options options);
+
+  absl::StatusOr<Order> Create(const NewOrder& order, const std::string& order_id) override;
+  // Approvals go through a batch; other transitions pass through.
+  absl::StatusOr<Order> Transition(const std::string& order_id,
+                                   const OrderTransition& transition) override;
+  std::vector<absl::StatusOr<Order>> CreateBatch(
+      const std::vector<const OrderToCreate*>& orders) override {
+    return inner_.CreateBatch(orders);
+  }
+  std::vector<absl::StatusOr<Order>> ApproveBatch(
+      const std::vector<const OrderApproval*>& approvals) override {
+    return inner_.ApproveBatch(approvals);
+  }
+  absl::StatusOr<Order> Get(const std::string& order_id) override {
+    return inner_.Get(order_id);
+  }
+  absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override {
+    return inner_.GetByRequestId(request_id);
+  }
+  absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override {
+    return inner_.List(filter);
+  }
+  absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override {
+    return inner_.Count(customer_id);
+  }
+
+  // Batches run so far and the writes they carried, both kinds together.
+  CreateBatcher::Counts counts();
+
+ private:
+  OrderRepository& inner_;
+  CreateBatcher creates_;
+  ApproveBatcher approvals_;
+};
+
+}  // namespace order_saga::orders
