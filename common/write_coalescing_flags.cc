@@ -10,7 +10,7 @@ DEFINE_bool(coalesce_writes, true,
             "COALESCE_WRITES); false runs each in its own transaction");
 DEFINE_int32(write_batch_max, 128,
              "most requests in one write batch (env WRITE_BATCH_MAX)");
-DEFINE_int32(write_batch_concurrency, 4,
+DEFINE_int32(write_batch_concurrency, 1,
              "most write batches of one kind running at once, each on its "
              "own database connection (env WRITE_BATCH_CONCURRENCY)");
 

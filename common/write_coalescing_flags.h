@@ -11,7 +11,7 @@ struct WriteCoalescingOptions {
   // False: each write runs in its own transaction.
   bool enabled = true;
   int max_batch_size = 128;
-  int max_concurrent_batches = 4;
+  int max_concurrent_batches = 1;
 };
 
 // INVALID_ARGUMENT naming the flag if a size is below 1.

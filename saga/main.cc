@@ -36,7 +36,7 @@ DEFINE_int32(sold_out_recheck_ms, 100,
              "a sold-out entry older than this is confirmed with the inventory "
              "before turning an order away, so a restock is noticed (env "
              "SOLD_OUT_RECHECK_MS)");
-DEFINE_int32(max_sagas_per_product, 8,
+DEFINE_int32(max_sagas_per_product, 64,
              "sagas in flight per product in this coordinator; later orders "
              "queue and pass the sold-out door again; 0 = no limit (env "
              "MAX_SAGAS_PER_PRODUCT)");
