@@ -1,7 +1,7 @@
 // ordersaga_bench: drives the real servers and measures what an order costs.
 //
 //   ordersaga_bench [--phases=calibrate,uniform,hot,bundle,sellout]
-//                   [--duration_s=10] [--concurrency=32] [--rate=0] [--json]
+//                   [--duration_s=10] [--concurrency=128] [--rate=0] [--json]
 //
 // Phases (each on products of its own, so the reference products 1-5 are
 // left alone):
@@ -61,7 +61,7 @@ DEFINE_string(mysql_dsn, "",
               "empty: skip calibrate and the commit counts");
 DEFINE_string(phases, "calibrate,uniform,hot,bundle,sellout", "phases to run, in order");
 DEFINE_int32(duration_s, 10, "length of each timed phase");
-DEFINE_int32(concurrency, 32, "client threads (closed loop) or senders (open loop)");
+DEFINE_int32(concurrency, 128, "client threads (closed loop) or senders (open loop)");
 DEFINE_double(rate, 0, "open loop: orders per second in all; 0 = closed loop");
 DEFINE_int32(sellout_stock, 1000, "sellout: units of the product on sale (even)");
 DEFINE_int32(uniform_products, 10000, "uniform: how many products the orders spread over");

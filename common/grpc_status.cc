@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace order_saga {
 
 // absl::StatusCode and grpc::StatusCode share their numbering (both follow
@@ -16,6 +18,19 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       status.error_message());
+}
+
+void ToEntryError(const absl::Status& status, int index, ::common::v1::EntryError* out) {
+  out->set_code(static_cast<int>(status.code()));
+  out->set_message(absl::StrCat("requests[", index, "].", status.message()));
+}
+
+absl::Status FromEntryError(const ::common::v1::EntryError& error) {
+  // A code outside google.rpc.Code (from a broken peer) reads as UNKNOWN.
+  const int code = error.code();
+  return absl::Status(code > 0 && code <= 16 ? static_cast<absl::StatusCode>(code)
+                                             : absl::StatusCode::kUnknown,
+                      error.message());
 }
 
 }  // namespace order_saga

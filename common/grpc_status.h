@@ -4,6 +4,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "common/v1/common.pb.h"
 
 namespace order_saga {
 
@@ -12,5 +13,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Maps a gRPC status (from a client call) onto an absl::Status.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The error of entry `index` of a batch call: the status's code, and its
+// message prefixed with the entry ("requests[2]." + "items[0].quantity: ...").
+void ToEntryError(const absl::Status& status, int index, ::common::v1::EntryError* out);
+
+// The status an entry error stands for (its message unchanged).
+absl::Status FromEntryError(const ::common::v1::EntryError& error);
 
 }  // namespace order_saga

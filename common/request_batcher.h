@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -23,15 +24,23 @@
 
 namespace order_saga {
 
+// Batches run so far and requests they carried (for logs and tests).
+struct BatchCounts {
+  int64_t batches = 0;
+  int64_t requests = 0;
+};
+
+struct BatchOptions {
+  // Most requests handed to one call of the batch function.
+  int max_batch_size = 128;
+  // Most calls of the batch function running at once.
+  int max_concurrent_batches = 1;
+};
+
 template <typename Request, typename Response>
 class RequestBatcher {
  public:
-  struct Options {
-    // Most requests handed to one call of the batch function.
-    int max_batch_size = 128;
-    // Most calls of the batch function running at once.
-    int max_concurrent_batches = 4;
-  };
+  using Options = BatchOptions;
   // Returns one response per request, in the same order. It must not throw.
   using BatchFunction =
       std::function<std::vector<Response>(const std::vector<const Request*>&)>;
@@ -56,17 +65,13 @@ class RequestBatcher {
     return *std::move(self.response);
   }
 
-  // Batches run so far and requests they carried (for logs and benchmarks).
-  struct Counts {
-    int64_t batches = 0;
-    int64_t requests = 0;
-  };
-  Counts counts() {
+  using Counts = BatchCounts;
+  Counts counts() const {
     absl::MutexLock lock(&mu_);
     return counts_;
   }
   // Requests waiting for a batch slot.
-  int queued() {
+  int queued() const {
     absl::MutexLock lock(&mu_);
     return static_cast<int>(queue_.size());
   }
@@ -114,7 +119,7 @@ class RequestBatcher {
 
   const Options options_;
   const BatchFunction run_batch_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   Counts counts_ ABSL_GUARDED_BY(mu_);

@@ -76,4 +76,12 @@ absl::Status ValidateNewOrder(absl::string_view request_id,
   return ValidateShippingAddress(address);
 }
 
+absl::Status ValidateBatchSize(int entries) {
+  if (entries > kMaxBatchEntries) {
+    return absl::InvalidArgumentError(absl::StrCat("requests: at most ", kMaxBatchEntries,
+                                                   " entries, got ", entries));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace order_saga

@@ -16,6 +16,7 @@ inline constexpr int32_t kMaxQuantity = 1000;
 inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kMaxAddressFieldBytes = 256;
 inline constexpr size_t kMaxDetailBytes = 1024;
+inline constexpr int kMaxBatchEntries = 1000;
 
 // 1..kMaxLineItems items, product_id > 0, 1 <= quantity <= kMaxQuantity, no
 // product twice. `field` is the name of the repeated field ("items").
@@ -36,5 +37,8 @@ absl::Status ValidateNewOrder(absl::string_view request_id,
                               absl::string_view customer_id,
                               const std::vector<LineItem>& items,
                               const ShippingAddress& address);
+
+// A batch call's `requests`: at most kMaxBatchEntries entries.
+absl::Status ValidateBatchSize(int entries);
 
 }  // namespace order_saga

@@ -5,9 +5,11 @@
 #include "absl/strings/str_cat.h"
 
 DEFINE_bool(coalesce_writes, true,
-            "apply concurrent writes (reservations; order creation and "
-            "approval) together, one transaction per batch (env "
-            "COALESCE_WRITES); false runs each in its own transaction");
+            "apply concurrent writes together: in the services, "
+            "reservations and order creations and approvals, one transaction "
+            "per batch; in the coordinator, its calls to the services, one "
+            "batch RPC per batch (env COALESCE_WRITES); false handles each on "
+            "its own");
 DEFINE_int32(write_batch_max, 128,
              "most requests in one write batch (env WRITE_BATCH_MAX)");
 DEFINE_int32(write_batch_concurrency, 1,
@@ -25,8 +27,8 @@ absl::StatusOr<WriteCoalescingOptions> WriteCoalescingOptionsFromFlags() {
     return absl::InvalidArgumentError(absl::StrCat(
         "--write_batch_concurrency: must be >= 1, got ", FLAGS_write_batch_concurrency));
   }
-  return WriteCoalescingOptions{FLAGS_coalesce_writes, FLAGS_write_batch_max,
-                                FLAGS_write_batch_concurrency};
+  return WriteCoalescingOptions{FLAGS_coalesce_writes,
+                                {FLAGS_write_batch_max, FLAGS_write_batch_concurrency}};
 }
 
 }  // namespace order_saga

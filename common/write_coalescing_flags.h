@@ -1,17 +1,19 @@
-// Flags of the two database-backed services for request coalescing (group
-// commit of concurrent writes, see RequestBatcher): --coalesce_writes,
-// --write_batch_max, --write_batch_concurrency.
+// Flags for request coalescing (group commit of concurrent writes, see
+// RequestBatcher), shared by the coordinator (its calls to the services) and
+// both services (their transactions): --coalesce_writes, --write_batch_max,
+// --write_batch_concurrency.
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "common/request_batcher.h"
 
 namespace order_saga {
 
 struct WriteCoalescingOptions {
-  // False: each write runs in its own transaction.
+  // False: each write runs in its own transaction (and each of the
+  // coordinator's calls in its own RPC).
   bool enabled = true;
-  int max_batch_size = 128;
-  int max_concurrent_batches = 1;
+  BatchOptions batch;
 };
 
 // INVALID_ARGUMENT naming the flag if a size is below 1.

@@ -3,7 +3,7 @@
 namespace order_saga::inventory {
 
 CoalescingInventoryRepository::CoalescingInventoryRepository(
-    InventoryRepository& inner, Batcher::Options options)
+    InventoryRepository& inner, BatchOptions options)
     : inner_(inner),
       batcher_(options, [this](const std::vector<const ReserveRequest*>& requests) {
         return inner_.ReserveBatch(requests);

@@ -17,7 +17,7 @@ class CoalescingInventoryRepository final : public InventoryRepository {
   using Batcher = RequestBatcher<ReserveRequest, absl::StatusOr<ReservationResult>>;
 
   // `inner` must outlive this.
-  CoalescingInventoryRepository(InventoryRepository& inner, Batcher::Options options);
+  CoalescingInventoryRepository(InventoryRepository& inner, BatchOptions options);
 
   // Waits for a batch slot (at once if one is free) and returns this order's
   // result from the batch it ran in.

@@ -2,6 +2,7 @@
 
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
+#include "common/request_validation.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -33,6 +34,13 @@ void ProductToProto(const Product& product, ::inventory::v1::Product* out) {
   return ::inventory::v1::RESERVATION_OUTCOME_UNSPECIFIED;
 }
 
+void ReserveResponseToProto(const ReservationResult& result,
+                            ::inventory::v1::ReserveResponse* out) {
+  out->set_outcome(OutcomeToProto(result.outcome));
+  for (int64_t id : result.sold_out_product_ids) out->add_sold_out_product_ids(id);
+  out->set_detail(result.detail);
+}
+
 // UNSPECIFIED is "no filter"; INVALID_ARGUMENT for a value we do not know.
 absl::StatusOr<std::optional<ReservationOutcome>> OutcomeFilterFromProto(
     ::inventory::v1::ReservationOutcome outcome) {
@@ -58,9 +66,30 @@ grpc::Status InventoryGrpcService::Reserve(grpc::ServerContext*,
   absl::StatusOr<ReservationResult> result =
       ledger_.ReserveStock(request->order_id(), LineItemsFromProto(request->items()));
   if (!result.ok()) return ToGrpcStatus(result.status());
-  response->set_outcome(OutcomeToProto(result->outcome));
-  for (int64_t id : result->sold_out_product_ids) response->add_sold_out_product_ids(id);
-  response->set_detail(result->detail);
+  ReserveResponseToProto(*result, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryGrpcService::ReserveBatch(
+    grpc::ServerContext*, const ::inventory::v1::ReserveBatchRequest* request,
+    ::inventory::v1::ReserveBatchResponse* response) {
+  absl::Status size = ValidateBatchSize(request->requests_size());
+  if (!size.ok()) return ToGrpcStatus(size);
+  std::vector<ReserveRequest> requests;
+  requests.reserve(request->requests_size());
+  for (const ::inventory::v1::ReserveRequest& entry : request->requests()) {
+    requests.push_back({entry.order_id(), LineItemsFromProto(entry.items())});
+  }
+  std::vector<absl::StatusOr<ReservationResult>> results =
+      ledger_.ReserveStockBatch(std::move(requests));
+  for (size_t i = 0; i < results.size(); ++i) {
+    ::inventory::v1::ReserveBatchResult* out = response->add_results();
+    if (results[i].ok()) {
+      ReserveResponseToProto(*results[i], out->mutable_response());
+    } else {
+      ToEntryError(results[i].status(), static_cast<int>(i), out->mutable_error());
+    }
+  }
   return grpc::Status::OK;
 }
 

@@ -15,6 +15,9 @@ class InventoryGrpcService final : public ::inventory::v1::InventoryService::Ser
   grpc::Status Reserve(grpc::ServerContext* context,
                        const ::inventory::v1::ReserveRequest* request,
                        ::inventory::v1::ReserveResponse* response) override;
+  grpc::Status ReserveBatch(grpc::ServerContext* context,
+                            const ::inventory::v1::ReserveBatchRequest* request,
+                            ::inventory::v1::ReserveBatchResponse* response) override;
   grpc::Status Release(grpc::ServerContext* context,
                        const ::inventory::v1::ReleaseRequest* request,
                        ::inventory::v1::ReleaseResponse* response) override;

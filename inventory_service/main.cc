@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   MysqlTransactionRunner runner(**pool, RealClock());
   order_saga::inventory::MysqlInventoryRepository mysql_repository(runner);
   order_saga::inventory::CoalescingInventoryRepository coalescing_repository(
-      mysql_repository, {coalescing->max_batch_size, coalescing->max_concurrent_batches});
+      mysql_repository, coalescing->batch);
   order_saga::inventory::InventoryRepository& repository =
       coalescing->enabled
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)

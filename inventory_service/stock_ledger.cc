@@ -23,6 +23,29 @@ absl::StatusOr<ReservationResult> StockLedger::ReserveStock(
   return repository_.Reserve(order_id, SortedByProductId(std::move(items)));
 }
 
+std::vector<absl::StatusOr<ReservationResult>> StockLedger::ReserveStockBatch(
+    std::vector<ReserveRequest> requests) {
+  std::vector<absl::StatusOr<ReservationResult>> results(
+      requests.size(), absl::InternalError("not reserved"));
+  std::vector<const ReserveRequest*> valid;
+  std::vector<size_t> positions;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    absl::Status status = ValidateText(requests[i].order_id, "order_id", kMaxOrderIdBytes, true);
+    if (status.ok()) status = ValidateLineItems(requests[i].items);
+    if (!status.ok()) {
+      results[i] = status;
+      continue;
+    }
+    requests[i].items = SortedByProductId(std::move(requests[i].items));
+    valid.push_back(&requests[i]);
+    positions.push_back(i);
+  }
+  if (valid.empty()) return results;
+  std::vector<absl::StatusOr<ReservationResult>> reserved = repository_.ReserveBatch(valid);
+  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(reserved[k]);
+  return results;
+}
+
 absl::StatusOr<ReleaseResult> StockLedger::ReleaseReservation(
     const std::string& order_id) {
   RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));

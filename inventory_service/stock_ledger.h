@@ -35,6 +35,11 @@ class StockLedger {
   // the repository's recorded outcome (items are locked in ascending id).
   absl::StatusOr<ReservationResult> ReserveStock(const std::string& order_id,
                                                  std::vector<LineItem> items);
+  // ReserveStock for each request, in order, in one repository batch: one
+  // result per request (a bad one gets its INVALID_ARGUMENT and takes no
+  // part in the batch).
+  std::vector<absl::StatusOr<ReservationResult>> ReserveStockBatch(
+      std::vector<ReserveRequest> requests);
   absl::StatusOr<ReleaseResult> ReleaseReservation(const std::string& order_id);
   // INVALID_ARGUMENT for product_id <= 0; NOT_FOUND if unknown.
   absl::StatusOr<Product> GetProduct(int64_t product_id);

@@ -3,13 +3,13 @@
 namespace order_saga::orders {
 
 CoalescingOrderRepository::CoalescingOrderRepository(OrderRepository& inner,
-                                                     Options options)
+                                                     BatchOptions options)
     : inner_(inner),
-      creates_({options.max_batch_size, options.max_concurrent_batches},
+      creates_(options,
                [this](const std::vector<const OrderToCreate*>& orders) {
                  return inner_.CreateBatch(orders);
                }),
-      approvals_({options.max_batch_size, options.max_concurrent_batches},
+      approvals_(options,
                  [this](const std::vector<const OrderApproval*>& approvals) {
                    return inner_.ApproveBatch(approvals);
                  }) {}

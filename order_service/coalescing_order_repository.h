@@ -15,13 +15,8 @@ class CoalescingOrderRepository final : public OrderRepository {
  public:
   using CreateBatcher = RequestBatcher<OrderToCreate, absl::StatusOr<Order>>;
   using ApproveBatcher = RequestBatcher<OrderApproval, absl::StatusOr<Order>>;
-  struct Options {
-    int max_batch_size = 128;
-    int max_concurrent_batches = 4;
-  };
-
   // `inner` must outlive this.
-  CoalescingOrderRepository(OrderRepository& inner, Options options);
+  CoalescingOrderRepository(OrderRepository& inner, BatchOptions options);
 
   absl::StatusOr<Order> Create(const NewOrder& order, const std::string& order_id) override;
   // Approvals go through a batch; other transitions pass through.

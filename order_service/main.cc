@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   MysqlTransactionRunner runner(**pool, RealClock());
   orders::MysqlOrderRepository mysql_repository(runner);
   orders::CoalescingOrderRepository coalescing_repository(
-      mysql_repository, {coalescing->max_batch_size, coalescing->max_concurrent_batches});
+      mysql_repository, coalescing->batch);
   orders::OrderRepository& repository =
       coalescing->enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
                           : mysql_repository;

@@ -4,6 +4,7 @@
 
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
+#include "common/request_validation.h"
 
 namespace order_saga::orders {
 namespace {
@@ -15,6 +16,27 @@ grpc::Status Respond(const absl::StatusOr<Order>& order, ::order::v1::Order* out
   if (!order.ok()) return ToGrpcStatus(order.status());
   OrderToProto(*order, out);
   return grpc::Status::OK;
+}
+
+NewOrder NewOrderFromProto(const ::order::v1::CreateOrderRequest& request) {
+  return {request.request_id(), request.customer_id(), LineItemsFromProto(request.items()),
+          ShippingAddressFromProto(request.shipping_address())};
+}
+
+// The text every approval records.
+constexpr char kApprovalDetail[] = "stock reserved";
+
+// Writes one result per entry into a batch response.
+void RespondBatch(const std::vector<absl::StatusOr<Order>>& orders,
+                  ::order::v1::OrderBatchResponse* out) {
+  for (size_t i = 0; i < orders.size(); ++i) {
+    ::order::v1::OrderBatchResult* result = out->add_results();
+    if (orders[i].ok()) {
+      OrderToProto(*orders[i], result->mutable_order());
+    } else {
+      ToEntryError(orders[i].status(), static_cast<int>(i), result->mutable_error());
+    }
+  }
 }
 
 }  // namespace
@@ -38,16 +60,41 @@ void OrderToProto(const Order& order, ::order::v1::Order* out) {
 grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext*,
                                            const ::order::v1::CreateOrderRequest* request,
                                            ::order::v1::Order* response) {
-  NewOrder order{request->request_id(), request->customer_id(),
-                 LineItemsFromProto(request->items()),
-                 ShippingAddressFromProto(request->shipping_address())};
-  return Respond(lifecycle_.CreateOrder(std::move(order)), response);
+  return Respond(lifecycle_.CreateOrder(NewOrderFromProto(*request)), response);
+}
+
+grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext*,
+                                            const ::order::v1::CreateOrdersRequest* request,
+                                            ::order::v1::OrderBatchResponse* response) {
+  absl::Status size = ValidateBatchSize(request->requests_size());
+  if (!size.ok()) return ToGrpcStatus(size);
+  std::vector<NewOrder> orders;
+  orders.reserve(request->requests_size());
+  for (const ::order::v1::CreateOrderRequest& entry : request->requests()) {
+    orders.push_back(NewOrderFromProto(entry));
+  }
+  RespondBatch(lifecycle_.CreateOrders(std::move(orders)), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext*,
+                                             const ::order::v1::ApproveOrdersRequest* request,
+                                             ::order::v1::OrderBatchResponse* response) {
+  absl::Status size = ValidateBatchSize(request->requests_size());
+  if (!size.ok()) return ToGrpcStatus(size);
+  std::vector<std::string> order_ids;
+  order_ids.reserve(request->requests_size());
+  for (const ::order::v1::ApproveOrderRequest& entry : request->requests()) {
+    order_ids.push_back(entry.order_id());
+  }
+  RespondBatch(lifecycle_.ApproveOrders(order_ids, kApprovalDetail), response);
+  return grpc::Status::OK;
 }
 
 grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext*,
                                             const ::order::v1::ApproveOrderRequest* request,
                                             ::order::v1::Order* response) {
-  return Respond(lifecycle_.ApproveOrder(request->order_id(), "stock reserved"), response);
+  return Respond(lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail), response);
 }
 
 grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext*,

@@ -21,6 +21,12 @@ class OrderGrpcService final : public ::order::v1::OrderService::Service {
   grpc::Status ApproveOrder(grpc::ServerContext* context,
                             const ::order::v1::ApproveOrderRequest* request,
                             ::order::v1::Order* response) override;
+  grpc::Status CreateOrders(grpc::ServerContext* context,
+                            const ::order::v1::CreateOrdersRequest* request,
+                            ::order::v1::OrderBatchResponse* response) override;
+  grpc::Status ApproveOrders(grpc::ServerContext* context,
+                             const ::order::v1::ApproveOrdersRequest* request,
+                             ::order::v1::OrderBatchResponse* response) override;
   grpc::Status RejectOrder(grpc::ServerContext* context,
                            const ::order::v1::RejectOrderRequest* request,
                            ::order::v1::Order* response) override;

@@ -35,6 +35,55 @@ absl::StatusOr<Order> OrderLifecycle::CreateOrder(NewOrder order) {
   return repository_.Create(order, new_order_id_());
 }
 
+std::vector<absl::StatusOr<Order>> OrderLifecycle::CreateOrders(
+    std::vector<NewOrder> orders) {
+  std::vector<absl::StatusOr<Order>> results(orders.size(),
+                                             absl::InternalError("not created"));
+  std::vector<OrderToCreate> valid;
+  std::vector<size_t> positions;
+  valid.reserve(orders.size());
+  for (size_t i = 0; i < orders.size(); ++i) {
+    absl::Status status = ValidateNewOrder(orders[i].request_id, orders[i].customer_id,
+                                           orders[i].items, orders[i].shipping_address);
+    if (!status.ok()) {
+      results[i] = status;
+      continue;
+    }
+    valid.push_back({std::move(orders[i]), new_order_id_()});
+    positions.push_back(i);
+  }
+  if (valid.empty()) return results;
+  std::vector<const OrderToCreate*> batch;
+  for (const OrderToCreate& order : valid) batch.push_back(&order);
+  std::vector<absl::StatusOr<Order>> created = repository_.CreateBatch(batch);
+  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(created[k]);
+  return results;
+}
+
+std::vector<absl::StatusOr<Order>> OrderLifecycle::ApproveOrders(
+    const std::vector<std::string>& order_ids, const std::string& detail) {
+  std::vector<absl::StatusOr<Order>> results(order_ids.size(),
+                                             absl::InternalError("not approved"));
+  std::vector<OrderApproval> valid;
+  std::vector<size_t> positions;
+  valid.reserve(order_ids.size());
+  for (size_t i = 0; i < order_ids.size(); ++i) {
+    absl::Status status = ValidateText(order_ids[i], "order_id", kMaxOrderIdBytes, true);
+    if (!status.ok()) {
+      results[i] = status;
+      continue;
+    }
+    valid.push_back({order_ids[i], detail});
+    positions.push_back(i);
+  }
+  if (valid.empty()) return results;
+  std::vector<const OrderApproval*> batch;
+  for (const OrderApproval& approval : valid) batch.push_back(&approval);
+  std::vector<absl::StatusOr<Order>> approved = repository_.ApproveBatch(batch);
+  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(approved[k]);
+  return results;
+}
+
 absl::StatusOr<Order> OrderLifecycle::Decide(const std::string& order_id,
                                              OrderTransition transition) {
   RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));

@@ -32,6 +32,12 @@ class OrderLifecycle {
   // INVALID_ARGUMENT naming the field; otherwise the new PENDING order, or
   // the existing one with the same request_id.
   absl::StatusOr<Order> CreateOrder(NewOrder order);
+  // CreateOrder and ApproveOrder for several orders in one repository batch
+  // each: one result per entry, in order (a bad entry gets its
+  // INVALID_ARGUMENT and takes no part in the batch).
+  std::vector<absl::StatusOr<Order>> CreateOrders(std::vector<NewOrder> orders);
+  std::vector<absl::StatusOr<Order>> ApproveOrders(const std::vector<std::string>& order_ids,
+                                                   const std::string& detail);
   // Conditional transitions; each returns the order as it stands afterwards
   // (the winner if it was already decided). NOT_FOUND if unknown.
   absl::StatusOr<Order> ApproveOrder(const std::string& order_id,

@@ -50,17 +50,95 @@ absl::StatusOr<OrderSnapshot> InvokeForOrder(::order::v1::OrderService::Stub& st
   return SnapshotFromProto(*order);
 }
 
+void CreateOrderRequestFor(const PlaceOrderCommand& command,
+                           ::order::v1::CreateOrderRequest* request) {
+  request->set_request_id(command.request_id);
+  request->set_customer_id(command.customer_id);
+  LineItemsToProto(command.items, request->mutable_items());
+  ShippingAddressToProto(command.shipping_address, request->mutable_shipping_address());
+}
+
+// The entries of a batch answer: `expected` results, each an order or the
+// entry's own error; a failed call or a malformed answer fails them all.
+std::vector<absl::StatusOr<OrderSnapshot>> OrderBatchResults(
+    const absl::StatusOr<::order::v1::OrderBatchResponse>& response, size_t expected) {
+  if (!response.ok()) return std::vector<absl::StatusOr<OrderSnapshot>>(expected, response.status());
+  if (static_cast<size_t>(response->results_size()) != expected) {
+    return std::vector<absl::StatusOr<OrderSnapshot>>(
+        expected, absl::InternalError("order service answered a batch with the wrong count"));
+  }
+  std::vector<absl::StatusOr<OrderSnapshot>> results;
+  results.reserve(expected);
+  for (const ::order::v1::OrderBatchResult& result : response->results()) {
+    if (result.has_order()) {
+      results.push_back(SnapshotFromProto(result.order()));
+    } else {
+      results.push_back(FromEntryError(result.error()));
+    }
+  }
+  return results;
+}
+
+absl::StatusOr<ReserveAnswer> AnswerFromProto(const ::inventory::v1::ReserveResponse& response) {
+  ReserveAnswer answer;
+  switch (response.outcome()) {
+    case ::inventory::v1::RESERVATION_OUTCOME_RESERVED:
+      answer.outcome = ReserveOutcome::kReserved;
+      break;
+    case ::inventory::v1::RESERVATION_OUTCOME_OUT_OF_STOCK:
+      answer.outcome = ReserveOutcome::kOutOfStock;
+      break;
+    case ::inventory::v1::RESERVATION_OUTCOME_UNKNOWN_PRODUCT:
+      answer.outcome = ReserveOutcome::kUnknownProduct;
+      break;
+    case ::inventory::v1::RESERVATION_OUTCOME_RELEASED:
+      answer.outcome = ReserveOutcome::kReleased;
+      break;
+    default:
+      return absl::InternalError("inventory answered an unknown reservation outcome");
+  }
+  answer.sold_out_product_ids.assign(response.sold_out_product_ids().begin(),
+                                     response.sold_out_product_ids().end());
+  answer.detail = response.detail();
+  return answer;
+}
+
 }  // namespace
 
 absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::CreateOrder(
     const PlaceOrderCommand& command, absl::Time deadline) {
   ::order::v1::CreateOrderRequest request;
-  request.set_request_id(command.request_id);
-  request.set_customer_id(command.customer_id);
-  LineItemsToProto(command.items, request.mutable_items());
-  ShippingAddressToProto(command.shipping_address, request.mutable_shipping_address());
+  CreateOrderRequestFor(command, &request);
   return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::CreateOrder, request,
                         deadline);
+}
+
+std::vector<absl::StatusOr<OrderSnapshot>> GrpcOrderParticipant::CreateOrders(
+    const std::vector<const PlaceOrderCommand*>& commands, absl::Time deadline) {
+  ::order::v1::CreateOrdersRequest request;
+  for (const PlaceOrderCommand* command : commands) {
+    CreateOrderRequestFor(*command, request.add_requests());
+  }
+  return OrderBatchResults(
+      Invoke<::order::v1::CreateOrdersRequest, ::order::v1::OrderBatchResponse>(
+          [&](grpc::ClientContext* c, const ::order::v1::CreateOrdersRequest& r,
+              ::order::v1::OrderBatchResponse* o) { return stub_->CreateOrders(c, r, o); },
+          request, deadline),
+      commands.size());
+}
+
+std::vector<absl::StatusOr<OrderSnapshot>> GrpcOrderParticipant::ApproveOrders(
+    const std::vector<const std::string*>& order_ids, absl::Time deadline) {
+  ::order::v1::ApproveOrdersRequest request;
+  for (const std::string* order_id : order_ids) {
+    request.add_requests()->set_order_id(*order_id);
+  }
+  return OrderBatchResults(
+      Invoke<::order::v1::ApproveOrdersRequest, ::order::v1::OrderBatchResponse>(
+          [&](grpc::ClientContext* c, const ::order::v1::ApproveOrdersRequest& r,
+              ::order::v1::OrderBatchResponse* o) { return stub_->ApproveOrders(c, r, o); },
+          request, deadline),
+      order_ids.size());
 }
 
 absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::ApproveOrder(
@@ -139,27 +217,39 @@ absl::StatusOr<ReserveAnswer> GrpcInventoryParticipant::Reserve(
               ::inventory::v1::ReserveResponse* o) { return stub_->Reserve(c, r, o); },
           request, deadline);
   if (!response.ok()) return response.status();
-  ReserveAnswer answer;
-  switch (response->outcome()) {
-    case ::inventory::v1::RESERVATION_OUTCOME_RESERVED:
-      answer.outcome = ReserveOutcome::kReserved;
-      break;
-    case ::inventory::v1::RESERVATION_OUTCOME_OUT_OF_STOCK:
-      answer.outcome = ReserveOutcome::kOutOfStock;
-      break;
-    case ::inventory::v1::RESERVATION_OUTCOME_UNKNOWN_PRODUCT:
-      answer.outcome = ReserveOutcome::kUnknownProduct;
-      break;
-    case ::inventory::v1::RESERVATION_OUTCOME_RELEASED:
-      answer.outcome = ReserveOutcome::kReleased;
-      break;
-    default:
-      return absl::InternalError("inventory answered an unknown reservation outcome");
+  return AnswerFromProto(*response);
+}
+
+std::vector<absl::StatusOr<ReserveAnswer>> GrpcInventoryParticipant::ReserveBatch(
+    const std::vector<const ReserveCall*>& calls, absl::Time deadline) {
+  ::inventory::v1::ReserveBatchRequest request;
+  for (const ReserveCall* call : calls) {
+    ::inventory::v1::ReserveRequest* entry = request.add_requests();
+    entry->set_order_id(call->order_id);
+    LineItemsToProto(call->items, entry->mutable_items());
   }
-  answer.sold_out_product_ids.assign(response->sold_out_product_ids().begin(),
-                                     response->sold_out_product_ids().end());
-  answer.detail = response->detail();
-  return answer;
+  absl::StatusOr<::inventory::v1::ReserveBatchResponse> response =
+      Invoke<::inventory::v1::ReserveBatchRequest, ::inventory::v1::ReserveBatchResponse>(
+          [&](grpc::ClientContext* c, const ::inventory::v1::ReserveBatchRequest& r,
+              ::inventory::v1::ReserveBatchResponse* o) { return stub_->ReserveBatch(c, r, o); },
+          request, deadline);
+  if (!response.ok()) {
+    return std::vector<absl::StatusOr<ReserveAnswer>>(calls.size(), response.status());
+  }
+  if (static_cast<size_t>(response->results_size()) != calls.size()) {
+    return std::vector<absl::StatusOr<ReserveAnswer>>(
+        calls.size(), absl::InternalError("inventory answered a batch with the wrong count"));
+  }
+  std::vector<absl::StatusOr<ReserveAnswer>> results;
+  results.reserve(calls.size());
+  for (const ::inventory::v1::ReserveBatchResult& result : response->results()) {
+    if (result.has_response()) {
+      results.push_back(AnswerFromProto(result.response()));
+    } else {
+      results.push_back(FromEntryError(result.error()));
+    }
+  }
+  return results;
 }
 
 absl::Status GrpcInventoryParticipant::Release(const std::string& order_id,

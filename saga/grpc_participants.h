@@ -21,6 +21,11 @@ class GrpcOrderParticipant final : public OrderParticipant {
                                             absl::Time deadline) override;
   absl::StatusOr<OrderSnapshot> ApproveOrder(const std::string& order_id,
                                              absl::Time deadline) override;
+  // One CreateOrders / ApproveOrders RPC.
+  std::vector<absl::StatusOr<OrderSnapshot>> CreateOrders(
+      const std::vector<const PlaceOrderCommand*>& commands, absl::Time deadline) override;
+  std::vector<absl::StatusOr<OrderSnapshot>> ApproveOrders(
+      const std::vector<const std::string*>& order_ids, absl::Time deadline) override;
   absl::StatusOr<OrderSnapshot> RejectOrder(const std::string& order_id,
                                             RejectReason reason,
                                             const std::string& detail,
@@ -47,6 +52,9 @@ class GrpcInventoryParticipant final : public InventoryParticipant {
   absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
                                         const std::vector<LineItem>& items,
                                         absl::Time deadline) override;
+  // One ReserveBatch RPC.
+  std::vector<absl::StatusOr<ReserveAnswer>> ReserveBatch(
+      const std::vector<const ReserveCall*>& calls, absl::Time deadline) override;
   absl::Status Release(const std::string& order_id, absl::Time deadline) override;
   absl::StatusOr<std::vector<int64_t>> SoldOutAmong(const std::vector<LineItem>& items,
                                                     absl::Time deadline) override;

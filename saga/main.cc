@@ -9,6 +9,8 @@
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
+#include "common/write_coalescing_flags.h"
+#include "saga/batching_participants.h"
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
@@ -36,7 +38,7 @@ DEFINE_int32(sold_out_recheck_ms, 100,
              "a sold-out entry older than this is confirmed with the inventory "
              "before turning an order away, so a restock is noticed (env "
              "SOLD_OUT_RECHECK_MS)");
-DEFINE_int32(max_sagas_per_product, 64,
+DEFINE_int32(max_sagas_per_product, 128,
              "sagas in flight per product in this coordinator; later orders "
              "queue and pass the sold-out door again; 0 = no limit (env "
              "MAX_SAGAS_PER_PRODUCT)");
@@ -56,11 +58,25 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
+  absl::StatusOr<WriteCoalescingOptions> coalescing = WriteCoalescingOptionsFromFlags();
+  if (!coalescing.ok()) {
+    LOG(ERROR) << coalescing.status();
+    return 2;
+  }
   const absl::Duration reconnect = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
-  coordinator::GrpcOrderParticipant orders(
+  coordinator::GrpcOrderParticipant grpc_orders(
       CreateServiceChannel(FLAGS_order_service_address, reconnect));
-  coordinator::GrpcInventoryParticipant inventory(
+  coordinator::GrpcInventoryParticipant grpc_inventory(
       CreateServiceChannel(FLAGS_inventory_service_address, reconnect));
+  coordinator::BatchingOrderParticipant batching_orders(grpc_orders, coalescing->batch);
+  coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
+                                                               coalescing->batch);
+  coordinator::OrderParticipant& orders =
+      coalescing->enabled ? static_cast<coordinator::OrderParticipant&>(batching_orders)
+                          : grpc_orders;
+  coordinator::InventoryParticipant& inventory =
+      coalescing->enabled ? static_cast<coordinator::InventoryParticipant&>(batching_inventory)
+                          : grpc_inventory;
   coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms),
                                      absl::Milliseconds(FLAGS_sold_out_recheck_ms));
 
@@ -83,6 +99,13 @@ int main(int argc, char** argv) {
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper] { sweeper.Stop(); };
   absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service}, hooks);
+  if (coalescing->enabled) {
+    const BatchCounts to_orders = batching_orders.counts();
+    const BatchCounts to_inventory = batching_inventory.counts();
+    LOG(INFO) << "call coalescing: " << to_orders.requests << " order calls in "
+              << to_orders.batches << " batch RPCs, " << to_inventory.requests
+              << " reservations in " << to_inventory.batches << " batch RPCs";
+  }
   if (!served.ok()) {
     LOG(ERROR) << served;
     return 1;

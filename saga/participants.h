@@ -48,6 +48,26 @@ class OrderParticipant {
   // The transitions return the order as it stands afterwards.
   virtual absl::StatusOr<OrderSnapshot> ApproveOrder(const std::string& order_id,
                                                      absl::Time deadline) = 0;
+  // CreateOrder / ApproveOrder for several orders in one exchange where the
+  // transport allows: one result per entry, in order, each what the single
+  // call would have returned (a failed exchange fails every entry with its
+  // status). The defaults call the single method for each.
+  virtual std::vector<absl::StatusOr<OrderSnapshot>> CreateOrders(
+      const std::vector<const PlaceOrderCommand*>& commands, absl::Time deadline) {
+    std::vector<absl::StatusOr<OrderSnapshot>> results;
+    for (const PlaceOrderCommand* command : commands) {
+      results.push_back(CreateOrder(*command, deadline));
+    }
+    return results;
+  }
+  virtual std::vector<absl::StatusOr<OrderSnapshot>> ApproveOrders(
+      const std::vector<const std::string*>& order_ids, absl::Time deadline) {
+    std::vector<absl::StatusOr<OrderSnapshot>> results;
+    for (const std::string* order_id : order_ids) {
+      results.push_back(ApproveOrder(*order_id, deadline));
+    }
+    return results;
+  }
   virtual absl::StatusOr<OrderSnapshot> RejectOrder(const std::string& order_id,
                                                     RejectReason reason,
                                                     const std::string& detail,
@@ -67,6 +87,12 @@ class OrderParticipant {
 
 enum class ReserveOutcome { kReserved, kOutOfStock, kUnknownProduct, kReleased };
 
+// One Reserve of a batch.
+struct ReserveCall {
+  std::string order_id;
+  std::vector<LineItem> items;
+};
+
 struct ReserveAnswer {
   ReserveOutcome outcome = ReserveOutcome::kOutOfStock;
   std::vector<int64_t> sold_out_product_ids;
@@ -80,6 +106,16 @@ class InventoryParticipant {
   virtual absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
                                                 const std::vector<LineItem>& items,
                                                 absl::Time deadline) = 0;
+  // Reserve for several orders in one exchange where the transport allows
+  // (see OrderParticipant::CreateOrders). The default calls Reserve for each.
+  virtual std::vector<absl::StatusOr<ReserveAnswer>> ReserveBatch(
+      const std::vector<const ReserveCall*>& calls, absl::Time deadline) {
+    std::vector<absl::StatusOr<ReserveAnswer>> results;
+    for (const ReserveCall* call : calls) {
+      results.push_back(Reserve(call->order_id, call->items, deadline));
+    }
+    return results;
+  }
   // Gives stock back at most once; tombstones an order never reserved.
   virtual absl::Status Release(const std::string& order_id, absl::Time deadline) = 0;
   // The products of `items` whose stock is 0 now (a plain read; unknown

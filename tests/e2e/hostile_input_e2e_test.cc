@@ -320,6 +320,31 @@ TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWrite
              r);
        },
        StatusCode::INVALID_ARGUMENT, "outcome"},
+      {"ReserveBatch with 1001 entries",
+       [&] {
+         inventory::v1::ReserveBatchRequest r;
+         for (int i = 0; i < 1001; ++i) r.add_requests()->set_order_id("x");
+         return Call<inventory::v1::ReserveBatchRequest, inventory::v1::ReserveBatchResponse>(
+             [&](auto* c, const auto& q, auto* o) { return inventory_->ReserveBatch(c, q, o); },
+             r);
+       },
+       StatusCode::INVALID_ARGUMENT, "requests"},
+      {"CreateOrders with 1001 entries",
+       [&] {
+         order::v1::CreateOrdersRequest r;
+         for (int i = 0; i < 1001; ++i) r.add_requests()->set_request_id(absl::StrCat("x", i));
+         return Call<order::v1::CreateOrdersRequest, order::v1::OrderBatchResponse>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->CreateOrders(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "requests"},
+      {"ApproveOrders with 1001 entries",
+       [&] {
+         order::v1::ApproveOrdersRequest r;
+         for (int i = 0; i < 1001; ++i) r.add_requests()->set_order_id("x");
+         return Call<order::v1::ApproveOrdersRequest, order::v1::OrderBatchResponse>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->ApproveOrders(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "requests"},
       {"ListProducts with page_size 1001",
        [&] {
          inventory::v1::ListProductsRequest r;

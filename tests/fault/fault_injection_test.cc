@@ -24,6 +24,7 @@
 #include "order_service/order_grpc_service.h"
 #include "order_service/order_lifecycle.h"
 #include "order_service/order_schema.h"
+#include "saga/batching_participants.h"
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
@@ -37,7 +38,10 @@ using coordinator::PlaceOrderOutcome;
 
 // Both services in this process, on one loopback server, each behind its
 // fault-injecting decorator; a coordinator talking to them over gRPC.
-class FaultInjectionTest : public ::testing::Test {
+// Every fault test runs twice: the saga calling each participant RPC on its
+// own (false), and through the coordinator's call batching (true), whose
+// batch RPCs the faulty services fail the same way.
+class FaultInjectionTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     auto orders_db = MysqlTestDatabase::Create("fault_orders", OrderSchemaMigrations());
@@ -71,8 +75,19 @@ class FaultInjectionTest : public ::testing::Test {
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
                                    grpc::InsecureChannelCredentials());
 
-    order_participant_ = std::make_unique<coordinator::GrpcOrderParticipant>(channel_);
-    inventory_participant_ = std::make_unique<coordinator::GrpcInventoryParticipant>(channel_);
+    grpc_orders_ = std::make_unique<coordinator::GrpcOrderParticipant>(channel_);
+    grpc_inventory_ = std::make_unique<coordinator::GrpcInventoryParticipant>(channel_);
+    if (GetParam()) {
+      batching_orders_ =
+          std::make_unique<coordinator::BatchingOrderParticipant>(*grpc_orders_, BatchOptions());
+      batching_inventory_ = std::make_unique<coordinator::BatchingInventoryParticipant>(
+          *grpc_inventory_, BatchOptions());
+      order_participant_ = batching_orders_.get();
+      inventory_participant_ = batching_inventory_.get();
+    } else {
+      order_participant_ = grpc_orders_.get();
+      inventory_participant_ = grpc_inventory_.get();
+    }
     coordinator::PlaceOrderSaga::Options options;
     options.saga_deadline = absl::Seconds(2);
     options.compensation_deadline = absl::Seconds(2);
@@ -126,15 +141,19 @@ class FaultInjectionTest : public ::testing::Test {
   std::unique_ptr<FaultyInventoryService> faulty_inventory_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<coordinator::GrpcOrderParticipant> order_participant_;
-  std::unique_ptr<coordinator::GrpcInventoryParticipant> inventory_participant_;
+  std::unique_ptr<coordinator::GrpcOrderParticipant> grpc_orders_;
+  std::unique_ptr<coordinator::GrpcInventoryParticipant> grpc_inventory_;
+  std::unique_ptr<coordinator::BatchingOrderParticipant> batching_orders_;
+  std::unique_ptr<coordinator::BatchingInventoryParticipant> batching_inventory_;
+  coordinator::OrderParticipant* order_participant_ = nullptr;
+  coordinator::InventoryParticipant* inventory_participant_ = nullptr;
   coordinator::SoldOutCache sold_out_{absl::Seconds(2), absl::Milliseconds(100)};
   coordinator::ProductAdmission admission_{8};
   std::unique_ptr<coordinator::PlaceOrderSaga> saga_;
   std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_stub_;
 };
 
-TEST_F(FaultInjectionTest, ReserveAnswerLostAfterCommitIsRetriedAndTakesStockOnce) {
+TEST_P(FaultInjectionTest, ReserveAnswerLostAfterCommitIsRetriedAndTakesStockOnce) {
   plan_.Set("Reserve", Fault::kLoseAnswer, 2);
   EXPECT_EQ(Place("r1").status, OrderStatus::kApproved);
   EXPECT_EQ(plan_.Completed("Reserve"), 3);
@@ -143,7 +162,7 @@ TEST_F(FaultInjectionTest, ReserveAnswerLostAfterCommitIsRetriedAndTakesStockOnc
   ExpectCleanAudit();
 }
 
-TEST_F(FaultInjectionTest, ReserveFailingBeforeCommitIsRetried) {
+TEST_P(FaultInjectionTest, ReserveFailingBeforeCommitIsRetried) {
   plan_.Set("Reserve", Fault::kFailBefore, 3);
   EXPECT_EQ(Place("r1").status, OrderStatus::kApproved);
   EXPECT_EQ(plan_.Completed("Reserve"), 1);
@@ -151,7 +170,7 @@ TEST_F(FaultInjectionTest, ReserveFailingBeforeCommitIsRetried) {
   ExpectCleanAudit();
 }
 
-TEST_F(FaultInjectionTest, CreateAndApproveAnswersLostYieldOneApprovedOrder) {
+TEST_P(FaultInjectionTest, CreateAndApproveAnswersLostYieldOneApprovedOrder) {
   plan_.Set("CreateOrder", Fault::kLoseAnswer, 2);
   plan_.Set("ApproveOrder", Fault::kLoseAnswer, 2);
   PlaceOrderOutcome outcome = Place("r1");
@@ -161,7 +180,7 @@ TEST_F(FaultInjectionTest, CreateAndApproveAnswersLostYieldOneApprovedOrder) {
   ExpectCleanAudit();
 }
 
-TEST_F(FaultInjectionTest, InventoryDownIsCompensatedAndALateReserveIsRefused) {
+TEST_P(FaultInjectionTest, InventoryDownIsCompensatedAndALateReserveIsRefused) {
   plan_.Set("Reserve", Fault::kFailBefore, -1);
   PlaceOrderOutcome outcome = Place("r1");
   EXPECT_EQ(outcome.status, OrderStatus::kRejected);
@@ -177,7 +196,7 @@ TEST_F(FaultInjectionTest, InventoryDownIsCompensatedAndALateReserveIsRefused) {
   ExpectCleanAudit();
 }
 
-TEST_F(FaultInjectionTest, ReserveDelayedPastTheDeadlineArrivesAfterTheTombstone) {
+TEST_P(FaultInjectionTest, ReserveDelayedPastTheDeadlineArrivesAfterTheTombstone) {
   // The Reserve reaches the inventory only after the saga gave up on it and
   // compensated: it must be refused, not take stock for a rejected order.
   plan_.Set("Reserve", Fault::kDelay, -1, absl::Milliseconds(2500));
@@ -195,7 +214,7 @@ TEST_F(FaultInjectionTest, ReserveDelayedPastTheDeadlineArrivesAfterTheTombstone
   ExpectCleanAudit();
 }
 
-TEST_F(FaultInjectionTest, ReleaseAnswerLostDuringCompensationGivesStockBackOnce) {
+TEST_P(FaultInjectionTest, ReleaseAnswerLostDuringCompensationGivesStockBackOnce) {
   // Reserve commits but its answer never comes back: the saga compensates.
   // The first Release answer is lost too, so Release runs twice.
   plan_.Set("Reserve", Fault::kLoseAnswer, -1);
@@ -208,7 +227,7 @@ TEST_F(FaultInjectionTest, ReleaseAnswerLostDuringCompensationGivesStockBackOnce
   ExpectCleanAudit();
 }
 
-TEST_F(FaultInjectionTest, OrderLeftPendingByALostApprovalIsFinishedByRecovery) {
+TEST_P(FaultInjectionTest, OrderLeftPendingByALostApprovalIsFinishedByRecovery) {
   plan_.Set("ApproveOrder", Fault::kFailBefore, -1);
   PlaceOrderOutcome outcome = Place("r1");
   EXPECT_EQ(outcome.status, OrderStatus::kPending);
@@ -222,6 +241,11 @@ TEST_F(FaultInjectionTest, OrderLeftPendingByALostApprovalIsFinishedByRecovery) 
   EXPECT_EQ(lifecycle_->GetOrder("", "r1")->status, OrderStatus::kApproved);
   ExpectCleanAudit();
 }
+
+INSTANTIATE_TEST_SUITE_P(Calls, FaultInjectionTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Batched" : "Single";
+                         });
 
 // MySQL-level faults on the inventory repository, provoked from a second
 // (root) session on the same server.

@@ -54,6 +54,13 @@ grpc::Status FaultyInventoryService::Reserve(grpc::ServerContext* context,
   return WithFault(plan_, "Reserve", [&] { return real_.Reserve(context, request, response); });
 }
 
+grpc::Status FaultyInventoryService::ReserveBatch(
+    grpc::ServerContext* context, const ::inventory::v1::ReserveBatchRequest* request,
+    ::inventory::v1::ReserveBatchResponse* response) {
+  return WithFault(plan_, "Reserve",
+                   [&] { return real_.ReserveBatch(context, request, response); });
+}
+
 grpc::Status FaultyInventoryService::Release(grpc::ServerContext* context,
                                              const ::inventory::v1::ReleaseRequest* request,
                                              ::inventory::v1::ReleaseResponse* response) {
@@ -72,6 +79,20 @@ grpc::Status FaultyOrderService::ApproveOrder(grpc::ServerContext* context,
                                               ::order::v1::Order* response) {
   return WithFault(plan_, "ApproveOrder",
                    [&] { return real_.ApproveOrder(context, request, response); });
+}
+
+grpc::Status FaultyOrderService::CreateOrders(grpc::ServerContext* context,
+                                              const ::order::v1::CreateOrdersRequest* request,
+                                              ::order::v1::OrderBatchResponse* response) {
+  return WithFault(plan_, "CreateOrder",
+                   [&] { return real_.CreateOrders(context, request, response); });
+}
+
+grpc::Status FaultyOrderService::ApproveOrders(grpc::ServerContext* context,
+                                               const ::order::v1::ApproveOrdersRequest* request,
+                                               ::order::v1::OrderBatchResponse* response) {
+  return WithFault(plan_, "ApproveOrder",
+                   [&] { return real_.ApproveOrders(context, request, response); });
 }
 
 grpc::Status FaultyOrderService::RejectOrder(grpc::ServerContext* context,

@@ -54,6 +54,10 @@ class FaultyInventoryService final : public ::inventory::v1::InventoryService::S
       : real_(real), plan_(plan) {}
   grpc::Status Reserve(grpc::ServerContext* context, const ::inventory::v1::ReserveRequest* request,
                        ::inventory::v1::ReserveResponse* response) override;
+  // Faults planned for "Reserve" hit the batch call as a whole.
+  grpc::Status ReserveBatch(grpc::ServerContext* context,
+                            const ::inventory::v1::ReserveBatchRequest* request,
+                            ::inventory::v1::ReserveBatchResponse* response) override;
   grpc::Status Release(grpc::ServerContext* context, const ::inventory::v1::ReleaseRequest* request,
                        ::inventory::v1::ReleaseResponse* response) override;
   grpc::Status GetProduct(grpc::ServerContext* context,
@@ -91,6 +95,14 @@ class FaultyOrderService final : public ::order::v1::OrderService::Service {
   grpc::Status ApproveOrder(grpc::ServerContext* context,
                             const ::order::v1::ApproveOrderRequest* request,
                             ::order::v1::Order* response) override;
+  // Faults planned for "CreateOrder" / "ApproveOrder" hit the batch calls
+  // as a whole.
+  grpc::Status CreateOrders(grpc::ServerContext* context,
+                            const ::order::v1::CreateOrdersRequest* request,
+                            ::order::v1::OrderBatchResponse* response) override;
+  grpc::Status ApproveOrders(grpc::ServerContext* context,
+                             const ::order::v1::ApproveOrdersRequest* request,
+                             ::order::v1::OrderBatchResponse* response) override;
   grpc::Status RejectOrder(grpc::ServerContext* context,
                            const ::order::v1::RejectOrderRequest* request,
                            ::order::v1::Order* response) override;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/barrier.h"
 #include "common/clock.h"
+#include "saga/batching_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
 #include "tests/saga/in_memory_participants.h"
@@ -53,6 +54,55 @@ TEST(ConcurrentSagaTest, TwoHundredBundlesRacingForFifteenApproveExactlyFifteen)
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(inventory.Stock(4), 0);
   EXPECT_EQ(inventory.Stock(5), 5);
+}
+
+TEST(ConcurrentSagaTest, TwoHundredBundlesThroughBatchedCallsApproveExactlyFifteen) {
+  InMemoryOrderParticipant in_memory_orders(RealClock());
+  InMemoryInventoryParticipant in_memory_inventory;
+  ASSERT_TRUE(in_memory_inventory.ledger().UpsertProduct({4, "four", 1, 30, {}}).ok());
+  ASSERT_TRUE(in_memory_inventory.ledger().UpsertProduct({5, "five", 1, 20, {}}).ok());
+  // Small batches, two at a time, so that batches also race each other.
+  BatchingOrderParticipant orders(in_memory_orders, {5, 2});
+  BatchingInventoryParticipant inventory(in_memory_inventory, {5, 2});
+  SoldOutCache sold_out(absl::Seconds(2), absl::Milliseconds(100));
+  ProductAdmission admission(0);
+  PlaceOrderSaga saga(orders, inventory, sold_out, admission, RealClock(),
+                      PlaceOrderSaga::Options());
+
+  constexpr int kClients = 200;
+  absl::Barrier* start = new absl::Barrier(kClients);
+  std::atomic<int> approved{0}, rejected{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      if (start->Block()) delete start;
+      PlaceOrderCommand command{absl::StrCat("r", i), "c", {{4, 2}, {5, 1}}, {}};
+      absl::StatusOr<PlaceOrderOutcome> outcome = saga.PlaceOrder(command);
+      if (!outcome.ok()) {
+        ++failed;
+      } else if (outcome->status == OrderStatus::kApproved) {
+        ++approved;
+        // The answer belongs to this request, not to another of its batch.
+        EXPECT_EQ(orders.FindByRequestId(command.request_id, absl::InfiniteFuture())
+                      ->value()
+                      .order_id,
+                  outcome->order_id);
+      } else if (outcome->status == OrderStatus::kRejected) {
+        ++rejected;
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(approved.load(), 15);
+  EXPECT_EQ(rejected.load(), kClients - 15);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(in_memory_inventory.Stock(4), 0);
+  EXPECT_EQ(in_memory_inventory.Stock(5), 5);
+  // Every call went through a batch of at most 5.
+  const BatchCounts reservations = inventory.counts();
+  EXPECT_GT(reservations.requests, 0);
+  EXPECT_GE(reservations.batches * 5, reservations.requests);
+  EXPECT_GT(orders.counts().requests, reservations.requests);
 }
 
 TEST(ConcurrentSagaTest, RetriesOfOneRequestRacingTheSweepYieldOneOrder) {

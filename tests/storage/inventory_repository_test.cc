@@ -51,7 +51,7 @@ struct CoalescingMysqlBackend : MysqlBackend {
     absl::Status status = MysqlBackend::Init();
     if (!status.ok()) return status;
     coalescing = std::make_unique<CoalescingInventoryRepository>(
-        *repository_, CoalescingInventoryRepository::Batcher::Options{4, 2});
+        *repository_, BatchOptions{4, 2});
     return absl::OkStatus();
   }
   InventoryRepository& repository() { return *coalescing; }

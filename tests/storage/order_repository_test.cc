@@ -47,7 +47,7 @@ struct CoalescingMysqlBackend : MysqlBackend {
     absl::Status status = MysqlBackend::Init();
     if (!status.ok()) return status;
     coalescing = std::make_unique<CoalescingOrderRepository>(
-        *repository_, CoalescingOrderRepository::Options{4, 2});
+        *repository_, BatchOptions{4, 2});
     return absl::OkStatus();
   }
   OrderRepository& repository() { return *coalescing; }

@@ -1,0 +1,106 @@
+// Request coalescing on the coordinator's side: decorators of the
+// participants that hand concurrent CreateOrder, ApproveOrder and Reserve
+// calls of different sagas to one CreateOrders / ApproveOrders /
+// ReserveBatch exchange (one RPC instead of one per saga; the services then
+// apply each batch in one transaction). A caller that finds a batch slot
+// free goes at once; under load batches grow by themselves (RequestBatcher).
+// Each saga keeps its own result, deadline check and retries; a batch call
+// gets the earliest deadline of its members, and if the call fails each
+// member sees that failure and retries on its own. Every other call passes
+// straight through. Thread-safe.
+#pragma once
+
+#include "common/request_batcher.h"
+#include "saga/participants.h"
+
+namespace order_saga::coordinator {
+
+class BatchingOrderParticipant final : public OrderParticipant {
+ public:
+  // `inner` must outlive this.
+  BatchingOrderParticipant(OrderParticipant& inner, BatchOptions options);
+
+  absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
+                                            absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> ApproveOrder(const std::string& order_id,
+                                             absl::Time deadline) override;
+  std::vector<absl::StatusOr<OrderSnapshot>> CreateOrders(
+      const std::vector<const PlaceOrderCommand*>& commands, absl::Time deadline) override {
+    return inner_.CreateOrders(commands, deadline);
+  }
+  std::vector<absl::StatusOr<OrderSnapshot>> ApproveOrders(
+      const std::vector<const std::string*>& order_ids, absl::Time deadline) override {
+    return inner_.ApproveOrders(order_ids, deadline);
+  }
+  absl::StatusOr<OrderSnapshot> RejectOrder(const std::string& order_id, RejectReason reason,
+                                            const std::string& detail,
+                                            absl::Time deadline) override {
+    return inner_.RejectOrder(order_id, reason, detail, deadline);
+  }
+  absl::StatusOr<OrderSnapshot> MarkCompensating(const std::string& order_id,
+                                                 RejectReason reason, const std::string& detail,
+                                                 absl::Time deadline) override {
+    return inner_.MarkCompensating(order_id, reason, detail, deadline);
+  }
+  absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(const std::string& request_id,
+                                                               absl::Time deadline) override {
+    return inner_.FindByRequestId(request_id, deadline);
+  }
+  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+                                                  const std::string& page_token,
+                                                  absl::Time deadline) override {
+    return inner_.ListStalePending(updated_before, page_token, deadline);
+  }
+
+  // Batch calls made so far and the calls they carried, both kinds together.
+  BatchCounts counts() const;
+
+ private:
+  struct Create {
+    const PlaceOrderCommand* command;
+    absl::Time deadline;
+  };
+  struct Approve {
+    const std::string* order_id;
+    absl::Time deadline;
+  };
+
+  OrderParticipant& inner_;
+  RequestBatcher<Create, absl::StatusOr<OrderSnapshot>> creates_;
+  RequestBatcher<Approve, absl::StatusOr<OrderSnapshot>> approvals_;
+};
+
+class BatchingInventoryParticipant final : public InventoryParticipant {
+ public:
+  // `inner` must outlive this.
+  BatchingInventoryParticipant(InventoryParticipant& inner, BatchOptions options);
+
+  absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
+                                        const std::vector<LineItem>& items,
+                                        absl::Time deadline) override;
+  std::vector<absl::StatusOr<ReserveAnswer>> ReserveBatch(
+      const std::vector<const ReserveCall*>& calls, absl::Time deadline) override {
+    return inner_.ReserveBatch(calls, deadline);
+  }
+  absl::Status Release(const std::string& order_id, absl::Time deadline) override {
+    return inner_.Release(order_id, deadline);
+  }
+  absl::StatusOr<std::vector<int64_t>> SoldOutAmong(const std::vector<LineItem>& items,
+                                                    absl::Time deadline) override {
+    return inner_.SoldOutAmong(items, deadline);
+  }
+
+  // Batch calls made so far and the reservations they carried.
+  BatchCounts counts() const { return reservations_.counts(); }
+
+ private:
+  struct Reservation {
+    ReserveCall call;
+    absl::Time deadline;
+  };
+
+  InventoryParticipant& inner_;
+  RequestBatcher<Reservation, absl::StatusOr<ReserveAnswer>> reservations_;
+};
+
+}  // namespace order_saga::coordinator
