@@ -1,6 +1,7 @@
 #include "inventory_service/stock_ledger.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/batch_entries.h"
 #include "common/page_token.h"
 #include "common/request_validation.h"
 #include "common/status_macros.h"
@@ -25,25 +26,17 @@ absl::StatusOr<ReservationResult> StockLedger::ReserveStock(
 
 std::vector<absl::StatusOr<ReservationResult>> StockLedger::ReserveStockBatch(
     std::vector<ReserveRequest> requests) {
-  std::vector<absl::StatusOr<ReservationResult>> results(
-      requests.size(), absl::InternalError("not reserved"));
-  std::vector<const ReserveRequest*> valid;
-  std::vector<size_t> positions;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    absl::Status status = ValidateText(requests[i].order_id, "order_id", kMaxOrderIdBytes, true);
-    if (status.ok()) status = ValidateLineItems(requests[i].items);
-    if (!status.ok()) {
-      results[i] = status;
-      continue;
-    }
-    requests[i].items = SortedByProductId(std::move(requests[i].items));
-    valid.push_back(&requests[i]);
-    positions.push_back(i);
-  }
-  if (valid.empty()) return results;
-  std::vector<absl::StatusOr<ReservationResult>> reserved = repository_.ReserveBatch(valid);
-  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(reserved[k]);
-  return results;
+  return RunValidEntries<ReservationResult>(
+      requests,
+      [](ReserveRequest& request) -> absl::Status {
+        RETURN_IF_ERROR(ValidateText(request.order_id, "order_id", kMaxOrderIdBytes, true));
+        RETURN_IF_ERROR(ValidateLineItems(request.items));
+        request.items = SortedByProductId(std::move(request.items));
+        return absl::OkStatus();
+      },
+      [this](const std::vector<const ReserveRequest*>& valid) {
+        return repository_.ReserveBatch(valid);
+      });
 }
 
 absl::StatusOr<ReleaseResult> StockLedger::ReleaseReservation(

@@ -2,6 +2,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
+#include "common/batch_entries.h"
 #include "common/page_token.h"
 #include "common/request_validation.h"
 #include "common/status_macros.h"
@@ -37,51 +38,33 @@ absl::StatusOr<Order> OrderLifecycle::CreateOrder(NewOrder order) {
 
 std::vector<absl::StatusOr<Order>> OrderLifecycle::CreateOrders(
     std::vector<NewOrder> orders) {
-  std::vector<absl::StatusOr<Order>> results(orders.size(),
-                                             absl::InternalError("not created"));
-  std::vector<OrderToCreate> valid;
-  std::vector<size_t> positions;
-  valid.reserve(orders.size());
-  for (size_t i = 0; i < orders.size(); ++i) {
-    absl::Status status = ValidateNewOrder(orders[i].request_id, orders[i].customer_id,
-                                           orders[i].items, orders[i].shipping_address);
-    if (!status.ok()) {
-      results[i] = status;
-      continue;
-    }
-    valid.push_back({std::move(orders[i]), new_order_id_()});
-    positions.push_back(i);
-  }
-  if (valid.empty()) return results;
-  std::vector<const OrderToCreate*> batch;
-  for (const OrderToCreate& order : valid) batch.push_back(&order);
-  std::vector<absl::StatusOr<Order>> created = repository_.CreateBatch(batch);
-  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(created[k]);
-  return results;
+  std::vector<OrderToCreate> entries;
+  entries.reserve(orders.size());
+  for (NewOrder& order : orders) entries.push_back({std::move(order), new_order_id_()});
+  return RunValidEntries<Order>(
+      entries,
+      [](const OrderToCreate& entry) {
+        return ValidateNewOrder(entry.order.request_id, entry.order.customer_id,
+                                entry.order.items, entry.order.shipping_address);
+      },
+      [this](const std::vector<const OrderToCreate*>& valid) {
+        return repository_.CreateBatch(valid);
+      });
 }
 
 std::vector<absl::StatusOr<Order>> OrderLifecycle::ApproveOrders(
     const std::vector<std::string>& order_ids, const std::string& detail) {
-  std::vector<absl::StatusOr<Order>> results(order_ids.size(),
-                                             absl::InternalError("not approved"));
-  std::vector<OrderApproval> valid;
-  std::vector<size_t> positions;
-  valid.reserve(order_ids.size());
-  for (size_t i = 0; i < order_ids.size(); ++i) {
-    absl::Status status = ValidateText(order_ids[i], "order_id", kMaxOrderIdBytes, true);
-    if (!status.ok()) {
-      results[i] = status;
-      continue;
-    }
-    valid.push_back({order_ids[i], detail});
-    positions.push_back(i);
-  }
-  if (valid.empty()) return results;
-  std::vector<const OrderApproval*> batch;
-  for (const OrderApproval& approval : valid) batch.push_back(&approval);
-  std::vector<absl::StatusOr<Order>> approved = repository_.ApproveBatch(batch);
-  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(approved[k]);
-  return results;
+  std::vector<OrderApproval> entries;
+  entries.reserve(order_ids.size());
+  for (const std::string& order_id : order_ids) entries.push_back({order_id, detail});
+  return RunValidEntries<Order>(
+      entries,
+      [](const OrderApproval& entry) {
+        return ValidateText(entry.order_id, "order_id", kMaxOrderIdBytes, true);
+      },
+      [this](const std::vector<const OrderApproval*>& valid) {
+        return repository_.ApproveBatch(valid);
+      });
 }
 
 absl::StatusOr<Order> OrderLifecycle::Decide(const std::string& order_id,

@@ -58,25 +58,31 @@ void CreateOrderRequestFor(const PlaceOrderCommand& command,
   ShippingAddressToProto(command.shipping_address, request->mutable_shipping_address());
 }
 
-// The entries of a batch answer: `expected` results, each an order or the
-// entry's own error; a failed call or a malformed answer fails them all.
+// One result per entry of a batch answer, each converted by `convert` (an
+// answer or the entry's own error); a failed call, or an answer with the
+// wrong number of results, fails every entry.
+template <typename Answer, typename Response, typename Convert>
+std::vector<absl::StatusOr<Answer>> BatchResults(const absl::StatusOr<Response>& response,
+                                                 size_t expected, const Convert& convert) {
+  if (!response.ok()) return std::vector<absl::StatusOr<Answer>>(expected, response.status());
+  if (static_cast<size_t>(response->results_size()) != expected) {
+    return std::vector<absl::StatusOr<Answer>>(
+        expected, absl::InternalError("a batch was answered with the wrong number of results"));
+  }
+  std::vector<absl::StatusOr<Answer>> results;
+  results.reserve(expected);
+  for (const auto& result : response->results()) results.push_back(convert(result));
+  return results;
+}
+
 std::vector<absl::StatusOr<OrderSnapshot>> OrderBatchResults(
     const absl::StatusOr<::order::v1::OrderBatchResponse>& response, size_t expected) {
-  if (!response.ok()) return std::vector<absl::StatusOr<OrderSnapshot>>(expected, response.status());
-  if (static_cast<size_t>(response->results_size()) != expected) {
-    return std::vector<absl::StatusOr<OrderSnapshot>>(
-        expected, absl::InternalError("order service answered a batch with the wrong count"));
-  }
-  std::vector<absl::StatusOr<OrderSnapshot>> results;
-  results.reserve(expected);
-  for (const ::order::v1::OrderBatchResult& result : response->results()) {
-    if (result.has_order()) {
-      results.push_back(SnapshotFromProto(result.order()));
-    } else {
-      results.push_back(FromEntryError(result.error()));
-    }
-  }
-  return results;
+  return BatchResults<OrderSnapshot>(
+      response, expected,
+      [](const ::order::v1::OrderBatchResult& result) -> absl::StatusOr<OrderSnapshot> {
+        if (!result.has_order()) return FromEntryError(result.error());
+        return SnapshotFromProto(result.order());
+      });
 }
 
 absl::StatusOr<ReserveAnswer> AnswerFromProto(const ::inventory::v1::ReserveResponse& response) {
@@ -233,23 +239,12 @@ std::vector<absl::StatusOr<ReserveAnswer>> GrpcInventoryParticipant::ReserveBatc
           [&](grpc::ClientContext* c, const ::inventory::v1::ReserveBatchRequest& r,
               ::inventory::v1::ReserveBatchResponse* o) { return stub_->ReserveBatch(c, r, o); },
           request, deadline);
-  if (!response.ok()) {
-    return std::vector<absl::StatusOr<ReserveAnswer>>(calls.size(), response.status());
-  }
-  if (static_cast<size_t>(response->results_size()) != calls.size()) {
-    return std::vector<absl::StatusOr<ReserveAnswer>>(
-        calls.size(), absl::InternalError("inventory answered a batch with the wrong count"));
-  }
-  std::vector<absl::StatusOr<ReserveAnswer>> results;
-  results.reserve(calls.size());
-  for (const ::inventory::v1::ReserveBatchResult& result : response->results()) {
-    if (result.has_response()) {
-      results.push_back(AnswerFromProto(result.response()));
-    } else {
-      results.push_back(FromEntryError(result.error()));
-    }
-  }
-  return results;
+  return BatchResults<ReserveAnswer>(
+      response, calls.size(),
+      [](const ::inventory::v1::ReserveBatchResult& result) -> absl::StatusOr<ReserveAnswer> {
+        if (!result.has_response()) return FromEntryError(result.error());
+        return AnswerFromProto(result.response());
+      });
 }
 
 absl::Status GrpcInventoryParticipant::Release(const std::string& order_id,

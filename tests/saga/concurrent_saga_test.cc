@@ -2,6 +2,7 @@
 // the in-memory flash sale. Run under ThreadSanitizer by scripts/test
 // --sanitizers, and under AddressSanitizer with the rest.
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,6 +21,38 @@ namespace {
 using testing::InMemoryInventoryParticipant;
 using testing::InMemoryOrderParticipant;
 
+struct SaleCounts {
+  int approved = 0, rejected = 0, failed = 0;
+};
+
+// `clients` threads, released together, each placing one {4 x2, 5 x1}
+// bundle; `check(command, outcome)` runs for each approved order.
+SaleCounts RunFlashSale(
+    PlaceOrderSaga& saga, int clients,
+    const std::function<void(const PlaceOrderCommand&, const PlaceOrderOutcome&)>& check =
+        nullptr) {
+  absl::Barrier* start = new absl::Barrier(clients);
+  std::atomic<int> approved{0}, rejected{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      if (start->Block()) delete start;
+      PlaceOrderCommand command{absl::StrCat("r", i), "c", {{4, 2}, {5, 1}}, {}};
+      absl::StatusOr<PlaceOrderOutcome> outcome = saga.PlaceOrder(command);
+      if (!outcome.ok()) {
+        ++failed;
+      } else if (outcome->status == OrderStatus::kApproved) {
+        ++approved;
+        if (check) check(command, *outcome);
+      } else if (outcome->status == OrderStatus::kRejected) {
+        ++rejected;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return {approved.load(), rejected.load(), failed.load()};
+}
+
 TEST(ConcurrentSagaTest, TwoHundredBundlesRacingForFifteenApproveExactlyFifteen) {
   InMemoryOrderParticipant orders(RealClock());
   InMemoryInventoryParticipant inventory;
@@ -31,27 +64,10 @@ TEST(ConcurrentSagaTest, TwoHundredBundlesRacingForFifteenApproveExactlyFifteen)
                       PlaceOrderSaga::Options());
 
   constexpr int kClients = 200;
-  absl::Barrier* start = new absl::Barrier(kClients);
-  std::atomic<int> approved{0}, rejected{0}, failed{0};
-  std::vector<std::thread> clients;
-  for (int i = 0; i < kClients; ++i) {
-    clients.emplace_back([&, i] {
-      if (start->Block()) delete start;
-      PlaceOrderCommand command{absl::StrCat("r", i), "c", {{4, 2}, {5, 1}}, {}};
-      absl::StatusOr<PlaceOrderOutcome> outcome = saga.PlaceOrder(command);
-      if (!outcome.ok()) {
-        ++failed;
-      } else if (outcome->status == OrderStatus::kApproved) {
-        ++approved;
-      } else if (outcome->status == OrderStatus::kRejected) {
-        ++rejected;
-      }
-    });
-  }
-  for (std::thread& client : clients) client.join();
-  EXPECT_EQ(approved.load(), 15);
-  EXPECT_EQ(rejected.load(), kClients - 15);
-  EXPECT_EQ(failed.load(), 0);
+  SaleCounts sale = RunFlashSale(saga, kClients);
+  EXPECT_EQ(sale.approved, 15);
+  EXPECT_EQ(sale.rejected, kClients - 15);
+  EXPECT_EQ(sale.failed, 0);
   EXPECT_EQ(inventory.Stock(4), 0);
   EXPECT_EQ(inventory.Stock(5), 5);
 }
@@ -70,32 +86,17 @@ TEST(ConcurrentSagaTest, TwoHundredBundlesThroughBatchedCallsApproveExactlyFifte
                       PlaceOrderSaga::Options());
 
   constexpr int kClients = 200;
-  absl::Barrier* start = new absl::Barrier(kClients);
-  std::atomic<int> approved{0}, rejected{0}, failed{0};
-  std::vector<std::thread> clients;
-  for (int i = 0; i < kClients; ++i) {
-    clients.emplace_back([&, i] {
-      if (start->Block()) delete start;
-      PlaceOrderCommand command{absl::StrCat("r", i), "c", {{4, 2}, {5, 1}}, {}};
-      absl::StatusOr<PlaceOrderOutcome> outcome = saga.PlaceOrder(command);
-      if (!outcome.ok()) {
-        ++failed;
-      } else if (outcome->status == OrderStatus::kApproved) {
-        ++approved;
+  SaleCounts sale = RunFlashSale(
+      saga, kClients, [&](const PlaceOrderCommand& command, const PlaceOrderOutcome& outcome) {
         // The answer belongs to this request, not to another of its batch.
         EXPECT_EQ(orders.FindByRequestId(command.request_id, absl::InfiniteFuture())
                       ->value()
                       .order_id,
-                  outcome->order_id);
-      } else if (outcome->status == OrderStatus::kRejected) {
-        ++rejected;
-      }
-    });
-  }
-  for (std::thread& client : clients) client.join();
-  EXPECT_EQ(approved.load(), 15);
-  EXPECT_EQ(rejected.load(), kClients - 15);
-  EXPECT_EQ(failed.load(), 0);
+                  outcome.order_id);
+      });
+  EXPECT_EQ(sale.approved, 15);
+  EXPECT_EQ(sale.rejected, kClients - 15);
+  EXPECT_EQ(sale.failed, 0);
   EXPECT_EQ(in_memory_inventory.Stock(4), 0);
   EXPECT_EQ(in_memory_inventory.Stock(5), 5);
   // Every call went through a batch of at most 5.
