@@ -10,6 +10,8 @@
 #include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/metrics/grpc_server_metrics.h"
+#include "common/metrics/metrics_exporter.h"
 #include "absl/synchronization/mutex.h"
 
 namespace order_saga {
@@ -55,6 +57,21 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
                               options.max_threads);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  std::unique_ptr<MetricsExporter> exporter;
+  if (options.metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(CreateGrpcServerMetricsInterceptorFactory(*options.metrics));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    if (!options.metrics_address.empty()) {
+      absl::StatusOr<std::unique_ptr<MetricsExporter>> started =
+          MetricsExporter::Start(options.metrics_address, options.metrics);
+      if (!started.ok()) return started.status();
+      exporter = *std::move(started);
+      LOG(INFO) << "metrics on http://" << options.metrics_address << "/metrics (port "
+                << exporter->port() << ")";
+    }
+  }
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {

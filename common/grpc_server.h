@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <prometheus/registry.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -25,6 +26,12 @@ struct GrpcServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(5);
   // Largest request accepted, in bytes.
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Where Prometheus metrics are served (http://<address>/metrics); empty:
+  // not served.
+  std::string metrics_address;
+  // The process's metrics; gRPC per-method metrics are added to it. Null:
+  // no metrics at all.
+  std::shared_ptr<prometheus::Registry> metrics;
 };
 
 // What a binary runs around the server's life.
@@ -43,10 +50,10 @@ struct GrpcServerHooks {
 void BlockTerminationSignals();
 
 // Builds and starts a server with `services` and the standard health service
-// (SERVING once started, unless hooks.after_start says otherwise); logs the
-// bound port; blocks until SIGTERM or SIGINT; then calls
+// (SERVING once started, unless hooks.after_start says otherwise); serves
+// the metrics if configured; logs the bound ports; blocks until SIGTERM or SIGINT; then calls
 // hooks.before_shutdown, marks health NOT_SERVING and shuts down with the
-// grace period. Returns UNAVAILABLE if the address cannot be bound.
+// grace period. Returns UNAVAILABLE if an address cannot be bound.
 absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
                            const GrpcServerHooks& hooks = {});

@@ -35,6 +35,8 @@ struct BatchOptions {
   int max_batch_size = 128;
   // Most calls of the batch function running at once.
   int max_concurrent_batches = 1;
+  // If set, called with the size of every batch before it runs (metrics).
+  std::function<void(size_t)> observe_batch_size;
 };
 
 template <typename Request, typename Response>
@@ -104,6 +106,7 @@ class RequestBatcher {
     std::vector<const Request*> requests;
     requests.reserve(batch.size());
     for (Waiter* waiter : batch) requests.push_back(waiter->request);
+    if (options_.observe_batch_size) options_.observe_batch_size(batch.size());
     ++running_;
     ++counts_.batches;
     counts_.requests += static_cast<int64_t>(batch.size());

@@ -9,6 +9,9 @@ DEFINE_int32(max_threads, 256,
 DEFINE_int32(shutdown_grace_ms, 5000,
              "time in-flight RPCs get to finish after SIGTERM (env "
              "SHUTDOWN_GRACE_MS)");
+DEFINE_string(metrics_address, "127.0.0.1:0",
+              "host:port serving Prometheus metrics at /metrics; empty: none "
+              "(env METRICS_ADDRESS)");
 DEFINE_int32(max_receive_message_bytes, 4 * 1024 * 1024,
              "largest request accepted (env MAX_RECEIVE_MESSAGE_BYTES)");
 
@@ -19,12 +22,19 @@ void SetDefaultListenAddress(const std::string& address) {
                                        gflags::SET_FLAGS_DEFAULT);
 }
 
+void SetDefaultMetricsAddress(const std::string& address) {
+  gflags::SetCommandLineOptionWithMode("metrics_address", address.c_str(),
+                                       gflags::SET_FLAGS_DEFAULT);
+}
+
 GrpcServerOptions GrpcServerOptionsFromFlags() {
   GrpcServerOptions options;
   options.listen_address = FLAGS_listen_address;
   options.max_threads = FLAGS_max_threads;
   options.shutdown_grace = absl::Milliseconds(FLAGS_shutdown_grace_ms);
   options.max_receive_message_bytes = FLAGS_max_receive_message_bytes;
+  options.metrics_address = FLAGS_metrics_address;
+  options.metrics = std::make_shared<prometheus::Registry>();
   return options;
 }
 

@@ -10,8 +10,12 @@ namespace order_saga {
 // Sets the default of --listen_address for this binary (before parsing).
 void SetDefaultListenAddress(const std::string& address);
 
+// Sets the default of --metrics_address for this binary (before parsing).
+void SetDefaultMetricsAddress(const std::string& address);
+
 // GrpcServerOptions from --listen_address, --max_threads,
-// --shutdown_grace_ms and --max_receive_message_bytes.
+// --shutdown_grace_ms, --max_receive_message_bytes and --metrics_address,
+// with a new metrics registry for the process.
 GrpcServerOptions GrpcServerOptionsFromFlags();
 
 }  // namespace order_saga

@@ -9,6 +9,7 @@
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
+#include "common/metrics/batch_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "inventory_service/coalescing_inventory_repository.h"
 #include "inventory_service/inventory_grpc_service.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   using namespace order_saga;
   BlockTerminationSignals();
   SetDefaultListenAddress("127.0.0.1:50053");
+  SetDefaultMetricsAddress("127.0.0.1:9093");
   ParseFlagsWithEnvironment(&argc, &argv,
                             "inventory_service: products, stock and reservations");
   google::InitGoogleLogging(argv[0]);
@@ -30,6 +32,10 @@ int main(int argc, char** argv) {
     LOG(ERROR) << coalescing.status();
     return 2;
   }
+  GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
+  BatchMetrics batch_metrics(*server_options.metrics);
+  BatchOptions batches = coalescing->batch;
+  batches.observe_batch_size = batch_metrics.Observer("inventory_reservations");
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
       OpenServiceDatabaseFromFlags(InventorySchemaMigrations());
   if (!pool.ok()) {
@@ -39,7 +45,7 @@ int main(int argc, char** argv) {
   MysqlTransactionRunner runner(**pool, RealClock());
   order_saga::inventory::MysqlInventoryRepository mysql_repository(runner);
   order_saga::inventory::CoalescingInventoryRepository coalescing_repository(
-      mysql_repository, coalescing->batch);
+      mysql_repository, batches);
   order_saga::inventory::InventoryRepository& repository =
       coalescing->enabled
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
@@ -48,7 +54,7 @@ int main(int argc, char** argv) {
   order_saga::inventory::InventoryGrpcService service(ledger);
 
   absl::Status served =
-      RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
+      RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());
   if (coalescing->enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "reservation coalescing: " << counts.requests << " reservations in "

@@ -9,6 +9,7 @@
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
+#include "common/metrics/batch_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "order_service/coalescing_order_repository.h"
 #include "order_service/mysql_order_repository.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   using namespace order_saga;
   BlockTerminationSignals();
   SetDefaultListenAddress("127.0.0.1:50052");
+  SetDefaultMetricsAddress("127.0.0.1:9092");
   ParseFlagsWithEnvironment(&argc, &argv, "order_service: the orders and their states");
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
@@ -29,6 +31,10 @@ int main(int argc, char** argv) {
     LOG(ERROR) << coalescing.status();
     return 2;
   }
+  GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
+  BatchMetrics batch_metrics(*server_options.metrics);
+  BatchOptions batches = coalescing->batch;
+  batches.observe_batch_size = batch_metrics.Observer("order_writes");
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
       OpenServiceDatabaseFromFlags(OrderSchemaMigrations());
   if (!pool.ok()) {
@@ -38,7 +44,7 @@ int main(int argc, char** argv) {
   MysqlTransactionRunner runner(**pool, RealClock());
   orders::MysqlOrderRepository mysql_repository(runner);
   orders::CoalescingOrderRepository coalescing_repository(
-      mysql_repository, coalescing->batch);
+      mysql_repository, batches);
   orders::OrderRepository& repository =
       coalescing->enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
                           : mysql_repository;
@@ -46,7 +52,7 @@ int main(int argc, char** argv) {
   orders::OrderGrpcService service(lifecycle);
 
   absl::Status served =
-      RunDatabaseBackedGrpcServer(GrpcServerOptionsFromFlags(), {&service}, (*pool)->options());
+      RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());
   if (coalescing->enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "write coalescing: " << counts.requests << " creations and approvals in "

@@ -9,11 +9,13 @@
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
+#include "common/metrics/batch_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "saga/batching_participants.h"
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
+#include "saga/saga_metrics.h"
 #include "saga/saga_grpc_service.h"
 #include "saga/sold_out_cache.h"
 
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
   using namespace order_saga;
   BlockTerminationSignals();
   SetDefaultListenAddress("127.0.0.1:50051");
+  SetDefaultMetricsAddress("127.0.0.1:9091");
   ParseFlagsWithEnvironment(&argc, &argv,
                             "saga_coordinator: places orders with the order saga");
   google::InitGoogleLogging(argv[0]);
@@ -63,14 +66,21 @@ int main(int argc, char** argv) {
     LOG(ERROR) << coalescing.status();
     return 2;
   }
+  GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
+  BatchMetrics batch_metrics(*server_options.metrics);
+  coordinator::SagaMetrics saga_metrics(*server_options.metrics);
+  BatchOptions order_batches = coalescing->batch;
+  order_batches.observe_batch_size = batch_metrics.Observer("coordinator_order_calls");
+  BatchOptions inventory_batches = coalescing->batch;
+  inventory_batches.observe_batch_size = batch_metrics.Observer("coordinator_reservations");
   const absl::Duration reconnect = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
   coordinator::GrpcOrderParticipant grpc_orders(
       CreateServiceChannel(FLAGS_order_service_address, reconnect));
   coordinator::GrpcInventoryParticipant grpc_inventory(
       CreateServiceChannel(FLAGS_inventory_service_address, reconnect));
-  coordinator::BatchingOrderParticipant batching_orders(grpc_orders, coalescing->batch);
+  coordinator::BatchingOrderParticipant batching_orders(grpc_orders, order_batches);
   coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
-                                                               coalescing->batch);
+                                                               inventory_batches);
   coordinator::OrderParticipant& orders =
       coalescing->enabled ? static_cast<coordinator::OrderParticipant&>(batching_orders)
                           : grpc_orders;
@@ -92,13 +102,14 @@ int main(int argc, char** argv) {
   sweeper_options.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);
   sweeper_options.interval = absl::Milliseconds(FLAGS_recovery_interval_ms);
   sweeper_options.saga_deadline = saga_options.saga_deadline;
+  sweeper_options.on_recovered = [&saga_metrics](int orders) { saga_metrics.Recovered(orders); };
   coordinator::RecoverySweeper sweeper(orders, place_order, RealClock(), sweeper_options);
   sweeper.Start();
 
-  coordinator::SagaGrpcService service(place_order);
+  coordinator::SagaGrpcService service(place_order, &saga_metrics);
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper] { sweeper.Stop(); };
-  absl::Status served = RunGrpcServer(GrpcServerOptionsFromFlags(), {&service}, hooks);
+  absl::Status served = RunGrpcServer(server_options, {&service}, hooks);
   if (coalescing->enabled) {
     const BatchCounts to_orders = batching_orders.counts();
     const BatchCounts to_inventory = batching_inventory.counts();

@@ -49,6 +49,8 @@ void RecoverySweeper::Loop() {
     absl::StatusOr<int> recovered = SweepOnce();
     if (!recovered.ok()) {
       LOG(WARNING) << "recovery sweep failed: " << recovered.status();
+    } else if (options_.on_recovered) {
+      options_.on_recovered(*recovered);
     }
   }
 }

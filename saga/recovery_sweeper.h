@@ -3,6 +3,8 @@
 // Safe to run in every coordinator at once: every saga step is idempotent.
 #pragma once
 
+#include <functional>
+
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -23,6 +25,8 @@ class RecoverySweeper {
     absl::Duration interval = absl::Seconds(2);
     // Each re-driven order gets this long.
     absl::Duration saga_deadline = absl::Seconds(5);
+    // If set, told how many orders each background sweep re-drove (metrics).
+    std::function<void(int)> on_recovered;
   };
 
   // Collaborators must outlive the sweeper.

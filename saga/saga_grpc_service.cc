@@ -1,5 +1,7 @@
 #include "saga/saga_grpc_service.h"
 
+#include <optional>
+
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 
@@ -11,7 +13,10 @@ grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext*,
   PlaceOrderCommand command{request->request_id(), request->customer_id(),
                             LineItemsFromProto(request->items()),
                             ShippingAddressFromProto(request->shipping_address())};
+  std::optional<SagaMetrics::InFlight> in_flight;
+  if (metrics_ != nullptr) in_flight.emplace(*metrics_);
   absl::StatusOr<PlaceOrderOutcome> outcome = saga_.PlaceOrder(command);
+  if (metrics_ != nullptr) metrics_->Observe(outcome);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   response->set_order_id(outcome->order_id);
   response->set_status(OrderStatusToProto(outcome->status));

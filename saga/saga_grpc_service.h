@@ -3,14 +3,16 @@
 #pragma once
 
 #include "saga/place_order_saga.h"
+#include "saga/saga_metrics.h"
 #include "saga/v1/saga.grpc.pb.h"
 
 namespace order_saga::coordinator {
 
 class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
  public:
-  // `saga` must outlive the service.
-  explicit SagaGrpcService(PlaceOrderSaga& saga) : saga_(saga) {}
+  // `saga` (and `metrics`, if not null) must outlive the service.
+  explicit SagaGrpcService(PlaceOrderSaga& saga, SagaMetrics* metrics = nullptr)
+      : saga_(saga), metrics_(metrics) {}
 
   grpc::Status PlaceOrder(grpc::ServerContext* context,
                           const ::saga::v1::PlaceOrderRequest* request,
@@ -18,6 +20,7 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
 
  private:
   PlaceOrderSaga& saga_;
+  SagaMetrics* metrics_;
 };
 
 }  // namespace order_saga::coordinator

@@ -162,19 +162,25 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
   };
   stack->inventory_port_ = FreePort();
   stack->order_port_ = FreePort();
+  stack->inventory_metrics_port_ = FreePort();
+  stack->order_metrics_port_ = FreePort();
   // Health probes every 200 ms so outages show quickly.
   stack->inventory_ = {INVENTORY_SERVICE_BINARY,
                        {"--listen_address=" + stack->inventory_address(),
-                        "--mysql_dsn=" + *inventory_dsn, "--mysql_health_interval_ms=200"},
+                        "--mysql_dsn=" + *inventory_dsn, "--mysql_health_interval_ms=200",
+                        "--metrics_address=" + stack->inventory_metrics_address()},
                        log("inventory_service"), stack->inventory_address()};
   stack->orders_ = {ORDER_SERVICE_BINARY,
                     {"--listen_address=" + stack->order_address(),
-                     "--mysql_dsn=" + *orders_dsn, "--mysql_health_interval_ms=200"},
+                     "--mysql_dsn=" + *orders_dsn, "--mysql_health_interval_ms=200",
+                     "--metrics_address=" + stack->order_metrics_address()},
                     log("order_service"), stack->order_address()};
   for (int i = 0; i < options.coordinators; ++i) {
     stack->saga_ports_.push_back(FreePort());
+    stack->saga_metrics_ports_.push_back(FreePort());
     Process coordinator{SAGA_COORDINATOR_BINARY,
                         {"--listen_address=" + stack->saga_address(i),
+                         "--metrics_address=" + stack->saga_metrics_address(i),
                          "--order_service_address=" + stack->order_address(),
                          "--inventory_service_address=" + stack->inventory_address(),
                          // Recovery quickly enough for a test to watch it.

@@ -50,6 +50,12 @@ class LocalStack {
   std::string saga_address(int index = 0) const { return Address(saga_ports_[index]); }
   std::string order_address() const { return Address(order_port_); }
   std::string inventory_address() const { return Address(inventory_port_); }
+  // Where each server serves its Prometheus metrics (GET /metrics).
+  std::string saga_metrics_address(int index = 0) const {
+    return Address(saga_metrics_ports_[index]);
+  }
+  std::string order_metrics_address() const { return Address(order_metrics_port_); }
+  std::string inventory_metrics_address() const { return Address(inventory_metrics_port_); }
   // The log file of a process (appended to across restarts).
   std::string LogPath(Role role, int index = 0) const;
 
@@ -70,6 +76,8 @@ class LocalStack {
 
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
   int order_port_ = 0, inventory_port_ = 0;
+  int order_metrics_port_ = 0, inventory_metrics_port_ = 0;
+  std::vector<int> saga_metrics_ports_;
   std::vector<int> saga_ports_;
   Process inventory_, orders_;
   std::vector<Process> coordinators_;

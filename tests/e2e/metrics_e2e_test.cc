@@ -1,0 +1,120 @@
+// Every server serves Prometheus text metrics over HTTP: per-method gRPC
+// counts and latencies, and on the coordinator the saga outcomes, door
+// rejections and batch sizes. Scraped from the real binaries.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "tests/e2e/stack_test.h"
+
+namespace order_saga::testing {
+namespace {
+
+// GET http://<address>/metrics (HTTP/1.0, the whole body); "" on failure.
+std::string ScrapeMetrics(const std::string& address) {
+  std::vector<std::string> host_port = absl::StrSplit(address, ':');
+  int port = 0;
+  if (host_port.size() != 2 || !absl::SimpleAtoi(host_port[1], &port)) return "";
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host_port[0].c_str(), &server.sin_addr);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof(server)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t n;
+      while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
+    }
+  }
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+// The value of the sample written exactly as `series` ("name{labels}"), or
+// -1 if there is none.
+double Sample(const std::string& metrics, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (!absl::ConsumePrefix(&line, series + " ")) continue;
+    double value = 0;
+    if (absl::SimpleAtod(line, &value)) return value;
+  }
+  return -1;
+}
+
+class MetricsE2ETest : public StackTest {
+ protected:
+  saga::v1::PlaceOrderResponse Place(const std::string& request_id, int32_t quantity,
+                                     grpc::StatusCode expected = grpc::StatusCode::OK) {
+    saga::v1::PlaceOrderRequest request;
+    request.set_request_id(request_id);
+    common::v1::LineItem* item = request.add_items();
+    item->set_product_id(9);
+    item->set_quantity(quantity);
+    saga::v1::PlaceOrderResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    grpc::Status status = saga_->PlaceOrder(&context, request, &response);
+    EXPECT_EQ(status.error_code(), expected) << status.error_message();
+    return response;
+  }
+};
+
+TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
+  inventory::v1::Product product;
+  product.set_product_id(9);
+  product.set_name("nine");
+  product.set_stock(2);
+  inventory::v1::Product stored;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(30)));
+  ASSERT_TRUE(inventory_->UpsertProduct(&context, product, &stored).ok());
+
+  EXPECT_EQ(Place("m-1", 1).status(), order::v1::ORDER_STATUS_APPROVED);
+  EXPECT_EQ(Place("m-2", 1).status(), order::v1::ORDER_STATUS_APPROVED);
+  // Sold out now: turned away at the door.
+  saga::v1::PlaceOrderResponse door = Place("m-3", 1);
+  EXPECT_EQ(door.reject_reason(), order::v1::REJECT_REASON_SOLD_OUT);
+  Place("", 1, grpc::StatusCode::INVALID_ARGUMENT);  // no request_id
+
+  const std::string saga = ScrapeMetrics(stack_->saga_metrics_address());
+  ASSERT_FALSE(saga.empty()) << "no metrics from " << stack_->saga_metrics_address();
+  EXPECT_EQ(Sample(saga, R"(ordersaga_sagas_total{reason="none",status="APPROVED"})"), 2);
+  EXPECT_EQ(Sample(saga, R"(ordersaga_sagas_total{reason="SOLD_OUT",status="REJECTED"})"), 1);
+  EXPECT_EQ(Sample(saga, "ordersaga_door_rejections_total"), 1);
+  EXPECT_EQ(Sample(saga, "ordersaga_sagas_in_flight"), 0);
+  EXPECT_EQ(Sample(saga, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="PlaceOrder",grpc_service="saga.v1.SagaCoordinator"})"),
+            3);
+  EXPECT_EQ(Sample(saga, R"(grpc_server_handled_total{grpc_code="INVALID_ARGUMENT",grpc_method="PlaceOrder",grpc_service="saga.v1.SagaCoordinator"})"),
+            1);
+  EXPECT_EQ(Sample(saga, R"(grpc_server_handling_seconds_count{grpc_method="PlaceOrder",grpc_service="saga.v1.SagaCoordinator"})"),
+            4);
+  // Two reservations went out, in batches of at least one.
+  EXPECT_GE(Sample(saga, R"(ordersaga_batch_size_sum{batcher="coordinator_reservations"})"), 2);
+
+  const std::string inventory = ScrapeMetrics(stack_->inventory_metrics_address());
+  EXPECT_EQ(Sample(inventory, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="UpsertProduct",grpc_service="inventory.v1.InventoryService"})"),
+            1);
+  EXPECT_GE(Sample(inventory, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="ReserveBatch",grpc_service="inventory.v1.InventoryService"})"),
+            1);
+
+  const std::string orders = ScrapeMetrics(stack_->order_metrics_address());
+  EXPECT_GE(Sample(orders, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrders",grpc_service="order.v1.OrderService"})"),
+            1);
+  EXPECT_TRUE(absl::StrContains(orders, "# TYPE grpc_server_handling_seconds histogram"));
+}
+
+}  // namespace
+}  // namespace order_saga::testing
