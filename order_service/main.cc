@@ -10,6 +10,7 @@
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
 #include "common/metrics/batch_metrics.h"
+#include "common/metrics/database_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "order_service/coalescing_order_repository.h"
 #include "order_service/mysql_order_repository.h"
@@ -35,8 +36,9 @@ int main(int argc, char** argv) {
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing->batch;
   batches.observe_batch_size = batch_metrics.Observer("order_writes");
+  DatabaseMetrics database_metrics(*server_options.metrics);
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
-      OpenServiceDatabaseFromFlags(OrderSchemaMigrations());
+      OpenServiceDatabaseFromFlags(OrderSchemaMigrations(), &database_metrics);
   if (!pool.ok()) {
     LOG(ERROR) << pool.status();
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;

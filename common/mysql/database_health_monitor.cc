@@ -10,6 +10,7 @@ namespace {
 MysqlConnectionPool::Options ProbeOptions(MysqlConnectionPool::Options options,
                                           absl::Duration interval) {
   options.size = 1;
+  options.metrics = nullptr;  // the probe's connection is not the service's
   options.acquire_timeout = interval;
   options.io_timeout = std::max(interval, absl::Seconds(1));
   // The probe decides itself when to try again: every interval.

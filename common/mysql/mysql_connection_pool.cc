@@ -46,13 +46,23 @@ MysqlConnectionPool::MysqlConnectionPool(Options options)
 MysqlConnectionPool::~MysqlConnectionPool() = default;
 
 absl::StatusOr<MysqlConnectionPool::Lease> MysqlConnectionPool::Acquire() {
+  absl::StatusOr<Lease> lease = AcquireSession();
+  if (lease.ok() && options_.metrics != nullptr) options_.metrics->in_use().Increment();
+  return lease;
+}
+
+absl::StatusOr<MysqlConnectionPool::Lease> MysqlConnectionPool::AcquireSession() {
   {
     absl::MutexLock lock(&mu_);
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < options_.size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
-                              options_.acquire_timeout)) {
+    // Callers that find no connection free are counted while they wait.
+    const bool counted = options_.metrics != nullptr && !available();
+    if (counted) options_.metrics->waiting().Increment();
+    const bool got = mu_.AwaitWithTimeout(absl::Condition(&available), options_.acquire_timeout);
+    if (counted) options_.metrics->waiting().Decrement();
+    if (!got) {
       return absl::DeadlineExceededError(
           absl::StrCat("no MySQL connection free within ",
                        absl::FormatDuration(options_.acquire_timeout),
@@ -104,6 +114,7 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::Connect() {
     connection->setAutoCommit(true);
     return std::make_unique<MysqlSession>(std::move(connection));
   } catch (const sql::SQLException& e) {
+    if (options_.metrics != nullptr) options_.metrics->CountError(SqlErrorKind(e));
     absl::Status status = StatusFromSqlException(e);
     return absl::UnavailableError(absl::StrCat(
         "cannot connect to ", dsn.Redacted(), ": ", status.message()));
@@ -151,6 +162,7 @@ absl::Status MysqlConnectionPool::Ping() {
 
 void MysqlConnectionPool::Return(std::unique_ptr<MysqlSession> session,
                                  bool broken) {
+  if (options_.metrics != nullptr) options_.metrics->in_use().Decrement();
   if (broken) {
     // The server probably restarted or the network dropped: the idle
     // connections are as dead as this one. Close them all outside the lock.

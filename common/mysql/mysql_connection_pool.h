@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/metrics/database_metrics.h"
 #include "common/mysql/mysql_dsn.h"
 
 namespace order_saga {
@@ -62,6 +63,9 @@ class MysqlConnectionPool {
     // the maximum while attempts keep failing.
     absl::Duration reconnect_initial_backoff = absl::Milliseconds(50);
     absl::Duration reconnect_max_backoff = absl::Seconds(1);
+    // If set (must outlive the pool): connections in use and callers
+    // waiting, and errors counted by MysqlTransactionRunner.
+    DatabaseMetrics* metrics = nullptr;
   };
 
   // Hands a session back to the pool when destroyed; a session marked broken
@@ -97,8 +101,10 @@ class MysqlConnectionPool {
   absl::Status Ping();
 
   const Options& options() const { return options_; }
+  DatabaseMetrics* metrics() const { return options_.metrics; }
 
  private:
+  absl::StatusOr<Lease> AcquireSession();
   absl::StatusOr<std::unique_ptr<MysqlSession>> Connect();
   // Connect() unless a recent attempt failed and the backoff has not passed.
   absl::StatusOr<std::unique_ptr<MysqlSession>> ConnectWithBackoff();

@@ -48,12 +48,13 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags() {
 }
 
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
-    const std::vector<SchemaMigration>& migrations) {
+    const std::vector<SchemaMigration>& migrations, DatabaseMetrics* metrics) {
   absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
   if (!options.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--mysql_dsn: ", options.status().message()));
   }
+  options->metrics = metrics;
   auto pool = std::make_unique<MysqlConnectionPool>(*std::move(options));
   const absl::Time give_up = absl::Now() + absl::Milliseconds(FLAGS_mysql_startup_timeout_ms);
   absl::Status migrated = ApplySchemaMigrations(*pool, migrations);

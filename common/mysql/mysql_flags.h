@@ -22,8 +22,9 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags();
 // reached, keeps trying for --mysql_startup_timeout_ms (a pod may start
 // before its database). The error names the flag or the migration step that
 // failed.
+// `metrics`, if set, must outlive the pool.
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
-    const std::vector<SchemaMigration>& migrations);
+    const std::vector<SchemaMigration>& migrations, DatabaseMetrics* metrics = nullptr);
 
 // RunGrpcServer for a service that owns a database: its health status
 // follows the database's reachability (probed every

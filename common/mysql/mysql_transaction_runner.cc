@@ -49,6 +49,7 @@ absl::Status MysqlTransactionRunner::RunOnce(
     session.Execute(status.ok() ? "COMMIT" : "ROLLBACK");
     return status;
   } catch (const sql::SQLException& e) {
+    if (pool_.metrics() != nullptr) pool_.metrics()->CountError(SqlErrorKind(e));
     if (IsConnectionLost(e)) {
       // The outcome of a COMMIT in flight is unknown: the body runs again,
       // which is why every body is idempotent.

@@ -62,4 +62,17 @@ absl::Status StatusFromSqlException(const sql::SQLException& e) {
   return absl::InternalError(message);
 }
 
+absl::string_view SqlErrorKind(const sql::SQLException& e) {
+  switch (e.getErrorCode()) {
+    case kDeadlock: return "deadlock";
+    case kLockWaitTimeout: return "lock_wait_timeout";
+    case kDuplicateEntry: return "duplicate_key";
+    case kCheckConstraintViolated:
+    case kRowIsReferenced:
+    case kNoReferencedRow: return "constraint";
+    default: break;
+  }
+  return IsConnectionLost(e) ? "connection_lost" : "other";
+}
+
 }  // namespace order_saga

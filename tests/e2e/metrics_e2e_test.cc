@@ -110,7 +110,12 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
   EXPECT_GE(Sample(inventory, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="ReserveBatch",grpc_service="inventory.v1.InventoryService"})"),
             1);
 
+  // At rest every connection is back in the pool and nobody waits.
+  EXPECT_EQ(Sample(inventory, "ordersaga_db_connections_in_use"), 0);
+  EXPECT_EQ(Sample(inventory, "ordersaga_db_connections_waiting"), 0);
+
   const std::string orders = ScrapeMetrics(stack_->order_metrics_address());
+  EXPECT_EQ(Sample(orders, "ordersaga_db_connections_in_use"), 0);
   EXPECT_GE(Sample(orders, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrders",grpc_service="order.v1.OrderService"})"),
             1);
   EXPECT_TRUE(absl::StrContains(orders, "# TYPE grpc_server_handling_seconds histogram"));
