@@ -1,0 +1,144 @@
+// scripts/grpcurl/: every script has a usage line, names a method of the
+// contract, and does its task against the real servers. With grpcurl on the
+// PATH the scripts run it; without (Debian 12 does not package it) they run
+// grpcurl_stand_in, the unary-call subset of grpcurl they use.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <algorithm>
+#include <regex>
+#include <string>
+
+#include <google/protobuf/descriptor.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
+#include "tests/e2e/stack_test.h"
+
+namespace order_saga::testing {
+namespace {
+
+const std::string kScripts = std::string(PROJECT_SOURCE_DIR) + "/scripts/grpcurl";
+
+struct ShellRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+ShellRun Shell(const std::string& command) {
+  ShellRun run;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::vector<std::string> ScriptNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(kScripts)) {
+    const std::string name = entry.path().filename().string();
+    if (name != "lib.sh") names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(GrpcurlScriptsTest, EveryScriptHasAUsageLineAndNamesAMethodOfTheContract) {
+  // Link the descriptors the scripts' methods are checked against.
+  (void)saga::v1::PlaceOrderRequest::descriptor();
+  (void)order::v1::Order::descriptor();
+  (void)inventory::v1::Product::descriptor();
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  const std::vector<std::string> names = ScriptNames();
+  EXPECT_GE(names.size(), 8u);
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    const std::string path = kScripts + "/" + name;
+    EXPECT_EQ(Shell("bash -n " + path).exit_code, 0);
+    ShellRun help = Shell(path + " --help");
+    EXPECT_EQ(help.exit_code, 0) << help.output;
+    EXPECT_TRUE(absl::StartsWith(help.output, "usage: scripts/grpcurl/" + name)) << help.output;
+    ShellRun wrong = Shell(path + " a b c d e f");
+    EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+    EXPECT_TRUE(absl::StrContains(wrong.output, "usage:")) << wrong.output;
+    // "# method: package.Service/Method" exists in the protos.
+    ShellRun method = Shell("sed -n 's/^# method: //p' " + path);
+    std::string dotted(absl::StripAsciiWhitespace(method.output));
+    ASSERT_FALSE(dotted.empty()) << "no '# method:' line";
+    dotted[dotted.rfind('/')] = '.';
+    EXPECT_NE(google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(dotted),
+              nullptr)
+        << dotted;
+  }
+}
+
+class GrpcurlScriptsE2ETest : public StackTest {
+ protected:
+  // Runs scripts/grpcurl/<script> against this test's stack.
+  ShellRun Script(const std::string& script_and_args) {
+    const bool real = Shell("command -v grpcurl").exit_code == 0;
+    return Shell(absl::StrCat("COORDINATOR_ADDRESS=", stack_->saga_address(),
+                              " ORDER_SERVICE_ADDRESS=", stack_->order_address(),
+                              " INVENTORY_SERVICE_ADDRESS=", stack_->inventory_address(),
+                              " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ",
+                              kScripts, "/", script_and_args));
+  }
+};
+
+TEST_F(GrpcurlScriptsE2ETest, EachScriptDoesItsTaskAgainstTheRealServers) {
+  std::cout << "[grpcurl] using "
+            << (Shell("command -v grpcurl").exit_code == 0 ? "grpcurl" : "grpcurl_stand_in")
+            << "\n";
+  ShellRun upsert = Script("upsert-product 7 '세븐 \"7\"' 1000 3");
+  ASSERT_EQ(upsert.exit_code, 0) << upsert.output;
+  EXPECT_TRUE(absl::StrContains(upsert.output, "PRODUCT_STATUS_ON_SALE")) << upsert.output;
+  EXPECT_TRUE(absl::StrContains(Script("get-product 7").output, "세븐")) ;
+  EXPECT_TRUE(absl::StrContains(Script("list-products").output, "세븐"));
+
+  ShellRun placed = Script("place-order g-1 7:2 customer-g");
+  ASSERT_EQ(placed.exit_code, 0) << placed.output;
+  EXPECT_TRUE(absl::StrContains(placed.output, "ORDER_STATUS_APPROVED")) << placed.output;
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(placed.output, id, std::regex("\"orderId\": \"([^\"]+)\"")))
+      << placed.output;
+  const std::string order_id = id[1];
+
+  ShellRun by_id = Script("get-order " + order_id);
+  EXPECT_EQ(by_id.exit_code, 0) << by_id.output;
+  EXPECT_TRUE(absl::StrContains(by_id.output, "customer-g")) << by_id.output;
+  EXPECT_TRUE(absl::StrContains(Script("get-order --request-id g-1").output, order_id));
+  EXPECT_TRUE(absl::StrContains(Script("list-orders APPROVED customer-g").output, order_id));
+  EXPECT_FALSE(absl::StrContains(Script("list-orders REJECTED").output, order_id));
+  EXPECT_TRUE(absl::StrContains(Script("count-orders customer-g").output, "\"approved\": \"1\""));
+  // Only 1 of 3 left: refused, with the reason.
+  EXPECT_TRUE(absl::StrContains(Script("place-order g-2 7:2").output, "REJECT_REASON_"));
+
+  for (const char* server : {"coordinator", "orders", "inventory"}) {
+    ShellRun health = Script(std::string("health ") + server);
+    EXPECT_EQ(health.exit_code, 0) << health.output;
+    EXPECT_TRUE(absl::StrContains(health.output, "SERVING")) << server << health.output;
+  }
+
+  // Bad arguments are refused before any call, naming the argument.
+  ShellRun bad = Script("get-product seven");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad.output, "PRODUCT_ID")) << bad.output;
+  ShellRun bad_items = Script("place-order g-3 seven");
+  EXPECT_EQ(bad_items.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_items.output, "items")) << bad_items.output;
+  // A server-side refusal is a failed call (grpcurl exits non-zero).
+  ShellRun refused = Script("place-order g-4 7:0");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(refused.output, "quantity")) << refused.output;
+}
+
+}  // namespace
+}  // namespace order_saga::testing

@@ -1,0 +1,108 @@
+// The part of grpcurl that scripts/grpcurl/ uses, for machines without
+// grpcurl (Debian 12 does not package it): a unary call
+//   grpcurl_stand_in -plaintext -d JSON HOST:PORT package.Service/Method
+// with the request and the answer as protobuf JSON, the method looked up in
+// the project's own descriptors (grpcurl asks the server by reflection; the
+// reflection service itself is tested in e2e_tests). Exit 0 and the answer
+// on stdout, or exit 1 and "ERROR: <code>: <message>" on stderr. Test-only.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/notification.h"
+#include "grpc/health/v1/health.pb.h"
+#include "inventory/v1/inventory.pb.h"
+#include "order/v1/order.pb.h"
+#include "saga/v1/saga.pb.h"
+
+int main(int argc, char** argv) {
+  // Link every service's descriptors into the generated pool.
+  const google::protobuf::Descriptor* linked[] = {
+      saga::v1::PlaceOrderRequest::descriptor(), order::v1::Order::descriptor(),
+      inventory::v1::Product::descriptor(), grpc::health::v1::HealthCheckRequest::descriptor()};
+  (void)linked;
+
+  std::string json, address, full_method;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-plaintext") continue;
+    if (arg == "-d" && i + 1 < argc) {
+      json = argv[++i];
+      continue;
+    }
+    positional.push_back(arg);
+  }
+  if (positional.size() != 2) {
+    std::cerr << "usage: grpcurl_stand_in -plaintext -d JSON HOST:PORT package.Service/Method\n";
+    return 2;
+  }
+  address = positional[0];
+  full_method = positional[1];
+  std::string dotted = full_method;
+  const size_t slash = dotted.rfind('/');
+  if (slash == std::string::npos) {
+    std::cerr << "ERROR: method must be package.Service/Method, got " << full_method << "\n";
+    return 2;
+  }
+  dotted[slash] = '.';
+  const google::protobuf::MethodDescriptor* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(dotted);
+  if (method == nullptr) {
+    std::cerr << "ERROR: unknown method " << full_method << "\n";
+    return 1;
+  }
+  google::protobuf::DynamicMessageFactory factory;
+  std::unique_ptr<google::protobuf::Message> request(
+      factory.GetPrototype(method->input_type())->New());
+  std::unique_ptr<google::protobuf::Message> response(
+      factory.GetPrototype(method->output_type())->New());
+  if (!google::protobuf::util::JsonStringToMessage(json.empty() ? "{}" : json, request.get())
+           .ok()) {
+    std::cerr << "ERROR: the request is not valid JSON for " << method->input_type()->full_name()
+              << ": " << json << "\n";
+    return 1;
+  }
+
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  const std::string serialized = request->SerializeAsString();
+  grpc::Slice slice(serialized);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&context, "/" + full_method, grpc::StubOptions(), &request_buffer,
+                 &response_buffer, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) {
+    std::cerr << "ERROR:\n  Code: " << status.error_code()
+              << "\n  Message: " << status.error_message() << "\n";
+    return 1;
+  }
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) return 1;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (!response->ParseFromString(bytes)) {
+    std::cerr << "ERROR: cannot parse the answer as " << method->output_type()->full_name() << "\n";
+    return 1;
+  }
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(*response, &out, options);
+  std::cout << out;
+  return 0;
+}
