@@ -13,6 +13,7 @@
 #include "common/metrics/grpc_server_metrics.h"
 #include "common/metrics/metrics_exporter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 
 namespace order_saga {
 namespace {
@@ -93,6 +94,10 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
 
   if (hooks.before_shutdown) hooks.before_shutdown();
   server->GetHealthCheckService()->SetServingStatus(false);
+  if (options.shutdown_drain > absl::ZeroDuration()) {
+    LOG(INFO) << "NOT_SERVING; draining for " << options.shutdown_drain;
+    absl::SleepFor(options.shutdown_drain);
+  }
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(options.shutdown_grace));
   server->Wait();

@@ -22,7 +22,11 @@ struct GrpcServerOptions {
   std::string listen_address;
   // Upper bound on threads serving synchronous handlers.
   int max_threads = 64;
-  // In-flight calls get this long to finish after a termination signal.
+  // After a termination signal the server reports NOT_SERVING and keeps
+  // answering for this long, so that load balancers (Kubernetes readiness)
+  // stop sending it calls before it stops listening.
+  absl::Duration shutdown_drain = absl::ZeroDuration();
+  // Then in-flight calls get this long to finish.
   absl::Duration shutdown_grace = absl::Seconds(5);
   // Largest request accepted, in bytes.
   int max_receive_message_bytes = 4 * 1024 * 1024;
@@ -51,9 +55,11 @@ void BlockTerminationSignals();
 
 // Builds and starts a server with `services` and the standard health service
 // (SERVING once started, unless hooks.after_start says otherwise); serves
-// the metrics if configured; logs the bound ports; blocks until SIGTERM or SIGINT; then calls
-// hooks.before_shutdown, marks health NOT_SERVING and shuts down with the
-// grace period. Returns UNAVAILABLE if an address cannot be bound.
+// the metrics if configured; logs the bound ports; blocks until SIGTERM or
+// SIGINT; then calls hooks.before_shutdown, marks health NOT_SERVING, waits
+// the drain period, and shuts down with the grace period (new calls
+// refused, in-flight ones given the grace to finish). Returns UNAVAILABLE if
+// an address cannot be bound.
 absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
                            const GrpcServerHooks& hooks = {});

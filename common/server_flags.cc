@@ -6,6 +6,10 @@ DEFINE_string(listen_address, "127.0.0.1:0",
               "host:port the gRPC server listens on (env LISTEN_ADDRESS)");
 DEFINE_int32(max_threads, 256,
              "maximum threads serving RPCs (env MAX_THREADS)");
+DEFINE_int32(shutdown_drain_ms, 0,
+             "after SIGTERM, report NOT_SERVING and keep answering this long "
+             "before refusing new calls, so load balancers can stop routing "
+             "here (env SHUTDOWN_DRAIN_MS)");
 DEFINE_int32(shutdown_grace_ms, 5000,
              "time in-flight RPCs get to finish after SIGTERM (env "
              "SHUTDOWN_GRACE_MS)");
@@ -31,6 +35,7 @@ GrpcServerOptions GrpcServerOptionsFromFlags() {
   GrpcServerOptions options;
   options.listen_address = FLAGS_listen_address;
   options.max_threads = FLAGS_max_threads;
+  options.shutdown_drain = absl::Milliseconds(FLAGS_shutdown_drain_ms);
   options.shutdown_grace = absl::Milliseconds(FLAGS_shutdown_grace_ms);
   options.max_receive_message_bytes = FLAGS_max_receive_message_bytes;
   options.metrics_address = FLAGS_metrics_address;

@@ -14,7 +14,7 @@ void SetDefaultListenAddress(const std::string& address);
 void SetDefaultMetricsAddress(const std::string& address);
 
 // GrpcServerOptions from --listen_address, --max_threads,
-// --shutdown_grace_ms, --max_receive_message_bytes and --metrics_address,
+// --shutdown_drain_ms, --shutdown_grace_ms, --max_receive_message_bytes and --metrics_address,
 // with a new metrics registry for the process.
 GrpcServerOptions GrpcServerOptionsFromFlags();
 

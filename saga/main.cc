@@ -108,7 +108,10 @@ int main(int argc, char** argv) {
 
   coordinator::SagaGrpcService service(place_order, &saga_metrics);
   GrpcServerHooks hooks;
-  hooks.before_shutdown = [&sweeper] { sweeper.Stop(); };
+  hooks.before_shutdown = [&sweeper, &service] {
+    service.StopAccepting();
+    sweeper.Stop();
+  };
   absl::Status served = RunGrpcServer(server_options, {&service}, hooks);
   if (coalescing->enabled) {
     const BatchCounts to_orders = batching_orders.counts();

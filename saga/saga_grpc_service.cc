@@ -10,6 +10,10 @@ namespace order_saga::coordinator {
 grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext*,
                                          const ::saga::v1::PlaceOrderRequest* request,
                                          ::saga::v1::PlaceOrderResponse* response) {
+  if (!accepting_.load()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "coordinator shutting down; retry with the same request_id");
+  }
   PlaceOrderCommand command{request->request_id(), request->customer_id(),
                             LineItemsFromProto(request->items()),
                             ShippingAddressFromProto(request->shipping_address())};

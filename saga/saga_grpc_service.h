@@ -2,6 +2,8 @@
 // absl::Status <-> grpc::Status; the rules are in PlaceOrderSaga.
 #pragma once
 
+#include <atomic>
+
 #include "saga/place_order_saga.h"
 #include "saga/saga_metrics.h"
 #include "saga/v1/saga.grpc.pb.h"
@@ -14,13 +16,20 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
   explicit SagaGrpcService(PlaceOrderSaga& saga, SagaMetrics* metrics = nullptr)
       : saga_(saga), metrics_(metrics) {}
 
+  // UNAVAILABLE without starting a saga once StopAccepting was called.
   grpc::Status PlaceOrder(grpc::ServerContext* context,
                           const ::saga::v1::PlaceOrderRequest* request,
                           ::saga::v1::PlaceOrderResponse* response) override;
 
+  // From now on new PlaceOrder calls are refused (the process is shutting
+  // down; the client retries elsewhere with the same request_id). Sagas
+  // already running are not affected.
+  void StopAccepting() { accepting_.store(false); }
+
  private:
   PlaceOrderSaga& saga_;
   SagaMetrics* metrics_;
+  std::atomic<bool> accepting_{true};
 };
 
 }  // namespace order_saga::coordinator

@@ -130,6 +130,32 @@ absl::Status LocalStack::Kill(Role role, int index) {
   return absl::OkStatus();
 }
 
+absl::Status LocalStack::Signal(Role role, int index, int signal) {
+  Process* process = Find(role, index);
+  if (process == nullptr || process->pid == 0) {
+    return absl::FailedPreconditionError("no such running process");
+  }
+  kill(process->pid, signal);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> LocalStack::WaitForExit(Role role, int index, absl::Duration timeout) {
+  Process* process = Find(role, index);
+  if (process == nullptr || process->pid == 0) {
+    return absl::FailedPreconditionError("no such running process");
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  while (waitpid(process->pid, &status, WNOHANG) == 0) {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("pid ", process->pid, " still running"));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  process->pid = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 absl::Status LocalStack::Restart(Role role, int index, bool wait) {
   Process* process = Find(role, index);
   if (process == nullptr || process->pid != 0) {

@@ -43,6 +43,11 @@ class LocalStack {
 
   // SIGKILL, then reaps it. `index` picks a coordinator.
   absl::Status Kill(Role role, int index = 0);
+  // Sends `signal` to a running process, without waiting.
+  absl::Status Signal(Role role, int index, int signal);
+  // Waits up to `timeout` for a signalled process to end; its exit code
+  // (-1 if a signal ended it). DEADLINE_EXCEEDED if it is still running.
+  absl::StatusOr<int> WaitForExit(Role role, int index, absl::Duration timeout);
   // Starts a killed process again with the same flags; waits until SERVING
   // if `wait` (a service whose database is down stays NOT_SERVING).
   absl::Status Restart(Role role, int index = 0, bool wait = true);
@@ -56,6 +61,9 @@ class LocalStack {
   }
   std::string order_metrics_address() const { return Address(order_metrics_port_); }
   std::string inventory_metrics_address() const { return Address(inventory_metrics_port_); }
+  // The inventory service's schema, for tests that provoke database states
+  // (a row lock held from another session, say).
+  MysqlTestDatabase& inventory_database() { return *inventory_db_; }
   // The log file of a process (appended to across restarts).
   std::string LogPath(Role role, int index = 0) const;
 

@@ -1,0 +1,110 @@
+// SIGTERM to a coordinator in the middle of a saga: it reports NOT_SERVING
+// at once, refuses new orders (UNAVAILABLE, nothing written) while it
+// drains, lets the saga in flight finish with its real outcome, and exits 0
+// within drain + grace.
+#include <csignal>
+#include <memory>
+#include <thread>
+
+#include <cppconn/resultset.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/notification.h"
+#include "tests/e2e/stack_test.h"
+
+namespace order_saga::testing {
+namespace {
+
+saga::v1::PlaceOrderRequest OrderOfNine(const std::string& request_id) {
+  saga::v1::PlaceOrderRequest request;
+  request.set_request_id(request_id);
+  common::v1::LineItem* item = request.add_items();
+  item->set_product_id(9);
+  item->set_quantity(1);
+  return request;
+}
+
+TEST(GracefulShutdownE2ETest, SigtermLetsTheSagaInFlightFinishRefusesNewOnesAndExitsZero) {
+  LocalStack::Options options;
+  options.log_prefix = "graceful_";
+  options.coordinator_flags = {"--shutdown_drain_ms=1500", "--shutdown_grace_ms=5000"};
+  absl::StatusOr<std::unique_ptr<LocalStack>> started = LocalStack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  LocalStack& stack = **started;
+  auto saga = saga::v1::SagaCoordinator::NewStub(
+      grpc::CreateChannel(stack.saga_address(), grpc::InsecureChannelCredentials()));
+  auto inventory = inventory::v1::InventoryService::NewStub(
+      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
+  {
+    inventory::v1::Product product;
+    product.set_product_id(9);
+    product.set_name("nine");
+    product.set_stock(5);
+    inventory::v1::Product stored;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    ASSERT_TRUE(inventory->UpsertProduct(&context, product, &stored).ok());
+  }
+
+  // Hold product 9's row from another session: the saga's Reserve waits on it.
+  absl::StatusOr<MysqlConnectionPool::Lease> blocker =
+      stack.inventory_database().pool().Acquire();
+  ASSERT_TRUE(blocker.ok()) << blocker.status();
+  blocker->session().Execute("START TRANSACTION");
+  std::unique_ptr<sql::ResultSet>(blocker->session()
+                                      .Prepare("SELECT stock FROM products WHERE "
+                                               "product_id = 9 FOR UPDATE")
+                                      .executeQuery());
+
+  grpc::Status in_flight_status;
+  saga::v1::PlaceOrderResponse in_flight;
+  absl::Notification answered;
+  std::thread client([&] {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    in_flight_status = saga->PlaceOrder(&context, OrderOfNine("in-flight"), &in_flight);
+    answered.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(300));  // the saga is waiting in Reserve
+  ASSERT_FALSE(answered.HasBeenNotified());
+
+  ASSERT_TRUE(stack.Signal(LocalStack::Role::kCoordinator, 0, SIGTERM).ok());
+  // NOT_SERVING while draining.
+  bool not_serving = false;
+  for (int i = 0; i < 40 && !not_serving; ++i) {
+    absl::StatusOr<bool> serving = IsServing(stack.saga_address());
+    not_serving = serving.ok() && !*serving;
+    if (!not_serving) absl::SleepFor(absl::Milliseconds(25));
+  }
+  EXPECT_TRUE(not_serving);
+  // A new order is refused and nothing is written for it.
+  {
+    saga::v1::PlaceOrderResponse refused;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = saga->PlaceOrder(&context, OrderOfNine("too-late"), &refused);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
+
+  // Let the saga in flight go on: it finishes with its real outcome.
+  blocker->session().Execute("COMMIT");
+  client.join();
+  ASSERT_TRUE(in_flight_status.ok()) << in_flight_status.error_message();
+  EXPECT_EQ(in_flight.status(), order::v1::ORDER_STATUS_APPROVED) << in_flight.DebugString();
+
+  absl::StatusOr<int> exit_code =
+      stack.WaitForExit(LocalStack::Role::kCoordinator, 0, absl::Seconds(10));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+
+  // One approved order holding one unit; "too-late" left no trace.
+  absl::StatusOr<audit::AuditReport> report = AuditStack(stack, absl::Seconds(30));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+  EXPECT_EQ(report->orders_approved, 1);
+  EXPECT_EQ(report->orders_approved + report->orders_rejected + report->orders_pending, 1);
+}
+
+}  // namespace
+}  // namespace order_saga::testing
