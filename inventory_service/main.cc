@@ -2,6 +2,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <prometheus/counter.h>
 
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
@@ -45,7 +46,17 @@ int main(int argc, char** argv) {
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
   }
   MysqlTransactionRunner runner(**pool, RealClock());
-  order_saga::inventory::MysqlInventoryRepository mysql_repository(runner);
+  prometheus::Counter& stock_outs =
+      prometheus::BuildCounter()
+          .Name("ordersaga_stock_outs_total")
+          .Help("Times a reservation took a product's stock to zero")
+          .Register(*server_options.metrics)
+          .Add({});
+  order_saga::inventory::MysqlInventoryRepository mysql_repository(
+      runner, [&stock_outs](int64_t product_id) {
+        stock_outs.Increment();
+        LOG(INFO) << "product " << product_id << " sold out";
+      });
   order_saga::inventory::CoalescingInventoryRepository coalescing_repository(
       mysql_repository, batches);
   order_saga::inventory::InventoryRepository& repository =

@@ -87,7 +87,9 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
   }
   const std::vector<int64_t> products(product_ids.begin(), product_ids.end());
   std::vector<ReservationDecision> decisions;
+  std::vector<int64_t> stock_outs;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    stock_outs.clear();
     // 1. Lock every product row of the batch, in ascending id order (the
     //    chunks ascend, and each chunk is read in primary key order).
     std::map<int64_t, int64_t> stock;
@@ -123,6 +125,7 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
     std::vector<std::pair<int64_t, int64_t>> taken;  // product id, units
     for (const auto& [id, before] : locked) {
       if (stock[id] < before) taken.emplace_back(id, before - stock[id]);
+      if (before > 0 && stock[id] == 0) stock_outs.push_back(id);
     }
     absl::Status applied = absl::OkStatus();
     ForEachChunk(taken.size(), [&](size_t begin, size_t size) {
@@ -167,6 +170,7 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
   std::vector<absl::StatusOr<ReservationResult>> results;
   results.reserve(requests.size());
   if (status.ok()) {
+    ReportStockOuts(stock_outs);
     for (ReservationDecision& decision : decisions) {
       results.push_back(ReservationResult{decision.outcome,
                                           std::move(decision.sold_out_product_ids),
@@ -199,8 +203,10 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
 absl::StatusOr<ReservationResult> MysqlInventoryRepository::Reserve(
     const std::string& order_id, const std::vector<LineItem>& items) {
   ReservationResult result;
+  std::vector<int64_t> stock_outs;  // products this reservation took to zero
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     result = ReservationResult();
+    stock_outs.clear();
     // The barrier row goes in first: a concurrent Reserve or Release of the
     // same order waits on it, then reads the outcome recorded here.
     if (!ClaimBarrier(session, order_id, "RESERVED", "")) {
@@ -253,10 +259,19 @@ absl::StatusOr<ReservationResult> MysqlInventoryRepository::Reserve(
     result.outcome = decision.outcome;
     result.detail = decision.detail;
     result.sold_out_product_ids = decision.sold_out_product_ids;
+    if (decision.outcome == ReservationOutcome::kReserved) {
+      stock_outs = decision.sold_out_product_ids;
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  ReportStockOuts(stock_outs);
   return result;
+}
+
+void MysqlInventoryRepository::ReportStockOuts(const std::vector<int64_t>& product_ids) const {
+  if (!on_stock_out_) return;
+  for (int64_t id : product_ids) on_stock_out_(id);
 }
 
 absl::StatusOr<ReleaseResult> MysqlInventoryRepository::Release(

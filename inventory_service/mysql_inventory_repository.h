@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "common/mysql/mysql_transaction_runner.h"
 #include "inventory_service/inventory_repository.h"
@@ -11,9 +12,14 @@ namespace order_saga::inventory {
 
 class MysqlInventoryRepository final : public InventoryRepository {
  public:
+  // Called, after the commit, once per product a reservation took to zero
+  // stock (a stock-out event; metrics and logs).
+  using StockOutObserver = std::function<void(int64_t product_id)>;
+
   // `runner` must outlive the repository.
-  explicit MysqlInventoryRepository(MysqlTransactionRunner& runner)
-      : runner_(runner) {}
+  explicit MysqlInventoryRepository(MysqlTransactionRunner& runner,
+                                    StockOutObserver on_stock_out = nullptr)
+      : runner_(runner), on_stock_out_(std::move(on_stock_out)) {}
 
   absl::StatusOr<ReservationResult> Reserve(
       const std::string& order_id, const std::vector<LineItem>& items) override;
@@ -37,7 +43,10 @@ class MysqlInventoryRepository final : public InventoryRepository {
       std::optional<ReservationOutcome> outcome) override;
 
  private:
+  void ReportStockOuts(const std::vector<int64_t>& product_ids) const;
+
   MysqlTransactionRunner& runner_;
+  const StockOutObserver on_stock_out_;
   std::atomic<int64_t> split_batches_{0};
 };
 

@@ -110,6 +110,8 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
   EXPECT_GE(Sample(inventory, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="ReserveBatch",grpc_service="inventory.v1.InventoryService"})"),
             1);
 
+  // Product 9 reached zero once.
+  EXPECT_EQ(Sample(inventory, "ordersaga_stock_outs_total"), 1);
   // At rest every connection is back in the pool and nobody waits.
   EXPECT_EQ(Sample(inventory, "ordersaga_db_connections_in_use"), 0);
   EXPECT_EQ(Sample(inventory, "ordersaga_db_connections_waiting"), 0);
