@@ -1,8 +1,8 @@
 #include "common/write_coalescing_flags.h"
 
-#include <gflags/gflags.h>
+#include <cstdio>
 
-#include "absl/strings/str_cat.h"
+#include <gflags/gflags.h>
 
 DEFINE_bool(coalesce_writes, true,
             "apply concurrent writes together: in the services, "
@@ -16,17 +16,23 @@ DEFINE_int32(write_batch_concurrency, 1,
              "most write batches of one kind running at once, each on its "
              "own database connection (env WRITE_BATCH_CONCURRENCY)");
 
+namespace {
+
+// Batch sizes and counts must be >= 1; gflags refuses other values while
+// parsing, naming the flag (and the environment loader names the variable).
+bool AtLeastOne(const char* flag, int32_t value) {
+  if (value >= 1) return true;
+  std::fprintf(stderr, "--%s: must be >= 1, got %d\n", flag, value);
+  return false;
+}
+DEFINE_validator(write_batch_max, &AtLeastOne);
+DEFINE_validator(write_batch_concurrency, &AtLeastOne);
+
+}  // namespace
+
 namespace order_saga {
 
-absl::StatusOr<WriteCoalescingOptions> WriteCoalescingOptionsFromFlags() {
-  if (FLAGS_write_batch_max < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--write_batch_max: must be >= 1, got ", FLAGS_write_batch_max));
-  }
-  if (FLAGS_write_batch_concurrency < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--write_batch_concurrency: must be >= 1, got ", FLAGS_write_batch_concurrency));
-  }
+WriteCoalescingOptions WriteCoalescingOptionsFromFlags() {
   return WriteCoalescingOptions{FLAGS_coalesce_writes,
                                 {FLAGS_write_batch_max, FLAGS_write_batch_concurrency}};
 }

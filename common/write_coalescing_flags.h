@@ -4,7 +4,6 @@
 // --write_batch_concurrency.
 #pragma once
 
-#include "absl/status/statusor.h"
 #include "common/request_batcher.h"
 
 namespace order_saga {
@@ -16,7 +15,7 @@ struct WriteCoalescingOptions {
   BatchOptions batch;
 };
 
-// INVALID_ARGUMENT naming the flag if a size is below 1.
-absl::StatusOr<WriteCoalescingOptions> WriteCoalescingOptionsFromFlags();
+// The options from the flags (validated while parsing: sizes >= 1).
+WriteCoalescingOptions WriteCoalescingOptionsFromFlags();
 
 }  // namespace order_saga

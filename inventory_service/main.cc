@@ -29,14 +29,10 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
-  absl::StatusOr<WriteCoalescingOptions> coalescing = WriteCoalescingOptionsFromFlags();
-  if (!coalescing.ok()) {
-    LOG(ERROR) << coalescing.status();
-    return 2;
-  }
+  const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
   GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
   BatchMetrics batch_metrics(*server_options.metrics);
-  BatchOptions batches = coalescing->batch;
+  BatchOptions batches = coalescing.batch;
   batches.observe_batch_size = batch_metrics.Observer("inventory_reservations");
   DatabaseMetrics database_metrics(*server_options.metrics);
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
@@ -60,7 +56,7 @@ int main(int argc, char** argv) {
   order_saga::inventory::CoalescingInventoryRepository coalescing_repository(
       mysql_repository, batches);
   order_saga::inventory::InventoryRepository& repository =
-      coalescing->enabled
+      coalescing.enabled
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
           : mysql_repository;
   order_saga::inventory::StockLedger ledger(repository);
@@ -68,7 +64,7 @@ int main(int argc, char** argv) {
 
   absl::Status served =
       RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());
-  if (coalescing->enabled) {
+  if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "reservation coalescing: " << counts.requests << " reservations in "
               << counts.batches << " batches";

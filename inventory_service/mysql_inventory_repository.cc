@@ -178,9 +178,8 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
     }
     return results;
   }
-  // The database is unreachable or busy: the same holds for each order.
-  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
-      absl::IsAborted(status)) {
+  // The same holds for each order on its own.
+  if (IsDatabaseUnreachableOrBusy(status)) {
     results.assign(requests.size(), status);
     return results;
   }

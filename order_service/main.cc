@@ -27,14 +27,10 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
-  absl::StatusOr<WriteCoalescingOptions> coalescing = WriteCoalescingOptionsFromFlags();
-  if (!coalescing.ok()) {
-    LOG(ERROR) << coalescing.status();
-    return 2;
-  }
+  const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
   GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
   BatchMetrics batch_metrics(*server_options.metrics);
-  BatchOptions batches = coalescing->batch;
+  BatchOptions batches = coalescing.batch;
   batches.observe_batch_size = batch_metrics.Observer("order_writes");
   DatabaseMetrics database_metrics(*server_options.metrics);
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
@@ -48,14 +44,14 @@ int main(int argc, char** argv) {
   orders::CoalescingOrderRepository coalescing_repository(
       mysql_repository, batches);
   orders::OrderRepository& repository =
-      coalescing->enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
+      coalescing.enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
                           : mysql_repository;
   orders::OrderLifecycle lifecycle(repository);
   orders::OrderGrpcService service(lifecycle);
 
   absl::Status served =
       RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());
-  if (coalescing->enabled) {
+  if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "write coalescing: " << counts.requests << " creations and approvals in "
               << counts.batches << " batches";

@@ -123,11 +123,8 @@ std::map<std::string, Order> MysqlOrderRepository::LoadMany(
 }
 
 bool MysqlOrderRepository::SplitAfter(const absl::Status& status, size_t batch_size) {
-  // Unreachable or busy: the same holds for each order on its own.
-  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
-      absl::IsAborted(status)) {
-    return false;
-  }
+  // The same holds for each order on its own.
+  if (IsDatabaseUnreachableOrBusy(status)) return false;
   split_batches_.fetch_add(1, std::memory_order_relaxed);
   if (absl::IsAlreadyExists(status)) {
     VLOG(1) << "order batch of " << batch_size << " has a known request_id; one by one";

@@ -61,17 +61,13 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
-  absl::StatusOr<WriteCoalescingOptions> coalescing = WriteCoalescingOptionsFromFlags();
-  if (!coalescing.ok()) {
-    LOG(ERROR) << coalescing.status();
-    return 2;
-  }
+  const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
   GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
   BatchMetrics batch_metrics(*server_options.metrics);
   coordinator::SagaMetrics saga_metrics(*server_options.metrics);
-  BatchOptions order_batches = coalescing->batch;
+  BatchOptions order_batches = coalescing.batch;
   order_batches.observe_batch_size = batch_metrics.Observer("coordinator_order_calls");
-  BatchOptions inventory_batches = coalescing->batch;
+  BatchOptions inventory_batches = coalescing.batch;
   inventory_batches.observe_batch_size = batch_metrics.Observer("coordinator_reservations");
   const absl::Duration reconnect = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
   coordinator::GrpcOrderParticipant grpc_orders(
@@ -82,10 +78,10 @@ int main(int argc, char** argv) {
   coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
                                                                inventory_batches);
   coordinator::OrderParticipant& orders =
-      coalescing->enabled ? static_cast<coordinator::OrderParticipant&>(batching_orders)
+      coalescing.enabled ? static_cast<coordinator::OrderParticipant&>(batching_orders)
                           : grpc_orders;
   coordinator::InventoryParticipant& inventory =
-      coalescing->enabled ? static_cast<coordinator::InventoryParticipant&>(batching_inventory)
+      coalescing.enabled ? static_cast<coordinator::InventoryParticipant&>(batching_inventory)
                           : grpc_inventory;
   coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms),
                                      absl::Milliseconds(FLAGS_sold_out_recheck_ms));
@@ -113,7 +109,7 @@ int main(int argc, char** argv) {
     sweeper.Stop();
   };
   absl::Status served = RunGrpcServer(server_options, {&service}, hooks);
-  if (coalescing->enabled) {
+  if (coalescing.enabled) {
     const BatchCounts to_orders = batching_orders.counts();
     const BatchCounts to_inventory = batching_inventory.counts();
     LOG(INFO) << "call coalescing: " << to_orders.requests << " order calls in "

@@ -9,6 +9,11 @@
 
 namespace order_saga {
 
+bool IsDatabaseUnreachableOrBusy(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+         absl::IsAborted(status);
+}
+
 MysqlTransactionRunner::MysqlTransactionRunner(MysqlConnectionPool& pool,
                                                Clock& clock, Options options)
     : pool_(pool), clock_(clock), options_(options) {}

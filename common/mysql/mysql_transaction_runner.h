@@ -13,6 +13,11 @@
 
 namespace order_saga {
 
+// True for the statuses Run returns when the database, not the unit of work,
+// is the problem (unreachable, no connection free, retries on deadlocks or
+// lock waits used up): the same unit would fail the same way split up.
+bool IsDatabaseUnreachableOrBusy(const absl::Status& status);
+
 class MysqlTransactionRunner {
  public:
   struct Options {
