@@ -46,6 +46,9 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   int bound_port = 0;
   builder.AddListeningPort(options.listen_address,
                            grpc::InsecureServerCredentials(), &bound_port);
+  // gRPC sets SO_REUSEPORT by default: a second server started on the same
+  // port would silently share its traffic. Refuse to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("server");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);

@@ -68,8 +68,6 @@ class ChaosTest : public ::testing::Test {
     options.mysql_socket = db_->socket();
     options.coordinators = coordinators;
     options.coordinator_flags = std::move(coordinator_flags);
-    options.log_prefix = std::string(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_";
     absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
     ASSERT_TRUE(stack.ok()) << stack.status();
     stack_ = *std::move(stack);

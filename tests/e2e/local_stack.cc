@@ -7,9 +7,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <deque>
+#include <fstream>
+#include <iostream>
+
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "audit/audit_snapshot.h"
 #include "common/grpc_status.h"
 #include "absl/time/clock.h"
@@ -79,6 +86,21 @@ absl::Status WaitUntilServing(const std::string& address, absl::Duration timeout
   }
   return absl::DeadlineExceededError(absl::StrCat(address, " did not become SERVING"));
 }
+
+namespace {
+
+// The last lines of a server's log, for an error message.
+std::string LogTail(const std::string& path) {
+  std::ifstream file(path);
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(file, line);) {
+    lines.push_back(line);
+    if (lines.size() > 5) lines.pop_front();
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
+}  // namespace
 
 absl::Status LocalStack::Spawn(Process& process, bool truncate_log) {
   pid_t pid = fork();
@@ -164,7 +186,25 @@ absl::Status LocalStack::Restart(Role role, int index, bool wait) {
   if (absl::Status spawned = Spawn(*process, /*truncate_log=*/false); !spawned.ok()) {
     return spawned;
   }
-  return wait ? WaitUntilServing(process->address, absl::Seconds(60)) : absl::OkStatus();
+  return wait ? WaitUntilServing(*process, absl::Seconds(60)) : absl::OkStatus();
+}
+
+absl::Status LocalStack::WaitUntilServing(Process& process, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(process.pid, &status, WNOHANG) == process.pid) {
+      process.pid = 0;
+      return absl::UnavailableError(absl::StrCat(process.binary, " exited (status ", status,
+                                                 ") before serving; its log ends:\n",
+                                                 LogTail(process.log)));
+    }
+    absl::StatusOr<bool> serving = IsServing(process.address);
+    if (serving.ok() && *serving) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      process.address, " did not become SERVING; its log ends:\n", LogTail(process.log)));
 }
 
 absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
@@ -183,50 +223,83 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
   absl::StatusOr<std::string> inventory_dsn = CreateServiceUser(*stack->inventory_db_);
   if (!inventory_dsn.ok()) return inventory_dsn.status();
 
+  // A free port can be taken by a parallel test between FreePort() and the
+  // server's bind; the server then exits (SO_REUSEPORT is off) and the whole
+  // stack is launched again on new ports.
+  absl::Status launched;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    launched = stack->Launch(options, *orders_dsn, *inventory_dsn);
+    if (launched.ok()) return stack;
+    stack->KillAll();
+    if (!absl::IsUnavailable(launched)) break;
+    std::cerr << "local stack: attempt " << attempt << " failed: " << launched << "\n";
+  }
+  return launched;
+}
+
+absl::Status LocalStack::Launch(const Options& options, const std::string& orders_dsn,
+                                const std::string& inventory_dsn) {
   auto log = [&](const std::string& name) {
-    return absl::StrCat(E2E_LOG_DIR, "/", options.log_prefix, name, ".log");
+    std::string prefix = options.log_prefix;
+    // Tests run in parallel: by default each test's logs carry its name.
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    if (prefix.empty() && test != nullptr) {
+      prefix = absl::StrReplaceAll(absl::StrCat(test->name(), "_"), {{"/", "_"}});
+    }
+    return absl::StrCat(E2E_LOG_DIR, "/", prefix, name, ".log");
   };
-  stack->inventory_port_ = FreePort();
-  stack->order_port_ = FreePort();
-  stack->inventory_metrics_port_ = FreePort();
-  stack->order_metrics_port_ = FreePort();
+  inventory_port_ = FreePort();
+  order_port_ = FreePort();
+  inventory_metrics_port_ = FreePort();
+  order_metrics_port_ = FreePort();
   // Health probes every 200 ms so outages show quickly.
-  stack->inventory_ = {INVENTORY_SERVICE_BINARY,
-                       {"--listen_address=" + stack->inventory_address(),
-                        "--mysql_dsn=" + *inventory_dsn, "--mysql_health_interval_ms=200",
-                        "--metrics_address=" + stack->inventory_metrics_address()},
-                       log("inventory_service"), stack->inventory_address()};
-  stack->orders_ = {ORDER_SERVICE_BINARY,
-                    {"--listen_address=" + stack->order_address(),
-                     "--mysql_dsn=" + *orders_dsn, "--mysql_health_interval_ms=200",
-                     "--metrics_address=" + stack->order_metrics_address()},
-                    log("order_service"), stack->order_address()};
+  inventory_ = {INVENTORY_SERVICE_BINARY,
+                {"--listen_address=" + inventory_address(), "--mysql_dsn=" + inventory_dsn,
+                 "--mysql_health_interval_ms=200",
+                 "--metrics_address=" + inventory_metrics_address()},
+                log("inventory_service"), inventory_address()};
+  orders_ = {ORDER_SERVICE_BINARY,
+             {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn,
+              "--mysql_health_interval_ms=200", "--metrics_address=" + order_metrics_address()},
+             log("order_service"), order_address()};
+  saga_ports_.clear();
+  saga_metrics_ports_.clear();
+  coordinators_.clear();
   for (int i = 0; i < options.coordinators; ++i) {
-    stack->saga_ports_.push_back(FreePort());
-    stack->saga_metrics_ports_.push_back(FreePort());
+    saga_ports_.push_back(FreePort());
+    saga_metrics_ports_.push_back(FreePort());
     Process coordinator{SAGA_COORDINATOR_BINARY,
-                        {"--listen_address=" + stack->saga_address(i),
-                         "--metrics_address=" + stack->saga_metrics_address(i),
-                         "--order_service_address=" + stack->order_address(),
-                         "--inventory_service_address=" + stack->inventory_address(),
+                        {"--listen_address=" + saga_address(i),
+                         "--metrics_address=" + saga_metrics_address(i),
+                         "--order_service_address=" + order_address(),
+                         "--inventory_service_address=" + inventory_address(),
                          // Recovery quickly enough for a test to watch it.
                          "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
                         log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i))),
-                        stack->saga_address(i)};
+                        saga_address(i)};
     for (const std::string& flag : options.coordinator_flags) coordinator.args.push_back(flag);
-    stack->coordinators_.push_back(std::move(coordinator));
+    coordinators_.push_back(std::move(coordinator));
   }
-  std::vector<Process*> all = {&stack->inventory_, &stack->orders_};
-  for (Process& coordinator : stack->coordinators_) all.push_back(&coordinator);
+  std::vector<Process*> all = {&inventory_, &orders_};
+  for (Process& coordinator : coordinators_) all.push_back(&coordinator);
   for (Process* process : all) {
-    if (absl::Status spawned = stack->Spawn(*process, true); !spawned.ok()) return spawned;
+    if (absl::Status spawned = Spawn(*process, true); !spawned.ok()) return spawned;
   }
   for (Process* process : all) {
-    if (absl::Status up = WaitUntilServing(process->address, absl::Seconds(30)); !up.ok()) {
-      return up;
-    }
+    if (absl::Status up = WaitUntilServing(*process, absl::Seconds(30)); !up.ok()) return up;
   }
-  return stack;
+  return absl::OkStatus();
+}
+
+void LocalStack::KillAll() {
+  std::vector<Process*> all = {&inventory_, &orders_};
+  for (Process& coordinator : coordinators_) all.push_back(&coordinator);
+  for (Process* process : all) {
+    if (process->pid == 0) continue;
+    kill(process->pid, SIGKILL);
+    waitpid(process->pid, nullptr, 0);
+    process->pid = 0;
+  }
 }
 
 absl::Status LocalStack::Stop(absl::Duration timeout) {

@@ -29,7 +29,7 @@ class LocalStack {
     int coordinators = 1;
     // Extra flags for every coordinator.
     std::vector<std::string> coordinator_flags;
-    // Log file names get this prefix (one stack per test, say).
+    // Log file names get this prefix; default: the running test's name.
     std::string log_prefix;
   };
   enum class Role { kInventory, kOrders, kCoordinator };
@@ -81,6 +81,12 @@ class LocalStack {
   Process* Find(Role role, int index);
   const Process* Find(Role role, int index) const;
   absl::Status Spawn(Process& process, bool truncate_log);
+  // Starts every server on fresh free ports and waits until each is SERVING.
+  absl::Status Launch(const Options& options, const std::string& orders_dsn,
+                      const std::string& inventory_dsn);
+  // Waits until `process` answers SERVING; UNAVAILABLE at once if it exits.
+  absl::Status WaitUntilServing(Process& process, absl::Duration timeout);
+  void KillAll();
 
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
   int order_port_ = 0, inventory_port_ = 0;
