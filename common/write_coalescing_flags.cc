@@ -1,8 +1,8 @@
 #include "common/write_coalescing_flags.h"
 
-#include <cstdio>
-
 #include <gflags/gflags.h>
+
+#include "common/flag_validators.h"
 
 DEFINE_bool(coalesce_writes, true,
             "apply concurrent writes together: in the services, "
@@ -16,19 +16,9 @@ DEFINE_int32(write_batch_concurrency, 1,
              "most write batches of one kind running at once, each on its "
              "own database connection (env WRITE_BATCH_CONCURRENCY)");
 
-namespace {
-
-// Batch sizes and counts must be >= 1; gflags refuses other values while
-// parsing, naming the flag (and the environment loader names the variable).
-bool AtLeastOne(const char* flag, int32_t value) {
-  if (value >= 1) return true;
-  std::fprintf(stderr, "--%s: must be >= 1, got %d\n", flag, value);
-  return false;
-}
-DEFINE_validator(write_batch_max, &AtLeastOne);
-DEFINE_validator(write_batch_concurrency, &AtLeastOne);
-
-}  // namespace
+// Batch sizes and counts must be >= 1.
+DEFINE_validator(write_batch_max, &order_saga::FlagAtLeastOne);
+DEFINE_validator(write_batch_concurrency, &order_saga::FlagAtLeastOne);
 
 namespace order_saga {
 

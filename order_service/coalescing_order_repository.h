@@ -42,6 +42,10 @@ class CoalescingOrderRepository final : public OrderRepository {
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override {
     return inner_.Count(customer_id);
   }
+  absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override {
+    return inner_.Events(filter);
+  }
+  absl::StatusOr<int64_t> LastEventId() override { return inner_.LastEventId(); }
 
   // Batches run so far and the writes they carried, both kinds together.
   CreateBatcher::Counts counts();

@@ -1,5 +1,7 @@
 #include "order_service/in_memory_order_repository.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace order_saga::orders {
@@ -20,6 +22,7 @@ absl::StatusOr<Order> InMemoryOrderRepository::Create(const NewOrder& order,
   stored.create_time = stored.update_time = clock_.Now();
   by_order_id_[order_id] = stored.sequence;
   by_request_id_[order.request_id] = stored.sequence;
+  events_.push_back({static_cast<int64_t>(events_.size()) + 1, stored});
   return by_sequence_[stored.sequence] = stored;
 }
 
@@ -35,6 +38,7 @@ absl::StatusOr<Order> InMemoryOrderRepository::Transition(
   if (TransitionApplies(order, transition.kind)) {
     ApplyTransition(transition, order);
     order.update_time = clock_.Now();
+    events_.push_back({static_cast<int64_t>(events_.size()) + 1, order});
   }
   return order;
 }
@@ -92,6 +96,25 @@ absl::StatusOr<OrderCounts> InMemoryOrderRepository::Count(
     }
   }
   return counts;
+}
+
+absl::StatusOr<std::vector<OrderEvent>> InMemoryOrderRepository::Events(
+    const OrderEventFilter& filter) {
+  absl::MutexLock lock(&mu_);
+  std::vector<OrderEvent> events;
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(filter.after_event_id, 0));
+       i < events_.size() && static_cast<int>(events.size()) < filter.limit; ++i) {
+    const Order& order = events_[i].order;
+    if (!filter.customer_id.empty() && order.customer_id != filter.customer_id) continue;
+    if (!filter.order_id.empty() && order.order_id != filter.order_id) continue;
+    events.push_back(events_[i]);
+  }
+  return events;
+}
+
+absl::StatusOr<int64_t> InMemoryOrderRepository::LastEventId() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(events_.size());
 }
 
 }  // namespace order_saga::orders

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
@@ -23,6 +24,8 @@ class InMemoryOrderRepository final : public OrderRepository {
   absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override;
   absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override;
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
+  absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
+  absl::StatusOr<int64_t> LastEventId() override;
 
  private:
   Clock& clock_;
@@ -30,6 +33,7 @@ class InMemoryOrderRepository final : public OrderRepository {
   std::map<int64_t, Order> by_sequence_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> by_order_id_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> by_request_id_ ABSL_GUARDED_BY(mu_);
+  std::vector<OrderEvent> events_ ABSL_GUARDED_BY(mu_);  // event i has id i + 1
 };
 
 }  // namespace order_saga::orders

@@ -6,6 +6,7 @@
 #include "order_service/order_schema.h"
 #include "common/clock.h"
 #include "common/env_flags.h"
+#include "common/flag_validators.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
@@ -14,8 +15,29 @@
 #include "common/write_coalescing_flags.h"
 #include "order_service/coalescing_order_repository.h"
 #include "order_service/mysql_order_repository.h"
+#include "order_service/order_event_feed.h"
 #include "order_service/order_grpc_service.h"
 #include "order_service/order_lifecycle.h"
+#include "order_service/order_watch_stream.h"
+
+DEFINE_int32(watch_poll_interval_ms, 50,
+             "how often the outbox is read for watch streams: the longest a change made "
+             "through another replica takes to reach this replica's watchers "
+             "(env WATCH_POLL_INTERVAL_MS)");
+DEFINE_int32(watch_window_events, 10000,
+             "order events kept in memory so that watchers that reconnect are served "
+             "without reading the database (env WATCH_WINDOW_EVENTS)");
+DEFINE_int32(max_watch_streams, 1000,
+             "open WatchOrder/WatchOrders streams per process; more get "
+             "RESOURCE_EXHAUSTED (env MAX_WATCH_STREAMS)");
+DEFINE_int32(watch_max_queued_events, 10000,
+             "events waiting for one slow watcher before its stream ends with "
+             "RESOURCE_EXHAUSTED; it reconnects with its last event id "
+             "(env WATCH_MAX_QUEUED_EVENTS)");
+DEFINE_validator(watch_poll_interval_ms, &order_saga::FlagAtLeastOne);
+DEFINE_validator(watch_window_events, &order_saga::FlagNotNegative);
+DEFINE_validator(max_watch_streams, &order_saga::FlagAtLeastOne);
+DEFINE_validator(watch_max_queued_events, &order_saga::FlagAtLeastOne);
 
 int main(int argc, char** argv) {
   using namespace order_saga;
@@ -47,10 +69,25 @@ int main(int argc, char** argv) {
       coalescing.enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
                           : mysql_repository;
   orders::OrderLifecycle lifecycle(repository);
-  orders::OrderGrpcService service(lifecycle);
+  orders::OrderEventFeed::Options feed_options;
+  feed_options.poll_interval = absl::Milliseconds(FLAGS_watch_poll_interval_ms);
+  feed_options.window_events = static_cast<size_t>(FLAGS_watch_window_events);
+  orders::OrderEventFeed feed(repository, feed_options);
+  if (absl::Status started = feed.Start(); !started.ok()) {
+    LOG(ERROR) << "cannot read the outbox: " << started;
+    return 1;
+  }
+  orders::OrderWatchStreams streams(
+      feed, {FLAGS_max_watch_streams, static_cast<size_t>(FLAGS_watch_max_queued_events)});
+  orders::OrderGrpcService service(lifecycle, feed, streams);
 
-  absl::Status served =
-      RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());
+  absl::Status served = RunDatabaseBackedGrpcServer(
+      server_options, {&service}, (*pool)->options(), [&feed] {
+        // Open watch streams end now, so that shutdown need not wait for
+        // them; clients resume elsewhere with their last event id.
+        feed.Stop(absl::UnavailableError(
+            "server shutting down; reconnect with after_event_id"));
+      });
   if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "write coalescing: " << counts.requests << " creations and approvals in "

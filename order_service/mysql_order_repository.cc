@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <cppconn/resultset.h>
 #include <glog/logging.h>
@@ -27,30 +28,90 @@ std::string Text(sql::ResultSet& row, int column) {
   return row.getString(column).asStdString();
 }
 
+// The order in the 15 columns from `first` on (kSelectOrders' order),
+// without its items.
+Order OrderFromRow(sql::ResultSet& row, int first) {
+  Order order;
+  order.sequence = row.getInt64(first);
+  order.order_id = Text(row, first + 1);
+  order.request_id = Text(row, first + 2);
+  order.customer_id = Text(row, first + 3);
+  ParseOrderStatus(Text(row, first + 4), &order.status);
+  order.compensating = row.getBoolean(first + 5);
+  ParseRejectReason(Text(row, first + 6), &order.reject_reason);
+  order.detail = Text(row, first + 7);
+  order.shipping_address = {Text(row, first + 8), Text(row, first + 9), Text(row, first + 10),
+                            Text(row, first + 11), Text(row, first + 12)};
+  order.create_time = absl::FromUnixMicros(row.getInt64(first + 13));
+  order.update_time = absl::FromUnixMicros(row.getInt64(first + 14));
+  return order;
+}
+
 // Groups joined order/item rows (ordered by o.id) into orders.
 std::vector<Order> OrdersFromRows(sql::ResultSet& rows) {
   std::vector<Order> orders;
   while (rows.next()) {
     const int64_t sequence = rows.getInt64(1);
     if (orders.empty() || orders.back().sequence != sequence) {
-      Order order;
-      order.sequence = sequence;
-      order.order_id = Text(rows, 2);
-      order.request_id = Text(rows, 3);
-      order.customer_id = Text(rows, 4);
-      ParseOrderStatus(Text(rows, 5), &order.status);
-      order.compensating = rows.getBoolean(6);
-      ParseRejectReason(Text(rows, 7), &order.reject_reason);
-      order.detail = Text(rows, 8);
-      order.shipping_address = {Text(rows, 9), Text(rows, 10), Text(rows, 11),
-                                Text(rows, 12), Text(rows, 13)};
-      order.create_time = absl::FromUnixMicros(rows.getInt64(14));
-      order.update_time = absl::FromUnixMicros(rows.getInt64(15));
-      orders.push_back(std::move(order));
+      orders.push_back(OrderFromRow(rows, 1));
     }
     orders.back().items.push_back({rows.getInt64(16), rows.getInt(17)});
   }
   return orders;
+}
+
+// kSelectOrders for events (aliased e): the event id first, then the order
+// with the state the event recorded.
+constexpr char kSelectEvents[] =
+    "SELECT e.event_id, o.id, o.order_id, o.request_id, o.customer_id, e.status, "
+    "e.compensating, e.reject_reason, e.detail, o.recipient, o.phone, "
+    "o.zip_code, o.line1, o.line2, "
+    "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.created_at), "
+    "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', e.occurred_at), "
+    "i.product_id, i.quantity ";
+
+// Groups joined event/item rows (ordered by e.event_id) into events.
+std::vector<OrderEvent> EventsFromRows(sql::ResultSet& rows) {
+  std::vector<OrderEvent> events;
+  while (rows.next()) {
+    const int64_t event_id = rows.getInt64(1);
+    if (events.empty() || events.back().event_id != event_id) {
+      events.push_back({event_id, OrderFromRow(rows, 2)});
+    }
+    events.back().order.items.push_back({rows.getInt64(17), rows.getInt(18)});
+  }
+  return events;
+}
+
+// Appends one event per order of `order_ids`, with the orders' state as
+// this transaction sees it, numbered in the given order. It takes the ids
+// from the counter row and so holds that row's lock until COMMIT: call it
+// last, after every other statement of the transaction.
+void AppendEvents(MysqlSession& session, const std::vector<const std::string*>& order_ids) {
+  if (order_ids.empty()) return;
+  sql::PreparedStatement& take = session.Prepare(
+      "UPDATE order_event_counter SET last_event_id = last_event_id + ? WHERE id = 1");
+  take.setInt64(1, static_cast<int64_t>(order_ids.size()));
+  take.executeUpdate();
+  sql::PreparedStatement& read =
+      session.Prepare("SELECT last_event_id FROM order_event_counter WHERE id = 1");
+  std::unique_ptr<sql::ResultSet> last(read.executeQuery());
+  last->next();
+  const int64_t first_id = last->getInt64(1) - static_cast<int64_t>(order_ids.size()) + 1;
+  ForEachChunk(order_ids.size(), [&](size_t begin, size_t size) {
+    sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
+        "INSERT INTO order_events (event_id, order_pk, customer_id, status, compensating, "
+        "reject_reason, detail, occurred_at) SELECT CASE order_id ",
+        Repeated("WHEN ? THEN ?", size, " "),
+        " END, id, customer_id, status, compensating, reject_reason, detail, updated_at "
+        "FROM orders WHERE order_id IN (", Repeated("?", size), ")"));
+    for (size_t i = 0; i < size; ++i) {
+      insert.setString(2 * i + 1, *order_ids[begin + i]);
+      insert.setInt64(2 * i + 2, first_id + static_cast<int64_t>(begin + i));
+      insert.setString(2 * size + i + 1, *order_ids[begin + i]);
+    }
+    insert.executeUpdate();
+  });
 }
 
 // The order whose `column` (order_id or request_id) equals `value`, read on
@@ -98,6 +159,7 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
       item.executeUpdate();
     }
     created = LoadBy(session, "order_id", order_id);
+    if (created.ok()) AppendEvents(session, {&order_id});
     return created.status();
   });
   if (absl::IsAlreadyExists(status)) return GetByRequestId(order.request_id);
@@ -179,6 +241,7 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
       insert.executeUpdate();
     });
     created = LoadMany(session, ids);
+    AppendEvents(session, ids);
     return absl::OkStatus();
   });
   std::vector<absl::StatusOr<Order>> results;
@@ -213,22 +276,39 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::ApproveBatch(
   for (const OrderApproval* a : sorted) ids.push_back(&a->order_id);
   std::map<std::string, Order> after;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    // The same condition as Transition(kApprove); orders it does not hold
-    // for are left as they are and read back below.
+    // Locks the orders the approval applies to (the same condition as
+    // Transition(kApprove)), in ascending order id; only those change, and
+    // only those get an event. The others are read back as they are.
+    std::vector<const OrderApproval*> applying;
     ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& lock = session.Prepare(absl::StrCat(
+          "SELECT order_id FROM orders WHERE order_id IN (", Repeated("?", size),
+          ") AND status = 'PENDING' AND compensating = 0 ORDER BY order_id FOR UPDATE"));
+      for (size_t i = 0; i < size; ++i) lock.setString(i + 1, sorted[begin + i]->order_id);
+      std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
+      std::set<std::string> locked;
+      while (rows->next()) locked.insert(Text(*rows, 1));
+      for (size_t i = begin; i < begin + size; ++i) {
+        if (locked.erase(sorted[i]->order_id) > 0) applying.push_back(sorted[i]);
+      }
+    });
+    ForEachChunk(applying.size(), [&](size_t begin, size_t size) {
       sql::PreparedStatement& update = session.Prepare(absl::StrCat(
           "UPDATE orders SET status = 'APPROVED', reject_reason = '', detail = CASE order_id ",
           Repeated("WHEN ? THEN ?", size, " "),
           " END, updated_at = CURRENT_TIMESTAMP(6) WHERE order_id IN (",
           Repeated("?", size), ") AND status = 'PENDING' AND compensating = 0"));
       for (size_t i = 0; i < size; ++i) {
-        update.setString(2 * i + 1, sorted[begin + i]->order_id);
-        update.setString(2 * i + 2, sorted[begin + i]->detail);
-        update.setString(2 * size + i + 1, sorted[begin + i]->order_id);
+        update.setString(2 * i + 1, applying[begin + i]->order_id);
+        update.setString(2 * i + 2, applying[begin + i]->detail);
+        update.setString(2 * size + i + 1, applying[begin + i]->order_id);
       }
       update.executeUpdate();
     });
     after = LoadMany(session, ids);
+    std::vector<const std::string*> changed;
+    for (const OrderApproval* a : applying) changed.push_back(&a->order_id);
+    AppendEvents(session, changed);
     return absl::OkStatus();
   });
   std::vector<absl::StatusOr<Order>> results;
@@ -286,8 +366,10 @@ absl::StatusOr<Order> MysqlOrderRepository::Transition(
     }
     update.setString(parameter++, transition.detail);
     update.setString(parameter++, order_id);
-    update.executeUpdate();  // 0 rows: not PENDING (or unknown); the read tells
+    // 0 rows: not PENDING (or unknown); the read tells.
+    const bool changed = update.executeUpdate() > 0;
     after = LoadBy(session, "order_id", order_id);
+    if (changed && after.ok()) AppendEvents(session, {&order_id});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -374,6 +456,45 @@ absl::StatusOr<OrderCounts> MysqlOrderRepository::Count(
   });
   if (!status.ok()) return status;
   return counts;
+}
+
+absl::StatusOr<std::vector<OrderEvent>> MysqlOrderRepository::Events(
+    const OrderEventFilter& filter) {
+  // Fixed text chosen by which filters are set; every value is bound.
+  std::string where = "WHERE event_id > ?";
+  if (!filter.customer_id.empty()) where += " AND customer_id = ?";
+  if (!filter.order_id.empty()) where += " AND order_pk = (SELECT id FROM orders WHERE order_id = ?)";
+  const std::string sql = absl::StrCat(
+      kSelectEvents, "FROM (SELECT * FROM order_events ", where,
+      " ORDER BY event_id LIMIT ?) e JOIN orders o ON o.id = e.order_pk "
+      "JOIN order_items i ON i.order_pk = o.id ORDER BY e.event_id, i.product_id");
+  std::vector<OrderEvent> events;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& select = session.Prepare(sql);
+    int parameter = 1;
+    select.setInt64(parameter++, filter.after_event_id);
+    if (!filter.customer_id.empty()) select.setString(parameter++, filter.customer_id);
+    if (!filter.order_id.empty()) select.setString(parameter++, filter.order_id);
+    select.setInt(parameter++, filter.limit);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    events = EventsFromRows(*rows);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return events;
+}
+
+absl::StatusOr<int64_t> MysqlOrderRepository::LastEventId() {
+  int64_t last = 0;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& select =
+        session.Prepare("SELECT last_event_id FROM order_event_counter WHERE id = 1");
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    last = rows->next() ? rows->getInt64(1) : 0;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return last;
 }
 
 }  // namespace order_saga::orders

@@ -33,6 +33,8 @@ class MysqlOrderRepository final : public OrderRepository {
   absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override;
   absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override;
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
+  absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
+  absl::StatusOr<int64_t> LastEventId() override;
 
  private:
   // The order whose `column` (order_id or request_id) equals `value`, in a

@@ -70,6 +70,23 @@ struct OrderFilter {
   int limit = 100;
 };
 
+// One change of an order as recorded in the outbox (schema
+// 002_order_events.sql): the order as it stood right after the change.
+// Event ids are gap-free and ascending in commit order.
+struct OrderEvent {
+  int64_t event_id = 0;
+  Order order;  // update_time is the time of the change
+};
+
+// Which events to read: those after `after_event_id`, optionally of one
+// customer or one order, ascending, at most `limit`.
+struct OrderEventFilter {
+  int64_t after_event_id = 0;
+  std::string customer_id;  // empty: any
+  std::string order_id;     // empty: any
+  int limit = 500;
+};
+
 struct OrderCounts {
   int64_t pending = 0;
   int64_t approved = 0;

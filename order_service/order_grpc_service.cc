@@ -60,7 +60,9 @@ void OrderToProto(const Order& order, ::order::v1::Order* out) {
 grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext*,
                                            const ::order::v1::CreateOrderRequest* request,
                                            ::order::v1::Order* response) {
-  return Respond(lifecycle_.CreateOrder(NewOrderFromProto(*request)), response);
+  absl::StatusOr<Order> order = lifecycle_.CreateOrder(NewOrderFromProto(*request));
+  feed_.Nudge();
+  return Respond(order, response);
 }
 
 grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext*,
@@ -74,6 +76,7 @@ grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext*,
     orders.push_back(NewOrderFromProto(entry));
   }
   RespondBatch(lifecycle_.CreateOrders(std::move(orders)), response);
+  feed_.Nudge();
   return grpc::Status::OK;
 }
 
@@ -88,31 +91,34 @@ grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext*,
     order_ids.push_back(entry.order_id());
   }
   RespondBatch(lifecycle_.ApproveOrders(order_ids, kApprovalDetail), response);
+  feed_.Nudge();
   return grpc::Status::OK;
 }
 
 grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext*,
                                             const ::order::v1::ApproveOrderRequest* request,
                                             ::order::v1::Order* response) {
-  return Respond(lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail), response);
+  absl::StatusOr<Order> order = lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail);
+  feed_.Nudge();
+  return Respond(order, response);
 }
 
 grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext*,
                                            const ::order::v1::RejectOrderRequest* request,
                                            ::order::v1::Order* response) {
-  return Respond(lifecycle_.RejectOrder(request->order_id(),
-                                        RejectReasonFromProto(request->reject_reason()),
-                                        request->detail()),
-                 response);
+  absl::StatusOr<Order> order = lifecycle_.RejectOrder(
+      request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
+  feed_.Nudge();
+  return Respond(order, response);
 }
 
 grpc::Status OrderGrpcService::MarkCompensating(
     grpc::ServerContext*, const ::order::v1::MarkCompensatingRequest* request,
     ::order::v1::Order* response) {
-  return Respond(lifecycle_.MarkCompensating(
-                     request->order_id(),
-                     RejectReasonFromProto(request->reject_reason()), request->detail()),
-                 response);
+  absl::StatusOr<Order> order = lifecycle_.MarkCompensating(
+      request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
+  feed_.Nudge();
+  return Respond(order, response);
 }
 
 grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext*,
@@ -159,6 +165,24 @@ grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext*,
   response->set_rejected(counts->rejected);
   response->set_total(counts->pending + counts->approved + counts->rejected);
   return grpc::Status::OK;
+}
+
+grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrder(
+    grpc::CallbackServerContext*, const ::order::v1::WatchOrderRequest* request) {
+  absl::StatusOr<OrderEventSubscription> subscription =
+      lifecycle_.WatchOrder(request->order_id());
+  if (!subscription.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(subscription.status()));
+  return streams_.Open(*std::move(subscription), /*until_final=*/true);
+}
+
+grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrders(
+    grpc::CallbackServerContext*, const ::order::v1::WatchOrdersRequest* request) {
+  std::optional<int64_t> after;
+  if (request->has_after_event_id()) after = request->after_event_id();
+  absl::StatusOr<OrderEventSubscription> subscription =
+      lifecycle_.WatchOrders(request->customer_id(), after, feed_.head());
+  if (!subscription.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(subscription.status()));
+  return streams_.Open(*std::move(subscription), /*until_final=*/false);
 }
 
 }  // namespace order_saga::orders

@@ -3,17 +3,27 @@
 #pragma once
 
 #include "order/v1/order.grpc.pb.h"
+#include "order_service/order_event_feed.h"
 #include "order_service/order_lifecycle.h"
+#include "order_service/order_watch_stream.h"
 
 namespace order_saga::orders {
 
 // Fills `out` from `order`.
 void OrderToProto(const Order& order, ::order::v1::Order* out);
 
-class OrderGrpcService final : public ::order::v1::OrderService::Service {
+// The watch streams use gRPC's callback API (no thread per open stream);
+// every other method is synchronous.
+using OrderServiceBase = ::order::v1::OrderService::WithCallbackMethod_WatchOrder<
+    ::order::v1::OrderService::WithCallbackMethod_WatchOrders<
+        ::order::v1::OrderService::Service>>;
+
+class OrderGrpcService final : public OrderServiceBase {
  public:
-  // `lifecycle` must outlive the service.
-  explicit OrderGrpcService(OrderLifecycle& lifecycle) : lifecycle_(lifecycle) {}
+  // Everything must outlive the service. Each write nudges `feed`; watch
+  // streams are opened by `streams`.
+  OrderGrpcService(OrderLifecycle& lifecycle, OrderEventFeed& feed, OrderWatchStreams& streams)
+      : lifecycle_(lifecycle), feed_(feed), streams_(streams) {}
 
   grpc::Status CreateOrder(grpc::ServerContext* context,
                            const ::order::v1::CreateOrderRequest* request,
@@ -42,9 +52,17 @@ class OrderGrpcService final : public ::order::v1::OrderService::Service {
   grpc::Status CountOrders(grpc::ServerContext* context,
                            const ::order::v1::CountOrdersRequest* request,
                            ::order::v1::CountOrdersResponse* response) override;
+  grpc::ServerWriteReactor<::order::v1::OrderEvent>* WatchOrder(
+      grpc::CallbackServerContext* context,
+      const ::order::v1::WatchOrderRequest* request) override;
+  grpc::ServerWriteReactor<::order::v1::OrderEvent>* WatchOrders(
+      grpc::CallbackServerContext* context,
+      const ::order::v1::WatchOrdersRequest* request) override;
 
  private:
   OrderLifecycle& lifecycle_;
+  OrderEventFeed& feed_;
+  OrderWatchStreams& streams_;
 };
 
 }  // namespace order_saga::orders

@@ -131,4 +131,24 @@ absl::StatusOr<OrderCounts> OrderLifecycle::CountOrders(const std::string& custo
   return repository_.Count(customer_id);
 }
 
+absl::StatusOr<OrderEventSubscription> OrderLifecycle::WatchOrder(
+    const std::string& order_id) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  OrderEventSubscription subscription;
+  subscription.order_id = order_id;
+  return subscription;
+}
+
+absl::StatusOr<OrderEventSubscription> OrderLifecycle::WatchOrders(
+    const std::string& customer_id, std::optional<int64_t> after_event_id, int64_t head) {
+  RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
+  if (after_event_id.has_value() && *after_event_id < 0) {
+    return absl::InvalidArgumentError("after_event_id: must not be negative");
+  }
+  OrderEventSubscription subscription;
+  subscription.customer_id = customer_id;
+  subscription.after_event_id = after_event_id.value_or(head);
+  return subscription;
+}
+
 }  // namespace order_saga::orders

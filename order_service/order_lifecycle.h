@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "order_service/order_event_feed.h"
 #include "order_service/order_repository.h"
 
 namespace order_saga::orders {
@@ -56,6 +57,15 @@ class OrderLifecycle {
                                        const std::string& page_token,
                                        std::optional<absl::Time> updated_before);
   absl::StatusOr<OrderCounts> CountOrders(const std::string& customer_id);
+
+  // What a watch stream subscribes to (OrderEventFeed), or INVALID_ARGUMENT
+  // naming the field. One order's watch starts from its first event (the
+  // stream sends only the newest of those it finds); a watch of all orders
+  // starts after `after_event_id`, or after `head` (the feed's) if unset.
+  absl::StatusOr<OrderEventSubscription> WatchOrder(const std::string& order_id);
+  absl::StatusOr<OrderEventSubscription> WatchOrders(const std::string& customer_id,
+                                                     std::optional<int64_t> after_event_id,
+                                                     int64_t head);
 
  private:
   absl::StatusOr<Order> Decide(const std::string& order_id,

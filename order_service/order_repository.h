@@ -57,6 +57,14 @@ class OrderRepository {
 
   // Orders per status, of one customer or (empty) of all.
   virtual absl::StatusOr<OrderCounts> Count(const std::string& customer_id) = 0;
+
+  // The outbox. Every change made by Create, Transition and the batches
+  // appends one OrderEvent in the same transaction; a call that changes
+  // nothing (an idempotent repeat, a transition that does not apply)
+  // appends none.
+  virtual absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) = 0;
+  // The id of the newest event; 0 if there is none.
+  virtual absl::StatusOr<int64_t> LastEventId() = 0;
 };
 
 }  // namespace order_saga::orders

@@ -69,14 +69,18 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
 
 absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
                                          const std::vector<grpc::Service*>& services,
-                                         const MysqlConnectionPool::Options& pool_options) {
+                                         const MysqlConnectionPool::Options& pool_options,
+                                         std::function<void()> before_shutdown) {
   DatabaseHealthMonitor monitor(pool_options,
                                 absl::Milliseconds(FLAGS_mysql_health_interval_ms));
   GrpcServerHooks hooks;
   hooks.after_start = [&monitor](std::function<void(bool)> set_serving) {
     monitor.Start(std::move(set_serving));
   };
-  hooks.before_shutdown = [&monitor] { monitor.Stop(); };
+  hooks.before_shutdown = [&monitor, &before_shutdown] {
+    if (before_shutdown) before_shutdown();
+    monitor.Stop();
+  };
   return RunGrpcServer(options, services, hooks);
 }
 

@@ -29,8 +29,10 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
 // RunGrpcServer for a service that owns a database: its health status
 // follows the database's reachability (probed every
 // --mysql_health_interval_ms on a connection made from `pool_options`).
+// `before_shutdown`, if set, runs on SIGTERM before the server stops.
 absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
                                          const std::vector<grpc::Service*>& services,
-                                         const MysqlConnectionPool::Options& pool_options);
+                                         const MysqlConnectionPool::Options& pool_options,
+                                         std::function<void()> before_shutdown = nullptr);
 
 }  // namespace order_saga

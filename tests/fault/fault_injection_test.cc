@@ -55,7 +55,12 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     order_runner_ = std::make_unique<MysqlTransactionRunner>(orders_db_->pool(), RealClock());
     order_repository_ = std::make_unique<orders::MysqlOrderRepository>(*order_runner_);
     lifecycle_ = std::make_unique<orders::OrderLifecycle>(*order_repository_);
-    real_orders_ = std::make_unique<orders::OrderGrpcService>(*lifecycle_);
+    feed_ = std::make_unique<orders::OrderEventFeed>(*order_repository_,
+                                                     orders::OrderEventFeed::Options());
+    watch_streams_ = std::make_unique<orders::OrderWatchStreams>(
+        *feed_, orders::OrderWatchStreams::Limits());
+    real_orders_ =
+        std::make_unique<orders::OrderGrpcService>(*lifecycle_, *feed_, *watch_streams_);
     inventory_runner_ =
         std::make_unique<MysqlTransactionRunner>(inventory_db_->pool(), RealClock());
     inventory_repository_ =
@@ -133,6 +138,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<MysqlTransactionRunner> order_runner_, inventory_runner_;
   std::unique_ptr<orders::MysqlOrderRepository> order_repository_;
   std::unique_ptr<orders::OrderLifecycle> lifecycle_;
+  std::unique_ptr<orders::OrderEventFeed> feed_;
+  std::unique_ptr<orders::OrderWatchStreams> watch_streams_;
   std::unique_ptr<orders::OrderGrpcService> real_orders_;
   std::unique_ptr<inventory::MysqlInventoryRepository> inventory_repository_;
   std::unique_ptr<inventory::StockLedger> ledger_;

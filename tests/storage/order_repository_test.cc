@@ -1,7 +1,11 @@
 // One typed suite for both OrderRepository implementations.
+#include <atomic>
 #include <thread>
+#include <tuple>
 
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
 
 #include "order_service/order_schema.h"
 #include "common/clock.h"
@@ -270,6 +274,142 @@ TYPED_TEST(OrderRepositoryTest, ListFiltersAndPages) {
   EXPECT_EQ(all.pending, 4);
   EXPECT_EQ(all.approved, 1);
   EXPECT_EQ(this->repo().Count("odd")->pending, 2);
+}
+
+// (event id, order id, status, compensating) of every event after `after`.
+template <typename Repository>
+std::vector<std::tuple<int64_t, std::string, OrderStatus, bool>> EventSummary(
+    Repository& repo, OrderEventFilter filter) {
+  std::vector<std::tuple<int64_t, std::string, OrderStatus, bool>> summary;
+  absl::StatusOr<std::vector<OrderEvent>> events = repo.Events(filter);
+  EXPECT_TRUE(events.ok()) << events.status();
+  if (!events.ok()) return summary;
+  for (const OrderEvent& e : *events) {
+    summary.emplace_back(e.event_id, e.order.order_id, e.order.status, e.order.compensating);
+  }
+  return summary;
+}
+
+TYPED_TEST(OrderRepositoryTest, EveryChangeAppendsOneEventAndNoOpsAppendNone) {
+  using Kind = OrderTransition::Kind;
+  EXPECT_EQ(*this->repo().LastEventId(), 0);
+  const std::string a = this->Create("r1", "alice")->order_id;
+  ASSERT_TRUE(this->Create("r1", "alice").ok());  // idempotent repeat
+  ASSERT_TRUE(this->repo()
+                  .Transition(a, {Kind::kMarkCompensating, RejectReason::kOutOfStock, "x"})
+                  .ok());
+  ASSERT_TRUE(this->repo()
+                  .Transition(a, {Kind::kMarkCompensating, RejectReason::kOutOfStock, "y"})
+                  .ok());  // no-op
+  ASSERT_TRUE(
+      this->repo().Transition(a, {Kind::kReject, RejectReason::kOutOfStock, "none left"}).ok());
+  ASSERT_TRUE(this->repo().Transition(a, {Kind::kApprove, RejectReason::kNone, ""}).ok());
+  const std::string b = this->Create("r2", "bob")->order_id;
+  ASSERT_TRUE(this->repo().Transition(b, {Kind::kApprove, RejectReason::kNone, "ok"}).ok());
+
+  using Row = std::tuple<int64_t, std::string, OrderStatus, bool>;
+  EXPECT_EQ(EventSummary(this->repo(), {}),
+            (std::vector<Row>{{1, a, OrderStatus::kPending, false},
+                              {2, a, OrderStatus::kPending, true},
+                              {3, a, OrderStatus::kRejected, false},
+                              {4, b, OrderStatus::kPending, false},
+                              {5, b, OrderStatus::kApproved, false}}));
+  EXPECT_EQ(*this->repo().LastEventId(), 5);
+
+  // The event carries the whole order as it stood then.
+  absl::StatusOr<std::vector<OrderEvent>> events = this->repo().Events({2, "", "", 1});
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  const Order& rejected = (*events)[0].order;
+  EXPECT_EQ(rejected.reject_reason, RejectReason::kOutOfStock);
+  EXPECT_EQ(rejected.detail, "none left");
+  EXPECT_EQ(rejected.customer_id, "alice");
+  EXPECT_EQ(rejected.request_id, "r1");
+  EXPECT_EQ(rejected.items, (std::vector<LineItem>{{4, 2}, {5, 1}}));
+  EXPECT_EQ(rejected.shipping_address.line1, "서울특별시 중구 세종대로 110");
+
+  EXPECT_EQ(EventSummary(this->repo(), {0, "bob", "", 100}),
+            (std::vector<Row>{{4, b, OrderStatus::kPending, false},
+                              {5, b, OrderStatus::kApproved, false}}));
+  EXPECT_EQ(EventSummary(this->repo(), {1, "", a, 100}).size(), 2u);
+  EXPECT_TRUE(EventSummary(this->repo(), {0, "", "no-such-order", 100}).empty());
+  EXPECT_EQ(EventSummary(this->repo(), {3, "", "", 100}).size(), 2u);
+}
+
+TYPED_TEST(OrderRepositoryTest, BatchesAppendOneEventPerOrderTheyChange) {
+  using Kind = OrderTransition::Kind;
+  std::vector<OrderToCreate> creates;
+  for (const char* r : {"b1", "b2", "b3"}) {
+    creates.push_back({{r, "c", {{1, 1}}, {}}, RandomOrderId()});
+  }
+  std::vector<const OrderToCreate*> create_batch;
+  for (const OrderToCreate& c : creates) create_batch.push_back(&c);
+  for (const absl::StatusOr<Order>& created : this->repo().CreateBatch(create_batch)) {
+    ASSERT_TRUE(created.ok()) << created.status();
+  }
+  const std::string& approved = creates[0].order_id;
+  const std::string& compensating = creates[1].order_id;
+  const std::string& pending = creates[2].order_id;
+  ASSERT_TRUE(this->repo().Transition(approved, {Kind::kApprove, RejectReason::kNone, ""}).ok());
+  ASSERT_TRUE(this->repo()
+                  .Transition(compensating,
+                              {Kind::kMarkCompensating, RejectReason::kOutOfStock, ""})
+                  .ok());
+  const std::vector<OrderApproval> approvals = {
+      {approved, "again"}, {compensating, "ok"}, {pending, "ok"}};
+  std::vector<const OrderApproval*> batch;
+  for (const OrderApproval& a : approvals) batch.push_back(&a);
+  this->repo().ApproveBatch(batch);
+
+  using Row = std::tuple<int64_t, std::string, OrderStatus, bool>;
+  std::vector<Row> events = EventSummary(this->repo(), {});
+  ASSERT_EQ(events.size(), 6u);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(std::get<0>(events[i]), int64_t(i + 1));
+  EXPECT_EQ(events.back(), (Row{6, pending, OrderStatus::kApproved, false}));
+  this->ExpectSplitBatches(0);
+}
+
+// A reader that polls while many writers commit sees event ids in an
+// unbroken sequence: never an id after a gap that is filled in later. That
+// is what lets a watcher resume from the last id it saw.
+TYPED_TEST(OrderRepositoryTest, ConcurrentWritersLeaveNoGapBehindAReader) {
+  using Kind = OrderTransition::Kind;
+  constexpr int kWriters = 8, kOrdersPerWriter = 25;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kOrdersPerWriter; ++i) {
+        absl::StatusOr<Order> order =
+            this->Create(absl::StrCat("w", w, "-", i), absl::StrCat("c", w));
+        ASSERT_TRUE(order.ok()) << order.status();
+        ASSERT_TRUE(
+            this->repo()
+                .Transition(order->order_id, {Kind::kApprove, RejectReason::kNone, ""})
+                .ok());
+      }
+    });
+  }
+  int64_t last = 0;
+  int reads = 0;
+  auto read_more = [&] {
+    absl::StatusOr<std::vector<OrderEvent>> events = this->repo().Events({last, "", "", 50});
+    ASSERT_TRUE(events.ok()) << events.status();
+    ++reads;
+    for (const OrderEvent& event : *events) {
+      ASSERT_EQ(event.event_id, last + 1) << "gap or reorder after event " << last;
+      last = event.event_id;
+    }
+  };
+  std::thread reader([&] {
+    while (!done.load()) read_more();
+  });
+  for (std::thread& writer : writers) writer.join();
+  done.store(true);
+  reader.join();
+  for (int i = 0; i < 100 && last < 2 * kWriters * kOrdersPerWriter; ++i) read_more();
+  EXPECT_EQ(last, 2 * kWriters * kOrdersPerWriter);
+  EXPECT_GT(reads, 1);
 }
 
 }  // namespace

@@ -1,0 +1,19 @@
+#include "common/flag_validators.h"
+
+#include <cstdio>
+
+namespace order_saga {
+
+bool FlagAtLeastOne(const char* flag, int32_t value) {
+  if (value >= 1) return true;
+  std::fprintf(stderr, "--%s: must be >= 1, got %d\n", flag, value);
+  return false;
+}
+
+bool FlagNotNegative(const char* flag, int32_t value) {
+  if (value >= 0) return true;
+  std::fprintf(stderr, "--%s: must be >= 0, got %d\n", flag, value);
+  return false;
+}
+
+}  // namespace order_saga

@@ -1,0 +1,211 @@
+#include "order_service/order_event_feed.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <glog/logging.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace order_saga::orders {
+
+OrderEventFeed::OrderEventFeed(OrderRepository& repository, Options options)
+    : repository_(repository), options_(options) {}
+
+OrderEventFeed::~OrderEventFeed() {
+  Stop(absl::UnavailableError("event feed stopped"));
+}
+
+absl::Status OrderEventFeed::Start() {
+  absl::StatusOr<int64_t> last = repository_.LastEventId();
+  if (!last.ok()) return last.status();
+  {
+    absl::MutexLock lock(&mu_);
+    head_ = *last;
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void OrderEventFeed::Stop(const absl::Status& reason) {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& [subscriber, state] : subscribers_) subscriber->OnEnd(reason);
+  subscribers_.clear();
+}
+
+int64_t OrderEventFeed::head() const {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+int OrderEventFeed::subscribers() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(subscribers_.size());
+}
+
+void OrderEventFeed::Subscribe(OrderEventSubscriber* subscriber,
+                               OrderEventSubscription subscription) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    subscriber->OnEnd(absl::UnavailableError("server shutting down"));
+    return;
+  }
+  Subscriber& state = subscribers_[subscriber];
+  state.position = subscription.after_event_id;
+  state.filter = std::move(subscription);
+  // A single order's watch always starts from the database: its first read
+  // tells whether the order exists.
+  if (state.filter.order_id.empty() && WindowCovers(state.position)) {
+    state.catching_up = false;
+    DeliverFromWindow(subscriber, state);
+  }
+}
+
+void OrderEventFeed::Unsubscribe(OrderEventSubscriber* subscriber) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.erase(subscriber);
+}
+
+void OrderEventFeed::Nudge() {
+  absl::MutexLock lock(&mu_);
+  nudged_ = true;
+}
+
+bool OrderEventFeed::Matches(const OrderEventSubscription& filter,
+                             const OrderEvent& event) const {
+  return (filter.customer_id.empty() || filter.customer_id == event.order.customer_id) &&
+         (filter.order_id.empty() || filter.order_id == event.order.order_id);
+}
+
+bool OrderEventFeed::WindowCovers(int64_t position) const {
+  return position >= (window_.empty() ? head_ : window_.front().event_id - 1);
+}
+
+void OrderEventFeed::DeliverFromWindow(OrderEventSubscriber* key, Subscriber& state) {
+  std::vector<OrderEvent> events;
+  auto first = std::upper_bound(
+      window_.begin(), window_.end(), state.position,
+      [](int64_t position, const OrderEvent& event) { return position < event.event_id; });
+  for (auto it = first; it != window_.end(); ++it) {
+    if (Matches(state.filter, *it)) events.push_back(*it);
+  }
+  state.position = std::max(state.position, head_);
+  if (!events.empty()) key->OnEvents(std::move(events));
+}
+
+void OrderEventFeed::Loop() {
+  bool failed = false;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        if (stopping_ || nudged_) return true;
+        for (const auto& [subscriber, state] : subscribers_) {
+          if (state.catching_up) return true;
+        }
+        return false;
+      };
+      // After a database error, wait a full interval before the next try.
+      if (failed) {
+        mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval);
+      } else {
+        mu_.AwaitWithTimeout(absl::Condition(&ready), options_.poll_interval);
+      }
+      if (stopping_) return;
+      nudged_ = false;
+    }
+    failed = !CatchUp();
+    Poll();
+  }
+}
+
+bool OrderEventFeed::CatchUp() {
+  struct Read {
+    OrderEventSubscriber* key;
+    OrderEventFilter filter;
+    int64_t head;
+  };
+  std::vector<Read> reads;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, state] : subscribers_) {
+      if (!state.catching_up) continue;
+      reads.push_back({key,
+                       {state.position, state.filter.customer_id, state.filter.order_id,
+                        options_.read_limit},
+                       head_});
+    }
+  }
+  bool ok = true;
+  for (const Read& read : reads) {
+    absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(read.filter);
+    absl::MutexLock lock(&mu_);
+    auto it = subscribers_.find(read.key);
+    if (it == subscribers_.end()) continue;  // gone meanwhile
+    Subscriber& state = it->second;
+    if (!events.ok()) {
+      LOG_EVERY_N(WARNING, 100) << "event catch-up failed, will retry: " << events.status();
+      ok = false;
+      continue;
+    }
+    if (!state.filter.order_id.empty() && !state.read_once && events->empty()) {
+      read.key->OnEnd(absl::NotFoundError(
+          absl::StrCat("order_id: no order with order_id '", state.filter.order_id, "'")));
+      subscribers_.erase(it);
+      continue;
+    }
+    state.read_once = true;
+    const bool complete = static_cast<int>(events->size()) < read.filter.limit;
+    if (!events->empty()) state.position = events->back().event_id;
+    // A short read returned every matching event up to the head the feed
+    // had read before it: those were committed before the read began.
+    if (complete) state.position = std::max(state.position, read.head);
+    if (!events->empty()) read.key->OnEvents(*std::move(events));
+    if (WindowCovers(state.position)) {
+      state.catching_up = false;
+      DeliverFromWindow(read.key, state);
+    }
+  }
+  return ok;
+}
+
+void OrderEventFeed::Poll() {
+  while (true) {
+    OrderEventFilter filter;
+    filter.limit = options_.read_limit;
+    {
+      absl::MutexLock lock(&mu_);
+      filter.after_event_id = head_;
+    }
+    absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(filter);
+    if (!events.ok()) {
+      LOG_EVERY_N(WARNING, 100) << "reading the outbox failed, will retry: " << events.status();
+      return;
+    }
+    if (events->empty()) return;
+    absl::MutexLock lock(&mu_);
+    head_ = events->back().event_id;
+    for (auto& [key, state] : subscribers_) {
+      if (state.catching_up) continue;
+      std::vector<OrderEvent> matching;
+      for (const OrderEvent& event : *events) {
+        if (event.event_id > state.position && Matches(state.filter, event)) {
+          matching.push_back(event);
+        }
+      }
+      state.position = std::max(state.position, head_);
+      if (!matching.empty()) key->OnEvents(std::move(matching));
+    }
+    const bool complete = static_cast<int>(events->size()) < options_.read_limit;
+    for (OrderEvent& event : *events) window_.push_back(std::move(event));
+    while (window_.size() > options_.window_events) window_.pop_front();
+    if (complete) return;
+  }
+}
+
+}  // namespace order_saga::orders

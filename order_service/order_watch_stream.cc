@@ -1,0 +1,143 @@
+#include "order_service/order_watch_stream.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "order_service/order_grpc_service.h"
+
+namespace order_saga::orders {
+namespace {
+
+class RefusedStream final : public grpc::ServerWriteReactor<::order::v1::OrderEvent> {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+// Lock order: the feed's lock, then mu_ (the feed calls OnEvents and OnEnd
+// under its lock). gRPC operations are started outside mu_, one write at a
+// time; Finish once, when no write is in flight.
+class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order::v1::OrderEvent>,
+                                        public OrderEventSubscriber {
+ public:
+  Stream(OrderWatchStreams& owner, bool until_final)
+      : owner_(owner), until_final_(until_final), first_delivery_(until_final) {}
+
+  void OnEvents(std::vector<OrderEvent> events) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (end_.has_value()) return;
+      if (first_delivery_) {
+        // One order's watch starts with its current state only.
+        events.erase(events.begin(), events.end() - 1);
+        first_delivery_ = false;
+      }
+      for (OrderEvent& event : events) queue_.push_back(std::move(event));
+      if (queue_.size() > owner_.limits_.max_queued_events) {
+        end_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            absl::StrCat("the client reads too slowly: more than ",
+                                         owner_.limits_.max_queued_events,
+                                         " events waiting; reconnect with after_event_id"));
+      }
+    }
+    Advance();
+  }
+
+  void OnEnd(const absl::Status& status) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!end_.has_value()) end_ = ToGrpcStatus(status);
+    }
+    Advance();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok && !end_.has_value()) {
+        end_ = grpc::Status(grpc::StatusCode::CANCELLED, "stream broken");
+      }
+      if (until_final_ && written_final_ && !end_.has_value()) end_ = grpc::Status::OK;
+    }
+    Advance();
+  }
+
+  void OnCancel() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!end_.has_value()) end_ = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    }
+    Advance();
+  }
+
+  void OnDone() override {
+    owner_.feed_.Unsubscribe(this);
+    owner_.open_.fetch_sub(1);
+    delete this;
+  }
+
+ private:
+  // Starts the next write, or finishes the stream once it has ended.
+  void Advance() {
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      if (end_.has_value()) {
+        finished_ = true;
+        finish = *end_;
+      } else if (!queue_.empty()) {
+        const OrderEvent& event = queue_.front();
+        response_.Clear();
+        response_.set_event_id(event.event_id);
+        OrderToProto(event.order, response_.mutable_order());
+        written_final_ = event.order.status != OrderStatus::kPending;
+        queue_.pop_front();
+        writing_ = true;
+      } else {
+        return;
+      }
+    }
+    if (finish.has_value()) {
+      Finish(*finish);
+    } else {
+      StartWrite(&response_);
+    }
+  }
+
+  OrderWatchStreams& owner_;
+  const bool until_final_;
+  absl::Mutex mu_;
+  bool first_delivery_ ABSL_GUARDED_BY(mu_);
+  std::deque<OrderEvent> queue_ ABSL_GUARDED_BY(mu_);
+  ::order::v1::OrderEvent response_;  // owned by the write in flight
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool written_final_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
+};
+
+grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderWatchStreams::Open(
+    OrderEventSubscription subscription, bool until_final) {
+  if (open_.fetch_add(1) >= limits_.max_streams) {
+    open_.fetch_sub(1);
+    return Refuse(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("this server already has ", limits_.max_streams,
+                     " watch streams open (--max_watch_streams); retry later or elsewhere")));
+  }
+  auto* stream = new Stream(*this, until_final);
+  feed_.Subscribe(stream, std::move(subscription));
+  return stream;
+}
+
+grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderWatchStreams::Refuse(
+    grpc::Status status) {
+  return new RefusedStream(std::move(status));
+}
+
+}  // namespace order_saga::orders

@@ -1,0 +1,50 @@
+// The server side of WatchOrder and WatchOrders on gRPC's callback API, so
+// that an open stream costs no thread: each stream is a subscriber of the
+// OrderEventFeed that writes the events it gets one write at a time.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <deque>
+#include <optional>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/mutex.h"
+#include "order/v1/order.grpc.pb.h"
+#include "order_service/order_event_feed.h"
+
+namespace order_saga::orders {
+
+class OrderWatchStreams {
+ public:
+  struct Limits {
+    // Open streams per process; more are refused with RESOURCE_EXHAUSTED.
+    int max_streams = 1000;
+    // Events waiting for a slow reader; beyond, its stream ends with
+    // RESOURCE_EXHAUSTED (it reconnects with its last event id).
+    size_t max_queued_events = 10000;
+  };
+
+  // `feed` must outlive every stream.
+  OrderWatchStreams(OrderEventFeed& feed, Limits limits) : feed_(feed), limits_(limits) {}
+
+  // A stream that sends what `subscription` selects. With `until_final`
+  // (WatchOrder) the first delivery is reduced to its newest event and the
+  // stream ends with OK after an event whose order is final.
+  grpc::ServerWriteReactor<::order::v1::OrderEvent>* Open(
+      OrderEventSubscription subscription, bool until_final);
+  // A stream that ends at once with `status` (a bad request).
+  static grpc::ServerWriteReactor<::order::v1::OrderEvent>* Refuse(grpc::Status status);
+
+  int open_streams() const { return open_.load(); }
+
+ private:
+  class Stream;
+
+  OrderEventFeed& feed_;
+  const Limits limits_;
+  std::atomic<int> open_{0};
+};
+
+}  // namespace order_saga::orders
