@@ -6,11 +6,13 @@
 
 #include "common/clock.h"
 #include "common/env_flags.h"
+#include "common/flag_validators.h"
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
 #include "common/metrics/batch_metrics.h"
 #include "common/write_coalescing_flags.h"
+#include "saga/background_sagas.h"
 #include "saga/batching_participants.h"
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
@@ -44,6 +46,11 @@ DEFINE_int32(max_sagas_per_product, 128,
              "sagas in flight per product in this coordinator; later orders "
              "queue and pass the sold-out door again; 0 = no limit (env "
              "MAX_SAGAS_PER_PRODUCT)");
+DEFINE_int32(max_background_sagas, 1000,
+             "sagas that go on after their PlaceOrder was answered "
+             "(respond_when_recorded); beyond, such requests are answered with "
+             "the decision instead (env MAX_BACKGROUND_SAGAS)");
+DEFINE_validator(max_background_sagas, &order_saga::FlagNotNegative);
 DEFINE_int32(recovery_age_ms, 15000,
              "PENDING orders untouched this long are re-driven (env "
              "RECOVERY_AGE_MS)");
@@ -102,13 +109,19 @@ int main(int argc, char** argv) {
   coordinator::RecoverySweeper sweeper(orders, place_order, RealClock(), sweeper_options);
   sweeper.Start();
 
-  coordinator::SagaGrpcService service(place_order, &saga_metrics);
+  // Declared after everything its sagas use: destroyed first, it waits for
+  // them (each ends within the saga and compensation deadlines).
+  coordinator::BackgroundSagas background(FLAGS_max_background_sagas);
+  coordinator::SagaGrpcService service(place_order, &saga_metrics, &background);
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();
     sweeper.Stop();
   };
   absl::Status served = RunGrpcServer(server_options, {&service}, hooks);
+  if (const int running = background.running(); running > 0) {
+    LOG(INFO) << "finishing " << running << " background sagas";
+  }
   if (coalescing.enabled) {
     const BatchCounts to_orders = batching_orders.counts();
     const BatchCounts to_inventory = batching_inventory.counts();

@@ -23,7 +23,8 @@ PlaceOrderOutcome PlaceOrderSaga::Decided(const OrderSnapshot& order) const {
 }
 
 absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
-    const PlaceOrderCommand& command) {
+    const PlaceOrderCommand& command,
+    const std::function<void(const PlaceOrderOutcome&)>& on_recorded) {
   RETURN_IF_ERROR(ValidateNewOrder(command.request_id, command.customer_id,
                                    command.items, command.shipping_address));
   const absl::Time deadline = clock_.Now() + options_.saga_deadline;
@@ -63,6 +64,10 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
                      "); retry with the same request_id"));
   }
   if (order->status != OrderStatus::kPending) return Decided(*order);
+  if (on_recorded) {
+    on_recorded({order->order_id, OrderStatus::kPending, RejectReason::kNone,
+                 "recorded; the decision follows (WatchOrder)"});
+  }
   return Drive(*order, deadline);
 }
 

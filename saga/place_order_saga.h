@@ -10,6 +10,7 @@
 // order is REJECTED only once nothing is held for it.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -55,7 +56,12 @@ class PlaceOrderSaga {
   // be recorded before the deadline (retry with the same request_id).
   // Otherwise the outcome: APPROVED, REJECTED with a reason, or PENDING if a
   // participant stayed silent past the deadline (the sweep finishes it).
-  absl::StatusOr<PlaceOrderOutcome> PlaceOrder(const PlaceOrderCommand& command);
+  // `on_recorded`, if set, is called once the order is recorded and still
+  // PENDING, before the rest of the saga runs (a client that asked to be
+  // answered then).
+  absl::StatusOr<PlaceOrderOutcome> PlaceOrder(
+      const PlaceOrderCommand& command,
+      const std::function<void(const PlaceOrderOutcome&)>& on_recorded = nullptr);
 
   // Drives a recorded order from the Reserve step (or from its compensation
   // if one was started) to a decision. Used by PlaceOrder and by recovery.

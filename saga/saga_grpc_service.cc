@@ -1,11 +1,27 @@
 #include "saga/saga_grpc_service.h"
 
+#include <memory>
 #include <optional>
+
+#include "absl/synchronization/notification.h"
 
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 
 namespace order_saga::coordinator {
+namespace {
+
+grpc::Status Respond(const absl::StatusOr<PlaceOrderOutcome>& outcome,
+                     ::saga::v1::PlaceOrderResponse* response) {
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  response->set_order_id(outcome->order_id);
+  response->set_status(OrderStatusToProto(outcome->status));
+  response->set_reject_reason(RejectReasonToProto(outcome->reject_reason));
+  response->set_detail(outcome->detail);
+  return grpc::Status::OK;
+}
+
+}  // namespace
 
 grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext*,
                                          const ::saga::v1::PlaceOrderRequest* request,
@@ -17,16 +33,45 @@ grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext*,
   PlaceOrderCommand command{request->request_id(), request->customer_id(),
                             LineItemsFromProto(request->items()),
                             ShippingAddressFromProto(request->shipping_address())};
+  grpc::Status status;
+  if (request->respond_when_recorded() && background_ != nullptr &&
+      PlaceOrderInBackground(command, response, &status)) {
+    return status;
+  }
   std::optional<SagaMetrics::InFlight> in_flight;
   if (metrics_ != nullptr) in_flight.emplace(*metrics_);
   absl::StatusOr<PlaceOrderOutcome> outcome = saga_.PlaceOrder(command);
   if (metrics_ != nullptr) metrics_->Observe(outcome);
-  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
-  response->set_order_id(outcome->order_id);
-  response->set_status(OrderStatusToProto(outcome->status));
-  response->set_reject_reason(RejectReasonToProto(outcome->reject_reason));
-  response->set_detail(outcome->detail);
-  return grpc::Status::OK;
+  return Respond(outcome, response);
+}
+
+bool SagaGrpcService::PlaceOrderInBackground(const PlaceOrderCommand& command,
+                                             ::saga::v1::PlaceOrderResponse* response,
+                                             grpc::Status* status) {
+  // Shared with the saga's thread, which outlives this call.
+  struct Answer {
+    absl::Notification ready;
+    absl::StatusOr<PlaceOrderOutcome> outcome;
+  };
+  auto answer = std::make_shared<Answer>();
+  const bool started = background_->TryRun([this, command, answer] {
+    std::optional<SagaMetrics::InFlight> in_flight;
+    if (metrics_ != nullptr) in_flight.emplace(*metrics_);
+    absl::StatusOr<PlaceOrderOutcome> outcome =
+        saga_.PlaceOrder(command, [&answer](const PlaceOrderOutcome& recorded) {
+          answer->outcome = recorded;
+          answer->ready.Notify();
+        });
+    if (metrics_ != nullptr) metrics_->Observe(outcome);
+    if (!answer->ready.HasBeenNotified()) {  // answered with the decision
+      answer->outcome = std::move(outcome);
+      answer->ready.Notify();
+    }
+  });
+  if (!started) return false;
+  answer->ready.WaitForNotification();
+  *status = Respond(answer->outcome, response);
+  return true;
 }
 
 }  // namespace order_saga::coordinator

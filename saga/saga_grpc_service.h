@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "saga/background_sagas.h"
 #include "saga/place_order_saga.h"
 #include "saga/saga_metrics.h"
 #include "saga/v1/saga.grpc.pb.h"
@@ -12,9 +13,12 @@ namespace order_saga::coordinator {
 
 class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
  public:
-  // `saga` (and `metrics`, if not null) must outlive the service.
-  explicit SagaGrpcService(PlaceOrderSaga& saga, SagaMetrics* metrics = nullptr)
-      : saga_(saga), metrics_(metrics) {}
+  // `saga` (and `metrics` and `background`, if not null) must outlive the
+  // service. Without `background`, respond_when_recorded is ignored (every
+  // call is answered with the decision).
+  explicit SagaGrpcService(PlaceOrderSaga& saga, SagaMetrics* metrics = nullptr,
+                           BackgroundSagas* background = nullptr)
+      : saga_(saga), metrics_(metrics), background_(background) {}
 
   // UNAVAILABLE without starting a saga once StopAccepting was called.
   grpc::Status PlaceOrder(grpc::ServerContext* context,
@@ -27,8 +31,14 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
   void StopAccepting() { accepting_.store(false); }
 
  private:
+  // Runs the saga; answers once the order is recorded, the saga going on
+  // in `background_`. False if no background slot was free.
+  bool PlaceOrderInBackground(const PlaceOrderCommand& command,
+                              ::saga::v1::PlaceOrderResponse* response, grpc::Status* status);
+
   PlaceOrderSaga& saga_;
   SagaMetrics* metrics_;
+  BackgroundSagas* background_;
   std::atomic<bool> accepting_{true};
 };
 

@@ -241,10 +241,15 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
                                 const std::string& inventory_dsn) {
   auto log = [&](const std::string& name) {
     std::string prefix = options.log_prefix;
-    // Tests run in parallel: by default each test's logs carry its name.
-    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    if (prefix.empty() && test != nullptr) {
-      prefix = absl::StrReplaceAll(absl::StrCat(test->name(), "_"), {{"/", "_"}});
+    // Tests run in parallel (ctest runs each in a process of its own, with
+    // --gtest_filter naming it): by default each test's logs carry its name,
+    // or the filter's for a stack shared by a suite.
+    if (prefix.empty()) {
+      const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+      const std::string name = test != nullptr ? test->name() : GTEST_FLAG_GET(filter);
+      if (name != "*") {
+        prefix = absl::StrReplaceAll(absl::StrCat(name, "_"), {{"/", "_"}, {"*", ""}, {":", "_"}});
+      }
     }
     return absl::StrCat(E2E_LOG_DIR, "/", prefix, name, ".log");
   };

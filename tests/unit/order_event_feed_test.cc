@@ -1,0 +1,163 @@
+// OrderEventFeed on the in-memory repository: what each subscriber gets,
+// whether it joins from the window, from the database (catch-up), or live.
+#include "order_service/order_event_feed.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "order_service/in_memory_order_repository.h"
+#include "order_service/order_lifecycle.h"
+
+namespace order_saga::orders {
+namespace {
+
+// Records what it is given.
+class RecordingSubscriber : public OrderEventSubscriber {
+ public:
+  void OnEvents(std::vector<OrderEvent> events) override {
+    absl::MutexLock lock(&mu_);
+    for (const OrderEvent& event : events) ids_.push_back(event.event_id);
+  }
+  void OnEnd(const absl::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    end_ = status;
+  }
+  // Waits up to 5 s until `n` events have arrived; all of them.
+  std::vector<int64_t> WaitFor(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ids_.size() >= n; };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(5));
+    return ids_;
+  }
+  std::optional<absl::Status> WaitForEnd() {
+    absl::MutexLock lock(&mu_);
+    auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return end_.has_value(); };
+    mu_.AwaitWithTimeout(absl::Condition(&ended), absl::Seconds(5));
+    return end_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<int64_t> ids_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
+};
+
+std::vector<int64_t> Range(int64_t first, int64_t last) {
+  std::vector<int64_t> ids;
+  for (int64_t id = first; id <= last; ++id) ids.push_back(id);
+  return ids;
+}
+
+class OrderEventFeedTest : public ::testing::Test {
+ protected:
+  // Each order gives two events: created, then approved.
+  std::string PlaceAndApprove(const std::string& customer) {
+    absl::StatusOr<Order> order = repository_.Create(
+        {absl::StrCat("r", ++orders_), customer, {{1, 1}}, {}}, RandomOrderId());
+    EXPECT_TRUE(order.ok());
+    EXPECT_TRUE(repository_
+                    .Transition(order->order_id,
+                                {OrderTransition::Kind::kApprove, RejectReason::kNone, ""})
+                    .ok());
+    return order->order_id;
+  }
+  std::unique_ptr<OrderEventFeed> StartFeed(size_t window_events) {
+    OrderEventFeed::Options options;
+    options.poll_interval = absl::Milliseconds(5);
+    options.window_events = window_events;
+    options.read_limit = 3;  // several reads per catch-up and per poll
+    auto feed = std::make_unique<OrderEventFeed>(repository_, options);
+    EXPECT_TRUE(feed->Start().ok());
+    return feed;
+  }
+
+  InMemoryOrderRepository repository_;
+  int orders_ = 0;
+};
+
+TEST_F(OrderEventFeedTest, SubscriberFromNowGetsOnlyNewEventsInOrder) {
+  PlaceAndApprove("a");
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
+  RecordingSubscriber subscriber;
+  feed->Subscribe(&subscriber, {feed->head(), "", ""});
+  for (int i = 0; i < 5; ++i) PlaceAndApprove("a");
+  feed->Nudge();
+  EXPECT_EQ(subscriber.WaitFor(10), Range(3, 12));
+  feed->Unsubscribe(&subscriber);
+}
+
+TEST_F(OrderEventFeedTest, OldPositionIsCaughtUpFromTheDatabaseWithoutGapOrDuplicate) {
+  for (int i = 0; i < 10; ++i) PlaceAndApprove("a");  // events 1..20
+  // The window holds 4 events: a subscriber at 0 must read the database
+  // first, while new events keep arriving.
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(4);
+  RecordingSubscriber subscriber;
+  feed->Subscribe(&subscriber, {0, "", ""});
+  for (int i = 0; i < 10; ++i) PlaceAndApprove("a");  // events 21..40
+  EXPECT_EQ(subscriber.WaitFor(40), Range(1, 40));
+  feed->Unsubscribe(&subscriber);
+}
+
+TEST_F(OrderEventFeedTest, ResumingFromTheLastSeenIdMissesNothing) {
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
+  RecordingSubscriber first;
+  feed->Subscribe(&first, {0, "", ""});
+  for (int i = 0; i < 3; ++i) PlaceAndApprove("a");
+  std::vector<int64_t> seen = first.WaitFor(6);
+  feed->Unsubscribe(&first);  // the client disconnects
+  for (int i = 0; i < 3; ++i) PlaceAndApprove("a");
+  RecordingSubscriber resumed;
+  feed->Subscribe(&resumed, {seen.back(), "", ""});
+  EXPECT_EQ(resumed.WaitFor(6), Range(7, 12));
+  feed->Unsubscribe(&resumed);
+}
+
+TEST_F(OrderEventFeedTest, CustomerFilterSkipsOtherCustomersBothInCatchUpAndLive) {
+  for (int i = 0; i < 6; ++i) PlaceAndApprove(i % 2 ? "bob" : "alice");  // 12 events
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(2);
+  RecordingSubscriber bob;
+  feed->Subscribe(&bob, {0, "bob", ""});
+  PlaceAndApprove("alice");  // 13, 14
+  PlaceAndApprove("bob");    // 15, 16
+  feed->Nudge();
+  EXPECT_EQ(bob.WaitFor(8), (std::vector<int64_t>{3, 4, 7, 8, 11, 12, 15, 16}));
+  feed->Unsubscribe(&bob);
+}
+
+TEST_F(OrderEventFeedTest, OneOrderWatchOfAnUnknownOrderEndsWithNotFound) {
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
+  RecordingSubscriber subscriber;
+  feed->Subscribe(&subscriber, {0, "", "no-such-order"});
+  std::optional<absl::Status> end = subscriber.WaitForEnd();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(feed->subscribers(), 0);
+}
+
+TEST_F(OrderEventFeedTest, OneOrderWatchGetsThatOrdersEventsOnly) {
+  PlaceAndApprove("a");
+  const std::string order_id = PlaceAndApprove("a");  // events 3, 4
+  PlaceAndApprove("a");
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
+  RecordingSubscriber subscriber;
+  feed->Subscribe(&subscriber, {0, "", order_id});
+  EXPECT_EQ(subscriber.WaitFor(2), (std::vector<int64_t>{3, 4}));
+  feed->Unsubscribe(&subscriber);
+}
+
+TEST_F(OrderEventFeedTest, StopEndsEverySubscriptionWithItsReason) {
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
+  RecordingSubscriber subscriber;
+  feed->Subscribe(&subscriber, {0, "", ""});
+  feed->Stop(absl::UnavailableError("shutting down"));
+  std::optional<absl::Status> end = subscriber.WaitForEnd();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->code(), absl::StatusCode::kUnavailable);
+  RecordingSubscriber late;
+  feed->Subscribe(&late, {0, "", ""});
+  EXPECT_EQ(late.WaitForEnd()->code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace order_saga::orders
