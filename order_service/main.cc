@@ -34,6 +34,10 @@ DEFINE_int32(watch_max_queued_events, 10000,
              "events waiting for one slow watcher before its stream ends with "
              "RESOURCE_EXHAUSTED; it reconnects with its last event id "
              "(env WATCH_MAX_QUEUED_EVENTS)");
+DEFINE_bool(read_only, false,
+            "serve only the client-facing reads and watches (GetOrder, ListOrders, "
+            "CountOrders, WatchOrder, WatchOrders) and refuse the saga's participant RPCs "
+            "with PERMISSION_DENIED: the replicas clients reach (env READ_ONLY)");
 DEFINE_validator(watch_poll_interval_ms, &order_saga::FlagAtLeastOne);
 DEFINE_validator(watch_window_events, &order_saga::FlagNotNegative);
 DEFINE_validator(max_watch_streams, &order_saga::FlagAtLeastOne);
@@ -79,7 +83,7 @@ int main(int argc, char** argv) {
   }
   orders::OrderWatchStreams streams(
       feed, {FLAGS_max_watch_streams, static_cast<size_t>(FLAGS_watch_max_queued_events)});
-  orders::OrderGrpcService service(lifecycle, feed, streams);
+  orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only);
 
   absl::Status served = RunDatabaseBackedGrpcServer(
       server_options, {&service}, (*pool)->options(), [&feed] {

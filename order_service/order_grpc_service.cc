@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 #include "common/request_validation.h"
@@ -21,6 +22,14 @@ grpc::Status Respond(const absl::StatusOr<Order>& order, ::order::v1::Order* out
 NewOrder NewOrderFromProto(const ::order::v1::CreateOrderRequest& request) {
   return {request.request_id(), request.customer_id(), LineItemsFromProto(request.items()),
           ShippingAddressFromProto(request.shipping_address())};
+}
+
+// What a read-only replica answers to a participant RPC.
+grpc::Status WritesRefused(const char* method) {
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat(method, ": this replica serves reads and watches only "
+                                           "(--read_only); the saga coordinator calls the "
+                                           "order service's internal address"));
 }
 
 // The text every approval records.
@@ -60,6 +69,7 @@ void OrderToProto(const Order& order, ::order::v1::Order* out) {
 grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext*,
                                            const ::order::v1::CreateOrderRequest* request,
                                            ::order::v1::Order* response) {
+  if (read_only_) return WritesRefused("CreateOrder");
   absl::StatusOr<Order> order = lifecycle_.CreateOrder(NewOrderFromProto(*request));
   feed_.Nudge();
   return Respond(order, response);
@@ -68,6 +78,7 @@ grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext*,
 grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext*,
                                             const ::order::v1::CreateOrdersRequest* request,
                                             ::order::v1::OrderBatchResponse* response) {
+  if (read_only_) return WritesRefused("CreateOrders");
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
   std::vector<NewOrder> orders;
@@ -83,6 +94,7 @@ grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext*,
 grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext*,
                                              const ::order::v1::ApproveOrdersRequest* request,
                                              ::order::v1::OrderBatchResponse* response) {
+  if (read_only_) return WritesRefused("ApproveOrders");
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
   std::vector<std::string> order_ids;
@@ -98,6 +110,7 @@ grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext*,
 grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext*,
                                             const ::order::v1::ApproveOrderRequest* request,
                                             ::order::v1::Order* response) {
+  if (read_only_) return WritesRefused("ApproveOrder");
   absl::StatusOr<Order> order = lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail);
   feed_.Nudge();
   return Respond(order, response);
@@ -106,6 +119,7 @@ grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext*,
 grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext*,
                                            const ::order::v1::RejectOrderRequest* request,
                                            ::order::v1::Order* response) {
+  if (read_only_) return WritesRefused("RejectOrder");
   absl::StatusOr<Order> order = lifecycle_.RejectOrder(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
@@ -115,6 +129,7 @@ grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext*,
 grpc::Status OrderGrpcService::MarkCompensating(
     grpc::ServerContext*, const ::order::v1::MarkCompensatingRequest* request,
     ::order::v1::Order* response) {
+  if (read_only_) return WritesRefused("MarkCompensating");
   absl::StatusOr<Order> order = lifecycle_.MarkCompensating(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();

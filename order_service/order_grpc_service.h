@@ -21,9 +21,12 @@ using OrderServiceBase = ::order::v1::OrderService::WithCallbackMethod_WatchOrde
 class OrderGrpcService final : public OrderServiceBase {
  public:
   // Everything must outlive the service. Each write nudges `feed`; watch
-  // streams are opened by `streams`.
-  OrderGrpcService(OrderLifecycle& lifecycle, OrderEventFeed& feed, OrderWatchStreams& streams)
-      : lifecycle_(lifecycle), feed_(feed), streams_(streams) {}
+  // streams are opened by `streams`. A `read_only` service (the public
+  // read/watch replicas, --read_only) refuses the saga's participant RPCs
+  // with PERMISSION_DENIED and writes nothing.
+  OrderGrpcService(OrderLifecycle& lifecycle, OrderEventFeed& feed, OrderWatchStreams& streams,
+                   bool read_only = false)
+      : lifecycle_(lifecycle), feed_(feed), streams_(streams), read_only_(read_only) {}
 
   grpc::Status CreateOrder(grpc::ServerContext* context,
                            const ::order::v1::CreateOrderRequest* request,
@@ -63,6 +66,7 @@ class OrderGrpcService final : public OrderServiceBase {
   OrderLifecycle& lifecycle_;
   OrderEventFeed& feed_;
   OrderWatchStreams& streams_;
+  const bool read_only_;
 };
 
 }  // namespace order_saga::orders

@@ -58,5 +58,5 @@ json_items() {
 call() {
   command -v "$GRPCURL" >/dev/null 2>&1 ||
     die "grpcurl not found (Debian 12 does not package it; install it from https://github.com/fullstorydev/grpcurl/releases, or set GRPCURL)"
-  "$GRPCURL" -plaintext -d "$3" "$1" "$2"
+  exec "$GRPCURL" -plaintext -d "$3" "$1" "$2"
 }

@@ -83,13 +83,14 @@ TEST(GrpcurlScriptsTest, EveryScriptHasAUsageLineAndNamesAMethodOfTheContract) {
 class GrpcurlScriptsE2ETest : public StackTest {
  protected:
   // Runs scripts/grpcurl/<script> against this test's stack.
-  ShellRun Script(const std::string& script_and_args) {
+  // `prefix` runs it under another command (timeout, say).
+  ShellRun Script(const std::string& script_and_args, const std::string& prefix = "") {
     const bool real = Shell("command -v grpcurl").exit_code == 0;
     return Shell(absl::StrCat("COORDINATOR_ADDRESS=", stack_->saga_address(),
                               " ORDER_SERVICE_ADDRESS=", stack_->order_address(),
                               " INVENTORY_SERVICE_ADDRESS=", stack_->inventory_address(),
                               " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ",
-                              kScripts, "/", script_and_args));
+                              prefix, kScripts, "/", script_and_args));
   }
 };
 
@@ -118,6 +119,20 @@ TEST_F(GrpcurlScriptsE2ETest, EachScriptDoesItsTaskAgainstTheRealServers) {
   EXPECT_TRUE(absl::StrContains(Script("list-orders APPROVED customer-g").output, order_id));
   EXPECT_FALSE(absl::StrContains(Script("list-orders REJECTED").output, order_id));
   EXPECT_TRUE(absl::StrContains(Script("count-orders customer-g").output, "\"approved\": \"1\""));
+  // The order's watch ends by itself once it is decided.
+  ShellRun watched = Script("watch-order " + order_id);
+  EXPECT_EQ(watched.exit_code, 0) << watched.output;
+  EXPECT_TRUE(absl::StrContains(watched.output, "ORDER_STATUS_APPROVED")) << watched.output;
+  // A watch of all orders runs until interrupted; replayed from the start,
+  // it shows the order being created and approved.
+  ShellRun all = Script("watch-orders customer-g 0", "timeout 2 ");
+  EXPECT_TRUE(absl::StrContains(all.output, "ORDER_STATUS_PENDING")) << all.output;
+  EXPECT_TRUE(absl::StrContains(all.output, "ORDER_STATUS_APPROVED")) << all.output;
+  EXPECT_TRUE(absl::StrContains(all.output, "\"eventId\": \"2\"")) << all.output;
+  ShellRun bad_after = Script("watch-orders customer-g soon");
+  EXPECT_EQ(bad_after.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_after.output, "AFTER_EVENT_ID")) << bad_after.output;
+
   // Only 1 of 3 left: refused, with the reason.
   EXPECT_TRUE(absl::StrContains(Script("place-order g-2 7:2").output, "REJECT_REASON_"));
 

@@ -1,7 +1,8 @@
 // The part of grpcurl that scripts/grpcurl/ uses, for machines without
-// grpcurl (Debian 12 does not package it): a unary call
+// grpcurl (Debian 12 does not package it): a unary or server-streaming call
 //   grpcurl_stand_in -plaintext -d JSON HOST:PORT package.Service/Method
-// with the request and the answer as protobuf JSON, the method looked up in
+// with the request and the answers as protobuf JSON (each streamed message
+// printed as it arrives), the method looked up in
 // the project's own descriptors (grpcurl asks the server by reflection; the
 // reflection service itself is tested in e2e_tests). Exit 0 and the answer
 // on stdout, or exit 1 and "ERROR: <code>: <message>" on stderr. Test-only.
@@ -21,6 +22,67 @@
 #include "inventory/v1/inventory.pb.h"
 #include "order/v1/order.pb.h"
 #include "saga/v1/saga.pb.h"
+
+namespace {
+
+// Prints a message as indented JSON, or returns false if `bytes` is not one.
+bool PrintMessage(const std::string& bytes, google::protobuf::Message& message) {
+  if (!message.ParseFromString(bytes)) {
+    std::cerr << "ERROR: cannot parse the answer as " << message.GetDescriptor()->full_name()
+              << "\n";
+    return false;
+  }
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  std::cout << out << std::flush;
+  return true;
+}
+
+std::string Bytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes;
+}
+
+// A server-streaming call through the generic stub: one request, then every
+// answer printed until the server ends the stream.
+class StreamPrinter final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  StreamPrinter(grpc::ByteBuffer request, google::protobuf::Message& message)
+      : request_(std::move(request)), message_(message) {}
+  void Start() {
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (!PrintMessage(Bytes(response_), message_)) return;
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    status_ = status;
+    done_.Notify();
+  }
+  grpc::Status Wait() {
+    done_.WaitForNotification();
+    return status_;
+  }
+
+ private:
+  grpc::ByteBuffer request_, response_;
+  google::protobuf::Message& message_;
+  grpc::Status status_;
+  absl::Notification done_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Link every service's descriptors into the generated pool.
@@ -73,36 +135,31 @@ int main(int argc, char** argv) {
 
   grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   const std::string serialized = request->SerializeAsString();
   grpc::Slice slice(serialized);
   grpc::ByteBuffer request_buffer(&slice, 1);
-  grpc::ByteBuffer response_buffer;
   grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&context, "/" + full_method, grpc::StubOptions(), &request_buffer,
-                 &response_buffer, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
+  if (method->server_streaming()) {
+    StreamPrinter printer(request_buffer, *response);
+    stub.PrepareBidiStreamingCall(&context, "/" + full_method, grpc::StubOptions(), &printer);
+    printer.Start();
+    status = printer.Wait();
+  } else {
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::ByteBuffer response_buffer;
+    absl::Notification done;
+    stub.UnaryCall(&context, "/" + full_method, grpc::StubOptions(), &request_buffer,
+                   &response_buffer, [&](grpc::Status s) {
+                     status = std::move(s);
+                     done.Notify();
+                   });
+    done.WaitForNotification();
+    if (status.ok() && !PrintMessage(Bytes(response_buffer), *response)) return 1;
+  }
   if (!status.ok()) {
     std::cerr << "ERROR:\n  Code: " << status.error_code()
               << "\n  Message: " << status.error_message() << "\n";
     return 1;
   }
-  std::vector<grpc::Slice> slices;
-  if (!response_buffer.Dump(&slices).ok()) return 1;
-  std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  if (!response->ParseFromString(bytes)) {
-    std::cerr << "ERROR: cannot parse the answer as " << method->output_type()->full_name() << "\n";
-    return 1;
-  }
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  (void)google::protobuf::util::MessageToJsonString(*response, &out, options);
-  std::cout << out;
   return 0;
 }
