@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <limits>
 #include <memory>
 
 #include <glog/logging.h>
@@ -49,6 +50,12 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   // gRPC sets SO_REUSEPORT by default: a second server started on the same
   // port would silently share its traffic. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Clients open a new connection every few minutes and so resolve the
+  // service's name again: replicas added by an autoscaler get their share of
+  // new calls. Calls in progress (a watch stream) keep the old connection.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             std::numeric_limits<int>::max());
   grpc::ResourceQuota quota("server");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);

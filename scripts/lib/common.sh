@@ -16,18 +16,39 @@ PACKAGES=(
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Installs whichever of PACKAGES is missing (apt, by name).
+# Installs the given Debian packages (apt, by name); nothing if none.
+install_packages() {
+  [ $# -eq 0 ] && return 0
+  log "installing: $*"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Installs whichever of PACKAGES is missing.
 ensure_packages() {
   local missing=()
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing: ${missing[*]}"
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  install_packages ${missing[@]+"${missing[@]}"}
+}
+
+# What only the tests need, for the Kubernetes manifest checks: kubectl
+# (`kubectl kustomize`; Debian's kubernetes-client unless some kubectl is
+# there), Node.js and npm (unless there), and the checks' npm packages
+# (tests/k8s/package-lock.json, from the npm registry).
+ensure_test_tools() {
+  local missing=()
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  install_packages ${missing[@]+"${missing[@]}"}
+  if [ ! -d "$ROOT/tests/k8s/node_modules/kubernetes-models" ]; then
+    log "npm ci in tests/k8s"
+    npm ci --prefix "$ROOT/tests/k8s" --no-audit --no-fund --loglevel=error
+  fi
 }
 
 # build_project DIR BUILD_TYPE [extra cmake args...] [-- ninja targets...]
