@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   orders::OrderWatchStreams streams(
-      feed, {FLAGS_max_watch_streams, static_cast<size_t>(FLAGS_watch_max_queued_events)});
+      feed, {FLAGS_max_watch_streams, static_cast<size_t>(FLAGS_watch_max_queued_events)},
+      server_options.metrics.get());
   orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only);
 
   absl::Status served = RunDatabaseBackedGrpcServer(

@@ -77,6 +77,7 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
   void OnDone() override {
     owner_.feed_.Unsubscribe(this);
     owner_.open_.fetch_sub(1);
+    if (owner_.open_gauge_ != nullptr) owner_.open_gauge_->Decrement();
     delete this;
   }
 
@@ -105,6 +106,7 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
     if (finish.has_value()) {
       Finish(*finish);
     } else {
+      if (owner_.events_sent_ != nullptr) owner_.events_sent_->Increment();
       StartWrite(&response_);
     }
   }
@@ -121,6 +123,22 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
   std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };
 
+OrderWatchStreams::OrderWatchStreams(OrderEventFeed& feed, Limits limits,
+                                     prometheus::Registry* registry)
+    : feed_(feed), limits_(limits) {
+  if (registry == nullptr) return;
+  open_gauge_ = &prometheus::BuildGauge()
+                     .Name("ordersaga_watch_streams")
+                     .Help("WatchOrder and WatchOrders streams open now")
+                     .Register(*registry)
+                     .Add({});
+  events_sent_ = &prometheus::BuildCounter()
+                      .Name("ordersaga_watch_events_sent_total")
+                      .Help("Order events written to watch streams")
+                      .Register(*registry)
+                      .Add({});
+}
+
 grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderWatchStreams::Open(
     OrderEventSubscription subscription, bool until_final) {
   if (open_.fetch_add(1) >= limits_.max_streams) {
@@ -130,6 +148,7 @@ grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderWatchStreams::Open(
         absl::StrCat("this server already has ", limits_.max_streams,
                      " watch streams open (--max_watch_streams); retry later or elsewhere")));
   }
+  if (open_gauge_ != nullptr) open_gauge_->Increment();
   auto* stream = new Stream(*this, until_final);
   feed_.Subscribe(stream, std::move(subscription));
   return stream;

@@ -9,6 +9,9 @@
 #include <optional>
 
 #include <grpcpp/grpcpp.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include "absl/synchronization/mutex.h"
 #include "order/v1/order.grpc.pb.h"
@@ -26,8 +29,11 @@ class OrderWatchStreams {
     size_t max_queued_events = 10000;
   };
 
-  // `feed` must outlive every stream.
-  OrderWatchStreams(OrderEventFeed& feed, Limits limits) : feed_(feed), limits_(limits) {}
+  // `feed` (and `registry`, if set) must outlive every stream. With a
+  // registry: gauge ordersaga_watch_streams, counter
+  // ordersaga_watch_events_sent_total.
+  OrderWatchStreams(OrderEventFeed& feed, Limits limits,
+                    prometheus::Registry* registry = nullptr);
 
   // A stream that sends what `subscription` selects. With `until_final`
   // (WatchOrder) the first delivery is reduced to its newest event and the
@@ -45,6 +51,8 @@ class OrderWatchStreams {
   OrderEventFeed& feed_;
   const Limits limits_;
   std::atomic<int> open_{0};
+  prometheus::Gauge* open_gauge_ = nullptr;
+  prometheus::Counter* events_sent_ = nullptr;
 };
 
 }  // namespace order_saga::orders

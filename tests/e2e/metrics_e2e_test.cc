@@ -82,7 +82,8 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
   context.set_deadline(In(absl::Seconds(30)));
   ASSERT_TRUE(inventory_->UpsertProduct(&context, product, &stored).ok());
 
-  EXPECT_EQ(Place("m-1", 1).status(), order::v1::ORDER_STATUS_APPROVED);
+  const saga::v1::PlaceOrderResponse first = Place("m-1", 1);
+  EXPECT_EQ(first.status(), order::v1::ORDER_STATUS_APPROVED);
   EXPECT_EQ(Place("m-2", 1).status(), order::v1::ORDER_STATUS_APPROVED);
   // Sold out now: turned away at the door.
   saga::v1::PlaceOrderResponse door = Place("m-3", 1);
@@ -116,8 +117,25 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
   EXPECT_EQ(Sample(inventory, "ordersaga_db_connections_in_use"), 0);
   EXPECT_EQ(Sample(inventory, "ordersaga_db_connections_waiting"), 0);
 
+  // One order watched to its decision: one stream opened and closed, with
+  // the order's one (final) event.
+  {
+    order::v1::WatchOrderRequest watch;
+    watch.set_order_id(first.order_id());
+    grpc::ClientContext watch_context;
+    watch_context.set_deadline(In(absl::Seconds(30)));
+    auto reader = orders_->WatchOrder(&watch_context, watch);
+    order::v1::OrderEvent event;
+    while (reader->Read(&event)) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+  }
   const std::string orders = ScrapeMetrics(stack_->order_metrics_address());
   EXPECT_EQ(Sample(orders, "ordersaga_db_connections_in_use"), 0);
+  EXPECT_EQ(Sample(orders, "ordersaga_watch_streams"), 0);
+  EXPECT_EQ(Sample(orders, "ordersaga_watch_events_sent_total"), 1);
+  EXPECT_EQ(Sample(orders, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="WatchOrder",grpc_service="order.v1.OrderService"})"),
+            1);
   EXPECT_GE(Sample(orders, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrders",grpc_service="order.v1.OrderService"})"),
             1);
   EXPECT_TRUE(absl::StrContains(orders, "# TYPE grpc_server_handling_seconds histogram"));
