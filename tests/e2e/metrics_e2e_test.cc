@@ -131,7 +131,8 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
     EXPECT_TRUE(reader->Finish().ok());
   }
   const std::string orders = ScrapeMetrics(stack_->order_metrics_address());
-  EXPECT_EQ(Sample(orders, "ordersaga_db_connections_in_use"), 0);
+  // None held by a finished call; the event feed's poll may hold one.
+  EXPECT_LE(Sample(orders, "ordersaga_db_connections_in_use"), 1);
   EXPECT_EQ(Sample(orders, "ordersaga_watch_streams"), 0);
   EXPECT_EQ(Sample(orders, "ordersaga_watch_events_sent_total"), 1);
   EXPECT_EQ(Sample(orders, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="WatchOrder",grpc_service="order.v1.OrderService"})"),
