@@ -89,27 +89,29 @@ std::vector<OrderEvent> EventsFromRows(sql::ResultSet& rows) {
 // last, after every other statement of the transaction.
 void AppendEvents(MysqlSession& session, const std::vector<const std::string*>& order_ids) {
   if (order_ids.empty()) return;
+  const int64_t count = static_cast<int64_t>(order_ids.size());
+  // LAST_INSERT_ID(expr) keeps the new last id for this session; the
+  // INSERTs below number their rows back from it (order_events has no
+  // AUTO_INCREMENT, so they leave it as it is).
   sql::PreparedStatement& take = session.Prepare(
-      "UPDATE order_event_counter SET last_event_id = last_event_id + ? WHERE id = 1");
-  take.setInt64(1, static_cast<int64_t>(order_ids.size()));
+      "UPDATE order_event_counter SET last_event_id = LAST_INSERT_ID(last_event_id + ?) "
+      "WHERE id = 1");
+  take.setInt64(1, count);
   take.executeUpdate();
-  sql::PreparedStatement& read =
-      session.Prepare("SELECT last_event_id FROM order_event_counter WHERE id = 1");
-  std::unique_ptr<sql::ResultSet> last(read.executeQuery());
-  last->next();
-  const int64_t first_id = last->getInt64(1) - static_cast<int64_t>(order_ids.size()) + 1;
   ForEachChunk(order_ids.size(), [&](size_t begin, size_t size) {
     sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
         "INSERT INTO order_events (event_id, order_pk, customer_id, status, compensating, "
-        "reject_reason, detail, occurred_at) SELECT CASE order_id ",
+        "reject_reason, detail, occurred_at) SELECT LAST_INSERT_ID() - ? + CASE order_id ",
         Repeated("WHEN ? THEN ?", size, " "),
         " END, id, customer_id, status, compensating, reject_reason, detail, updated_at "
         "FROM orders WHERE order_id IN (", Repeated("?", size), ")"));
+    int parameter = 1;
+    insert.setInt64(parameter++, count);
     for (size_t i = 0; i < size; ++i) {
-      insert.setString(2 * i + 1, *order_ids[begin + i]);
-      insert.setInt64(2 * i + 2, first_id + static_cast<int64_t>(begin + i));
-      insert.setString(2 * size + i + 1, *order_ids[begin + i]);
+      insert.setString(parameter++, *order_ids[begin + i]);
+      insert.setInt64(parameter++, static_cast<int64_t>(begin + i) + 1);
     }
+    for (size_t i = 0; i < size; ++i) insert.setString(parameter++, *order_ids[begin + i]);
     insert.executeUpdate();
   });
 }

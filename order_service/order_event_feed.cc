@@ -104,7 +104,9 @@ void OrderEventFeed::Loop() {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        if (stopping_ || nudged_) return true;
+        if (stopping_) return true;
+        // Nudges matter only to watchers (see Poll).
+        if (nudged_ && !subscribers_.empty()) return true;
         for (const auto& [subscriber, state] : subscribers_) {
           if (state.catching_up) return true;
         }
@@ -175,6 +177,24 @@ bool OrderEventFeed::CatchUp() {
 }
 
 void OrderEventFeed::Poll() {
+  bool idle;
+  {
+    absl::MutexLock lock(&mu_);
+    idle = subscribers_.empty();
+  }
+  if (idle) {
+    // No one watches: only keep the head current (a single-row read), so
+    // that the outbox costs the writers nothing but its rows.
+    absl::StatusOr<int64_t> last = repository_.LastEventId();
+    absl::MutexLock lock(&mu_);
+    if (!last.ok()) return;
+    if (subscribers_.empty()) {
+      head_ = *last;
+      window_.clear();
+      return;
+    }
+    // Someone subscribed meanwhile: read the events as usual.
+  }
   while (true) {
     OrderEventFilter filter;
     filter.limit = options_.read_limit;
