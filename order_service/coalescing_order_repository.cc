@@ -12,7 +12,10 @@ CoalescingOrderRepository::CoalescingOrderRepository(OrderRepository& inner,
       approvals_(options,
                  [this](const std::vector<const OrderApproval*>& approvals) {
                    return inner_.ApproveBatch(approvals);
-                 }) {}
+                 }),
+      rejections_(options, [this](const std::vector<const OrderRejection*>& rejections) {
+        return inner_.RejectBatch(rejections);
+      }) {}
 
 absl::StatusOr<Order> CoalescingOrderRepository::Create(const NewOrder& order,
                                                         const std::string& order_id) {
@@ -21,16 +24,24 @@ absl::StatusOr<Order> CoalescingOrderRepository::Create(const NewOrder& order,
 
 absl::StatusOr<Order> CoalescingOrderRepository::Transition(
     const std::string& order_id, const OrderTransition& transition) {
-  if (transition.kind != OrderTransition::Kind::kApprove) {
-    return inner_.Transition(order_id, transition);
+  switch (transition.kind) {
+    case OrderTransition::Kind::kApprove:
+      return approvals_.Submit(OrderApproval{order_id, transition.detail});
+    case OrderTransition::Kind::kReject:
+      return rejections_.Submit(
+          OrderRejection{order_id, transition.reject_reason, transition.detail});
+    case OrderTransition::Kind::kMarkCompensating:
+      break;
   }
-  return approvals_.Submit(OrderApproval{order_id, transition.detail});
+  return inner_.Transition(order_id, transition);
 }
 
 CoalescingOrderRepository::CreateBatcher::Counts CoalescingOrderRepository::counts() {
   const CreateBatcher::Counts creates = creates_.counts();
   const ApproveBatcher::Counts approvals = approvals_.counts();
-  return {creates.batches + approvals.batches, creates.requests + approvals.requests};
+  const RejectBatcher::Counts rejections = rejections_.counts();
+  return {creates.batches + approvals.batches + rejections.batches,
+          creates.requests + approvals.requests + rejections.requests};
 }
 
 }  // namespace order_saga::orders

@@ -15,11 +15,13 @@ class CoalescingOrderRepository final : public OrderRepository {
  public:
   using CreateBatcher = RequestBatcher<OrderToCreate, absl::StatusOr<Order>>;
   using ApproveBatcher = RequestBatcher<OrderApproval, absl::StatusOr<Order>>;
+  using RejectBatcher = RequestBatcher<OrderRejection, absl::StatusOr<Order>>;
   // `inner` must outlive this.
   CoalescingOrderRepository(OrderRepository& inner, BatchOptions options);
 
   absl::StatusOr<Order> Create(const NewOrder& order, const std::string& order_id) override;
-  // Approvals go through a batch; other transitions pass through.
+  // Approvals and rejections go through batches; marking an order
+  // compensating passes through.
   absl::StatusOr<Order> Transition(const std::string& order_id,
                                    const OrderTransition& transition) override;
   std::vector<absl::StatusOr<Order>> CreateBatch(
@@ -29,6 +31,10 @@ class CoalescingOrderRepository final : public OrderRepository {
   std::vector<absl::StatusOr<Order>> ApproveBatch(
       const std::vector<const OrderApproval*>& approvals) override {
     return inner_.ApproveBatch(approvals);
+  }
+  std::vector<absl::StatusOr<Order>> RejectBatch(
+      const std::vector<const OrderRejection*>& rejections) override {
+    return inner_.RejectBatch(rejections);
   }
   absl::StatusOr<Order> Get(const std::string& order_id) override {
     return inner_.Get(order_id);
@@ -47,13 +53,14 @@ class CoalescingOrderRepository final : public OrderRepository {
   }
   absl::StatusOr<int64_t> LastEventId() override { return inner_.LastEventId(); }
 
-  // Batches run so far and the writes they carried, both kinds together.
+  // Batches run so far and the writes they carried, all kinds together.
   CreateBatcher::Counts counts();
 
  private:
   OrderRepository& inner_;
   CreateBatcher creates_;
   ApproveBatcher approvals_;
+  RejectBatcher rejections_;
 };
 
 }  // namespace order_saga::orders

@@ -269,71 +269,107 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
 
 std::vector<absl::StatusOr<Order>> MysqlOrderRepository::ApproveBatch(
     const std::vector<const OrderApproval*>& approvals) {
+  std::vector<Decision> decisions;
+  decisions.reserve(approvals.size());
+  for (const OrderApproval* a : approvals) {
+    decisions.push_back({&a->order_id, RejectReason::kNone, &a->detail});
+  }
+  return DecideBatch(OrderTransition::Kind::kApprove, decisions);
+}
+
+std::vector<absl::StatusOr<Order>> MysqlOrderRepository::RejectBatch(
+    const std::vector<const OrderRejection*>& rejections) {
+  std::vector<Decision> decisions;
+  decisions.reserve(rejections.size());
+  for (const OrderRejection* r : rejections) {
+    decisions.push_back({&r->order_id, r->reason, &r->detail});
+  }
+  return DecideBatch(OrderTransition::Kind::kReject, decisions);
+}
+
+std::vector<absl::StatusOr<Order>> MysqlOrderRepository::DecideBatch(
+    OrderTransition::Kind kind, const std::vector<Decision>& decisions) {
+  const bool approve = kind == OrderTransition::Kind::kApprove;
+  // The same conditions as Transition(kind).
+  const char* applies = approve ? "status = 'PENDING' AND compensating = 0"
+                                : "status = 'PENDING'";
   // Ascending order ids: rows are locked in one order by every batch.
-  std::vector<const OrderApproval*> sorted = approvals;
-  std::sort(sorted.begin(), sorted.end(), [](const OrderApproval* a, const OrderApproval* b) {
-    return a->order_id < b->order_id;
+  std::vector<const Decision*> sorted;
+  for (const Decision& d : decisions) sorted.push_back(&d);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Decision* a, const Decision* b) {
+    return *a->order_id < *b->order_id;
   });
   std::vector<const std::string*> ids;
-  for (const OrderApproval* a : sorted) ids.push_back(&a->order_id);
+  for (const Decision* d : sorted) ids.push_back(d->order_id);
   std::map<std::string, Order> after;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    // Locks the orders the approval applies to (the same condition as
-    // Transition(kApprove)), in ascending order id; only those change, and
-    // only those get an event. The others are read back as they are.
-    std::vector<const OrderApproval*> applying;
+    // Locks the orders the decision applies to; only those change, and only
+    // those get an event. The others are read back as they are. An order
+    // named twice is decided by its first entry.
+    std::vector<const Decision*> applying;
     ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
       sql::PreparedStatement& lock = session.Prepare(absl::StrCat(
-          "SELECT order_id FROM orders WHERE order_id IN (", Repeated("?", size),
-          ") AND status = 'PENDING' AND compensating = 0 ORDER BY order_id FOR UPDATE"));
-      for (size_t i = 0; i < size; ++i) lock.setString(i + 1, sorted[begin + i]->order_id);
+          "SELECT order_id FROM orders WHERE order_id IN (", Repeated("?", size), ") AND ",
+          applies, " ORDER BY order_id FOR UPDATE"));
+      for (size_t i = 0; i < size; ++i) lock.setString(i + 1, *sorted[begin + i]->order_id);
       std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
       std::set<std::string> locked;
       while (rows->next()) locked.insert(Text(*rows, 1));
       for (size_t i = begin; i < begin + size; ++i) {
-        if (locked.erase(sorted[i]->order_id) > 0) applying.push_back(sorted[i]);
+        if (locked.erase(*sorted[i]->order_id) > 0) applying.push_back(sorted[i]);
       }
     });
     ForEachChunk(applying.size(), [&](size_t begin, size_t size) {
       sql::PreparedStatement& update = session.Prepare(absl::StrCat(
-          "UPDATE orders SET status = 'APPROVED', reject_reason = '', detail = CASE order_id ",
-          Repeated("WHEN ? THEN ?", size, " "),
-          " END, updated_at = CURRENT_TIMESTAMP(6) WHERE order_id IN (",
-          Repeated("?", size), ") AND status = 'PENDING' AND compensating = 0"));
-      for (size_t i = 0; i < size; ++i) {
-        update.setString(2 * i + 1, applying[begin + i]->order_id);
-        update.setString(2 * i + 2, applying[begin + i]->detail);
-        update.setString(2 * size + i + 1, applying[begin + i]->order_id);
+          "UPDATE orders SET ",
+          approve ? "status = 'APPROVED', reject_reason = ''"
+                  : absl::StrCat("status = 'REJECTED', compensating = 0, reject_reason = CASE "
+                                 "order_id ",
+                                 Repeated("WHEN ? THEN ?", size, " "), " END"),
+          ", detail = CASE order_id ", Repeated("WHEN ? THEN ?", size, " "),
+          " END, updated_at = CURRENT_TIMESTAMP(6) WHERE order_id IN (", Repeated("?", size),
+          ") AND ", applies));
+      int parameter = 1;
+      if (!approve) {
+        for (size_t i = 0; i < size; ++i) {
+          update.setString(parameter++, *applying[begin + i]->order_id);
+          update.setString(parameter++,
+                           std::string(RejectReasonName(applying[begin + i]->reason)));
+        }
       }
+      for (size_t i = 0; i < size; ++i) {
+        update.setString(parameter++, *applying[begin + i]->order_id);
+        update.setString(parameter++, *applying[begin + i]->detail);
+      }
+      for (size_t i = 0; i < size; ++i) update.setString(parameter++, *applying[begin + i]->order_id);
       update.executeUpdate();
     });
     after = LoadMany(session, ids);
     std::vector<const std::string*> changed;
-    for (const OrderApproval* a : applying) changed.push_back(&a->order_id);
+    for (const Decision* d : applying) changed.push_back(d->order_id);
     AppendEvents(session, changed);
     return absl::OkStatus();
   });
   std::vector<absl::StatusOr<Order>> results;
-  results.reserve(approvals.size());
+  results.reserve(decisions.size());
   if (status.ok()) {
-    for (const OrderApproval* a : approvals) {
-      auto it = after.find(a->order_id);
+    for (const Decision& d : decisions) {
+      auto it = after.find(*d.order_id);
       if (it == after.end()) {
         results.push_back(absl::NotFoundError(
-            absl::StrCat("order_id: no order with order_id '", a->order_id, "'")));
+            absl::StrCat("order_id: no order with order_id '", *d.order_id, "'")));
       } else {
         results.push_back(it->second);
       }
     }
     return results;
   }
-  if (!SplitAfter(status, approvals.size())) {
-    results.assign(approvals.size(), status);
+  if (!SplitAfter(status, decisions.size())) {
+    results.assign(decisions.size(), status);
     return results;
   }
-  for (const OrderApproval* a : approvals) {
-    results.push_back(Transition(
-        a->order_id, {OrderTransition::Kind::kApprove, RejectReason::kNone, a->detail}));
+  for (const Decision& d : decisions) {
+    results.push_back(Transition(*d.order_id, {kind, d.reason, *d.detail}));
   }
   return results;
 }

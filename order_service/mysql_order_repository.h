@@ -27,6 +27,8 @@ class MysqlOrderRepository final : public OrderRepository {
       const std::vector<const OrderToCreate*>& orders) override;
   std::vector<absl::StatusOr<Order>> ApproveBatch(
       const std::vector<const OrderApproval*>& approvals) override;
+  std::vector<absl::StatusOr<Order>> RejectBatch(
+      const std::vector<const OrderRejection*>& rejections) override;
   int64_t split_batches() const { return split_batches_.load(std::memory_order_relaxed); }
 
   absl::StatusOr<Order> Get(const std::string& order_id) override;
@@ -44,6 +46,16 @@ class MysqlOrderRepository final : public OrderRepository {
   // The orders with these order ids, read on `session`, by order id.
   static std::map<std::string, Order> LoadMany(MysqlSession& session,
                                                const std::vector<const std::string*>& ids);
+  // One approval or rejection of a batch.
+  struct Decision {
+    const std::string* order_id;
+    RejectReason reason;
+    const std::string* detail;
+  };
+  // ApproveBatch and RejectBatch: `kind` applied to every decision that
+  // Transition(kind) would apply, in one transaction.
+  std::vector<absl::StatusOr<Order>> DecideBatch(OrderTransition::Kind kind,
+                                                 const std::vector<Decision>& decisions);
   // Whether a failed batch is retried one order at a time (see CreateBatch).
   bool SplitAfter(const absl::Status& status, size_t batch_size);
 

@@ -54,6 +54,13 @@ struct OrderApproval {
   std::string detail;
 };
 
+// One rejection of a batch.
+struct OrderRejection {
+  std::string order_id;
+  RejectReason reason = RejectReason::kNone;
+  std::string detail;
+};
+
 // The transition rule: every transition needs a PENDING order; approval and
 // MarkCompensating also need it not to be compensating already. Anything else is a no-op that leaves the
 // winner in place.

@@ -26,7 +26,7 @@ class OrderRepository {
   virtual absl::StatusOr<Order> Transition(const std::string& order_id,
                                            const OrderTransition& transition) = 0;
 
-  // Create and approval for several orders at once: in one transaction where
+  // Create, approval and rejection for several orders at once: in one transaction where
   // the storage can, with the same result for each as calling Create (or
   // Transition with kApprove) for each in the given order. One result per
   // item, in order. The defaults call the single-order method for each.
@@ -44,6 +44,19 @@ class OrderRepository {
     for (const OrderApproval* a : approvals) {
       results.push_back(Transition(
           a->order_id, {OrderTransition::Kind::kApprove, RejectReason::kNone, a->detail}));
+    }
+    return results;
+  }
+
+  // Rejection for several orders at once, as ApproveBatch (Transition with
+  // kReject for each).
+  virtual std::vector<absl::StatusOr<Order>> RejectBatch(
+      const std::vector<const OrderRejection*>& rejections) {
+    std::vector<absl::StatusOr<Order>> results;
+    results.reserve(rejections.size());
+    for (const OrderRejection* r : rejections) {
+      results.push_back(
+          Transition(r->order_id, {OrderTransition::Kind::kReject, r->reason, r->detail}));
     }
     return results;
   }

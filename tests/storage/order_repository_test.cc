@@ -241,6 +241,43 @@ TYPED_TEST(OrderRepositoryTest, ApproveBatchApprovesOnlyWhatMayBeApproved) {
   this->ExpectSplitBatches(0);
 }
 
+TYPED_TEST(OrderRepositoryTest, RejectBatchDecidesEachOrderAsTransitionWould) {
+  using Kind = OrderTransition::Kind;
+  absl::StatusOr<Order> plain = this->Create("p");
+  absl::StatusOr<Order> approved = this->Create("a");
+  absl::StatusOr<Order> compensating = this->Create("c");
+  ASSERT_TRUE(plain.ok() && approved.ok() && compensating.ok());
+  ASSERT_TRUE(
+      this->repo().Transition(approved->order_id, {Kind::kApprove, RejectReason::kNone, ""}).ok());
+  ASSERT_TRUE(this->repo()
+                  .Transition(compensating->order_id,
+                              {Kind::kMarkCompensating, RejectReason::kInventoryUnavailable, "t"})
+                  .ok());
+  const int64_t events_before = *this->repo().LastEventId();
+  const std::vector<OrderRejection> rejections = {
+      {plain->order_id, RejectReason::kOutOfStock, "none left"},
+      {approved->order_id, RejectReason::kOutOfStock, "late"},
+      {compensating->order_id, RejectReason::kInventoryUnavailable, "released"},
+      {"no-such-order", RejectReason::kOutOfStock, ""},
+      {plain->order_id, RejectReason::kUnknownProduct, "again"}};
+  std::vector<const OrderRejection*> batch;
+  for (const OrderRejection& r : rejections) batch.push_back(&r);
+  std::vector<absl::StatusOr<Order>> after = this->repo().RejectBatch(batch);
+  ASSERT_EQ(after.size(), rejections.size());
+  ASSERT_TRUE(after[0].ok()) << after[0].status();
+  EXPECT_EQ(after[0]->status, OrderStatus::kRejected);
+  EXPECT_EQ(after[0]->reject_reason, RejectReason::kOutOfStock);
+  EXPECT_EQ(after[0]->detail, "none left");
+  EXPECT_EQ(after[1]->status, OrderStatus::kApproved);
+  EXPECT_EQ(after[2]->status, OrderStatus::kRejected);
+  EXPECT_FALSE(after[2]->compensating);
+  EXPECT_EQ(after[2]->reject_reason, RejectReason::kInventoryUnavailable);
+  EXPECT_EQ(after[3].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(after[4]->reject_reason, RejectReason::kOutOfStock);  // the first entry won
+  EXPECT_EQ(*this->repo().LastEventId(), events_before + 2);  // two orders changed
+  this->ExpectSplitBatches(0);
+}
+
 TYPED_TEST(OrderRepositoryTest, ListFiltersAndPages) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
