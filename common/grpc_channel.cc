@@ -8,8 +8,9 @@
 
 namespace order_saga {
 
-std::shared_ptr<grpc::Channel> CreateServiceChannel(const std::string& address,
-                                                    absl::Duration max_reconnect_backoff) {
+std::shared_ptr<grpc::Channel> CreateServiceChannel(
+    const std::string& address, absl::Duration max_reconnect_backoff,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   const int max_ms = static_cast<int>(
       std::max<int64_t>(100, absl::ToInt64Milliseconds(max_reconnect_backoff)));
   grpc::ChannelArguments arguments;
@@ -19,7 +20,8 @@ std::shared_ptr<grpc::Channel> CreateServiceChannel(const std::string& address,
   // A name with several addresses (a headless Kubernetes Service:
   // dns:///order-service:50052) spreads calls over all of them.
   arguments.SetLoadBalancingPolicyName("round_robin");
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  return grpc::CreateCustomChannel(
+      address, credentials ? credentials : grpc::InsecureChannelCredentials(), arguments);
 }
 
 }  // namespace order_saga

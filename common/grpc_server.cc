@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics/grpc_server_metrics.h"
 #include "common/metrics/metrics_exporter.h"
+#include "common/plaintext_health_server.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
@@ -45,8 +46,9 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(
+      options.listen_address,
+      options.credentials ? options.credentials : grpc::InsecureServerCredentials(), &bound_port);
   // gRPC sets SO_REUSEPORT by default: a second server started on the same
   // port would silently share its traffic. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -89,13 +91,24 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  std::unique_ptr<PlaintextHealthServer> health_port;
+  if (!options.health_listen_address.empty()) {
+    absl::StatusOr<std::unique_ptr<PlaintextHealthServer>> started =
+        PlaintextHealthServer::Start(options.health_listen_address);
+    if (!started.ok()) return started.status();
+    health_port = *std::move(started);
+    LOG(INFO) << "plaintext health checks on " << options.health_listen_address;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  PlaintextHealthServer* mirror = health_port.get();
+  auto set_serving = [health, mirror](bool serving) {
+    health->SetServingStatus(serving);
+    if (mirror != nullptr) mirror->SetServing(serving);
+  };
+  set_serving(true);
   LOG(INFO) << "listening on " << options.listen_address << " (port "
             << bound_port << ")";
-  if (hooks.after_start) {
-    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-    hooks.after_start([health](bool serving) { health->SetServingStatus(serving); });
-  }
+  if (hooks.after_start) hooks.after_start(set_serving);
 
   sigset_t signals = TerminationSignals();
   int signal_number = 0;
@@ -103,7 +116,7 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   LOG(INFO) << "signal " << signal_number << " received, shutting down";
 
   if (hooks.before_shutdown) hooks.before_shutdown();
-  server->GetHealthCheckService()->SetServingStatus(false);
+  set_serving(false);
   if (options.shutdown_drain > absl::ZeroDuration()) {
     LOG(INFO) << "NOT_SERVING; draining for " << options.shutdown_drain;
     absl::SleepFor(options.shutdown_drain);

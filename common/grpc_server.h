@@ -36,6 +36,11 @@ struct GrpcServerOptions {
   // The process's metrics; gRPC per-method metrics are added to it. Null:
   // no metrics at all.
   std::shared_ptr<prometheus::Registry> metrics;
+  // Also serve the health status, and only that, in plaintext here
+  // (Kubernetes' gRPC probes cannot speak TLS); empty: not.
+  std::string health_listen_address;
+  // Transport security (common/tls_config.h); null: plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
 };
 
 // What a binary runs around the server's life.

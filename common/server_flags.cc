@@ -2,6 +2,8 @@
 
 #include <gflags/gflags.h>
 
+#include "common/tls_config.h"
+
 DEFINE_string(listen_address, "127.0.0.1:0",
               "host:port the gRPC server listens on (env LISTEN_ADDRESS)");
 DEFINE_int32(max_threads, 256,
@@ -16,6 +18,9 @@ DEFINE_int32(shutdown_grace_ms, 5000,
 DEFINE_string(metrics_address, "127.0.0.1:0",
               "host:port serving Prometheus metrics at /metrics; empty: none "
               "(env METRICS_ADDRESS)");
+DEFINE_string(health_listen_address, "",
+              "host:port serving only the plaintext gRPC health check, for probes that "
+              "cannot speak TLS (Kubernetes); empty: none (env HEALTH_LISTEN_ADDRESS)");
 DEFINE_int32(max_receive_message_bytes, 4 * 1024 * 1024,
              "largest request accepted (env MAX_RECEIVE_MESSAGE_BYTES)");
 
@@ -31,14 +36,21 @@ void SetDefaultMetricsAddress(const std::string& address) {
                                        gflags::SET_FLAGS_DEFAULT);
 }
 
-GrpcServerOptions GrpcServerOptionsFromFlags() {
+absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags() {
+  absl::StatusOr<TlsConfig> tls = TlsConfigFromFlags();
+  if (!tls.ok()) return tls.status();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(*tls);
+  if (!credentials.ok()) return credentials.status();
   GrpcServerOptions options;
+  options.credentials = *std::move(credentials);
   options.listen_address = FLAGS_listen_address;
   options.max_threads = FLAGS_max_threads;
   options.shutdown_drain = absl::Milliseconds(FLAGS_shutdown_drain_ms);
   options.shutdown_grace = absl::Milliseconds(FLAGS_shutdown_grace_ms);
   options.max_receive_message_bytes = FLAGS_max_receive_message_bytes;
   options.metrics_address = FLAGS_metrics_address;
+  options.health_listen_address = FLAGS_health_listen_address;
   options.metrics = std::make_shared<prometheus::Registry>();
   return options;
 }

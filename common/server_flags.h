@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "common/grpc_server.h"
 
 namespace order_saga {
@@ -14,8 +15,9 @@ void SetDefaultListenAddress(const std::string& address);
 void SetDefaultMetricsAddress(const std::string& address);
 
 // GrpcServerOptions from --listen_address, --max_threads,
-// --shutdown_drain_ms, --shutdown_grace_ms, --max_receive_message_bytes and --metrics_address,
-// with a new metrics registry for the process.
-GrpcServerOptions GrpcServerOptionsFromFlags();
+// --shutdown_drain_ms, --shutdown_grace_ms, --max_receive_message_bytes,
+// --metrics_address and the --tls_* flags, with a new metrics registry for
+// the process. INVALID_ARGUMENT naming the flag for a bad TLS setting.
+absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags();
 
 }  // namespace order_saga

@@ -30,7 +30,12 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
-  GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
+  absl::StatusOr<GrpcServerOptions> server_flags = GrpcServerOptionsFromFlags();
+  if (!server_flags.ok()) {
+    LOG(ERROR) << server_flags.status();
+    return 2;
+  }
+  GrpcServerOptions& server_options = *server_flags;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;
   batches.observe_batch_size = batch_metrics.Observer("inventory_reservations");

@@ -10,6 +10,7 @@
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
+#include "common/tls_config.h"
 #include "common/metrics/batch_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "saga/background_sagas.h"
@@ -69,7 +70,12 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
-  GrpcServerOptions server_options = GrpcServerOptionsFromFlags();
+  absl::StatusOr<GrpcServerOptions> server_flags = GrpcServerOptionsFromFlags();
+  if (!server_flags.ok()) {
+    LOG(ERROR) << server_flags.status();
+    return 2;
+  }
+  GrpcServerOptions& server_options = *server_flags;
   BatchMetrics batch_metrics(*server_options.metrics);
   coordinator::SagaMetrics saga_metrics(*server_options.metrics);
   BatchOptions order_batches = coalescing.batch;
@@ -77,10 +83,13 @@ int main(int argc, char** argv) {
   BatchOptions inventory_batches = coalescing.batch;
   inventory_batches.observe_batch_size = batch_metrics.Observer("coordinator_reservations");
   const absl::Duration reconnect = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
+  // The same identity and CA as the server side (already checked there).
+  const std::shared_ptr<grpc::ChannelCredentials> to_services =
+      MakeChannelCredentials(*TlsConfigFromFlags());
   coordinator::GrpcOrderParticipant grpc_orders(
-      CreateServiceChannel(FLAGS_order_service_address, reconnect));
+      CreateServiceChannel(FLAGS_order_service_address, reconnect, to_services));
   coordinator::GrpcInventoryParticipant grpc_inventory(
-      CreateServiceChannel(FLAGS_inventory_service_address, reconnect));
+      CreateServiceChannel(FLAGS_inventory_service_address, reconnect, to_services));
   coordinator::BatchingOrderParticipant batching_orders(grpc_orders, order_batches);
   coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
                                                                inventory_batches);

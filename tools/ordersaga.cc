@@ -6,10 +6,15 @@
 //   ordersaga products         list products with stock and status
 //   ordersaga audit            check the stock invariants across both
 //                              services; exit 1 on any violation
+//
+// Against a stack with TLS (scripts/up --tls) pass --tls_ca_file, and
+// --tls_cert_file/--tls_key_file of an identity the servers accept
+// (operator).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -28,6 +33,7 @@
 #include "absl/time/clock.h"
 #include "audit/audit_snapshot.h"
 #include "common/env_flags.h"
+#include "common/tls_config.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "order/v1/order.grpc.pb.h"
@@ -52,6 +58,20 @@ namespace {
 
 using std::chrono::system_clock;
 
+// What every call of the tool presents (--tls_* flags; plaintext if none).
+// A bad TLS flag ends the tool with a message naming it.
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  static const std::shared_ptr<grpc::ChannelCredentials> credentials = [] {
+    absl::StatusOr<order_saga::TlsConfig> tls = order_saga::TlsConfigFromFlags();
+    if (!tls.ok()) {
+      std::cerr << tls.status().message() << "\n";
+      std::exit(2);
+    }
+    return order_saga::MakeChannelCredentials(*tls);
+  }();
+  return credentials;
+}
+
 system_clock::time_point Deadline() {
   return system_clock::now() + std::chrono::milliseconds(FLAGS_timeout_ms);
 }
@@ -63,7 +83,7 @@ std::string StatusName(inventory::v1::ProductStatus status) {
 // Exit 0 if --address answers SERVING on the standard health service.
 int Health() {
   auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(FLAGS_address, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(FLAGS_address, Credentials()));
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   grpc::ClientContext context;
@@ -82,7 +102,7 @@ int Health() {
 
 int SeedReference() {
   auto stub = inventory::v1::InventoryService::NewStub(
-      grpc::CreateChannel(FLAGS_inventory_address, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(FLAGS_inventory_address, Credentials()));
   for (const auto& fixture : order_saga::tools::ReferenceProducts()) {
     inventory::v1::Product request, response;
     request.set_product_id(fixture.product_id);
@@ -106,7 +126,7 @@ int SeedReference() {
 
 int PrintProducts(const std::vector<int64_t>& ids) {
   auto stub = inventory::v1::InventoryService::NewStub(
-      grpc::CreateChannel(FLAGS_inventory_address, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(FLAGS_inventory_address, Credentials()));
   std::vector<inventory::v1::Product> products;
   if (ids.empty()) {
     std::string token;
@@ -181,7 +201,7 @@ int FlashSale() {
                                  ? absl::StrCat("flash-", absl::ToUnixNanos(absl::Now()))
                                  : FLAGS_request_prefix;
   auto channel =
-      grpc::CreateChannel(FLAGS_saga_address, grpc::InsecureChannelCredentials());
+      grpc::CreateChannel(FLAGS_saga_address, Credentials());
   auto stub = saga::v1::SagaCoordinator::NewStub(channel);
 
   struct Result {
@@ -276,8 +296,8 @@ int FlashSale() {
 // Reads both services, prints the audit table; exit 1 on any violation.
 int Audit() {
   absl::StatusOr<order_saga::audit::Snapshot> snapshot = order_saga::audit::ReadSnapshot(
-      grpc::CreateChannel(FLAGS_order_address, grpc::InsecureChannelCredentials()),
-      grpc::CreateChannel(FLAGS_inventory_address, grpc::InsecureChannelCredentials()),
+      grpc::CreateChannel(FLAGS_order_address, Credentials()),
+      grpc::CreateChannel(FLAGS_inventory_address, Credentials()),
       absl::Milliseconds(FLAGS_timeout_ms));
   if (!snapshot.ok()) {
     std::cerr << "audit: cannot read the services: " << snapshot.status() << "\n";

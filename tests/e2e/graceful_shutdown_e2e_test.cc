@@ -106,5 +106,96 @@ TEST(GracefulShutdownE2ETest, SigtermLetsTheSagaInFlightFinishRefusesNewOnesAndE
   EXPECT_EQ(report->orders_approved + report->orders_rejected + report->orders_pending, 1);
 }
 
+// A saga answered early (respond_when_recorded) goes on in the background:
+// a SIGTERM waits for it, and the order still gets its real decision.
+TEST(GracefulShutdownE2ETest, BackgroundSagaIsFinishedBeforeTheCoordinatorExits) {
+  LocalStack::Options options;
+  options.log_prefix = "graceful_background_";
+  options.coordinator_flags = {"--shutdown_grace_ms=1000"};
+  absl::StatusOr<std::unique_ptr<LocalStack>> started = LocalStack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  LocalStack& stack = **started;
+  auto saga = saga::v1::SagaCoordinator::NewStub(
+      grpc::CreateChannel(stack.saga_address(), grpc::InsecureChannelCredentials()));
+  auto inventory = inventory::v1::InventoryService::NewStub(
+      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
+  auto orders = order::v1::OrderService::NewStub(
+      grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()));
+  {
+    inventory::v1::Product product;
+    product.set_product_id(9);
+    product.set_name("nine");
+    product.set_stock(5);
+    inventory::v1::Product stored;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    ASSERT_TRUE(inventory->UpsertProduct(&context, product, &stored).ok());
+  }
+  absl::StatusOr<MysqlConnectionPool::Lease> blocker =
+      stack.inventory_database().pool().Acquire();
+  ASSERT_TRUE(blocker.ok()) << blocker.status();
+  blocker->session().Execute("START TRANSACTION");
+  std::unique_ptr<sql::ResultSet>(blocker->session()
+                                      .Prepare("SELECT stock FROM products WHERE "
+                                               "product_id = 9 FOR UPDATE")
+                                      .executeQuery());
+
+  saga::v1::PlaceOrderRequest request = OrderOfNine("early");
+  request.set_respond_when_recorded(true);
+  saga::v1::PlaceOrderResponse recorded;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    ASSERT_TRUE(saga->PlaceOrder(&context, request, &recorded).ok());
+  }
+  EXPECT_EQ(recorded.status(), order::v1::ORDER_STATUS_PENDING);
+  // Its Reserve waits on the row lock; stop the coordinator now.
+  ASSERT_TRUE(stack.Signal(LocalStack::Role::kCoordinator, 0, SIGTERM).ok());
+  absl::SleepFor(absl::Milliseconds(1500));  // past the RPC grace
+  blocker->session().Execute("COMMIT");
+
+  absl::StatusOr<int> exit_code =
+      stack.WaitForExit(LocalStack::Role::kCoordinator, 0, absl::Seconds(20));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+  order::v1::GetOrderRequest get;
+  get.set_order_id(recorded.order_id());
+  order::v1::Order order;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  ASSERT_TRUE(orders->GetOrder(&context, get, &order).ok());
+  EXPECT_EQ(order.status(), order::v1::ORDER_STATUS_APPROVED) << order.DebugString();
+}
+
+// Open watch streams end with UNAVAILABLE at once on SIGTERM (so shutdown
+// does not wait for them), and the order service exits 0.
+TEST(GracefulShutdownE2ETest, WatchStreamsEndWithUnavailableAndTheOrderServiceExitsZero) {
+  LocalStack::Options options;
+  options.log_prefix = "graceful_watch_";
+  absl::StatusOr<std::unique_ptr<LocalStack>> started = LocalStack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  LocalStack& stack = **started;
+  auto orders = order::v1::OrderService::NewStub(
+      grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(30)));
+  order::v1::WatchOrdersRequest request;
+  auto reader = orders->WatchOrders(&context, request);
+  absl::SleepFor(absl::Milliseconds(300));  // the stream is open
+
+  const absl::Time signalled = absl::Now();
+  ASSERT_TRUE(stack.Signal(LocalStack::Role::kOrders, 0, SIGTERM).ok());
+  order::v1::OrderEvent event;
+  while (reader->Read(&event)) {
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(3));
+  absl::StatusOr<int> exit_code =
+      stack.WaitForExit(LocalStack::Role::kOrders, 0, absl::Seconds(15));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+}
+
 }  // namespace
 }  // namespace order_saga::testing

@@ -1,12 +1,15 @@
 // The part of grpcurl that scripts/grpcurl/ uses, for machines without
 // grpcurl (Debian 12 does not package it): a unary or server-streaming call
 //   grpcurl_stand_in -plaintext -d JSON HOST:PORT package.Service/Method
+//   grpcurl_stand_in -cacert CA [-cert CERT -key KEY] -d JSON HOST:PORT ...
 // with the request and the answers as protobuf JSON (each streamed message
 // printed as it arrives), the method looked up in
 // the project's own descriptors (grpcurl asks the server by reflection; the
 // reflection service itself is tested in e2e_tests). Exit 0 and the answer
 // on stdout, or exit 1 and "ERROR: <code>: <message>" on stderr. Test-only.
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,13 +94,14 @@ int main(int argc, char** argv) {
       inventory::v1::Product::descriptor(), grpc::health::v1::HealthCheckRequest::descriptor()};
   (void)linked;
 
-  std::string json, address, full_method;
+  std::string json, address, full_method, ca_file, cert_file, key_file;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-plaintext") continue;
-    if (arg == "-d" && i + 1 < argc) {
-      json = argv[++i];
+    if (i + 1 < argc && (arg == "-d" || arg == "-cacert" || arg == "-cert" || arg == "-key")) {
+      (arg == "-d" ? json : arg == "-cacert" ? ca_file : arg == "-cert" ? cert_file : key_file) =
+          argv[++i];
       continue;
     }
     positional.push_back(arg);
@@ -133,7 +137,21 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!ca_file.empty()) {  // like grpcurl: -cacert [-cert -key] instead of -plaintext
+    auto read = [](const std::string& path) {
+      std::ifstream file(path);
+      std::stringstream contents;
+      contents << file.rdbuf();
+      return contents.str();
+    };
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = read(ca_file);
+    if (!cert_file.empty()) options.pem_cert_chain = read(cert_file);
+    if (!key_file.empty()) options.pem_private_key = read(key_file);
+    credentials = grpc::SslCredentials(options);
+  }
+  grpc::GenericStub stub(grpc::CreateChannel(address, credentials));
   grpc::ClientContext context;
   const std::string serialized = request->SerializeAsString();
   grpc::Slice slice(serialized);

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <deque>
+#include <sstream>
 #include <fstream>
 #include <iostream>
 
@@ -44,8 +46,8 @@ absl::StatusOr<audit::AuditReport> AuditStack(
     const LocalStack& stack, absl::Duration recovery_window,
     const std::map<int64_t, int64_t>& expected_supplied) {
   absl::StatusOr<audit::Snapshot> snapshot = audit::ReadSnapshot(
-      grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()),
-      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(stack.order_address(), stack.credentials()),
+      grpc::CreateChannel(stack.inventory_address(), stack.credentials()));
   if (!snapshot.ok()) return snapshot.status();
   audit::AuditOptions options;
   options.recovery_window = recovery_window;
@@ -65,9 +67,10 @@ int FreePort() {
   return ntohs(address.sin_port);
 }
 
-absl::StatusOr<bool> IsServing(const std::string& address) {
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+absl::StatusOr<bool> IsServing(const std::string& address,
+                               std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      address, credentials ? credentials : grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
   grpc::health::v1::HealthCheckRequest request;
@@ -199,7 +202,7 @@ absl::Status LocalStack::WaitUntilServing(Process& process, absl::Duration timeo
                                                  ") before serving; its log ends:\n",
                                                  LogTail(process.log)));
     }
-    absl::StatusOr<bool> serving = IsServing(process.address);
+    absl::StatusOr<bool> serving = IsServing(process.address, credentials());
     if (serving.ok() && *serving) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -207,8 +210,37 @@ absl::Status LocalStack::WaitUntilServing(Process& process, absl::Duration timeo
       process.address, " did not become SERVING; its log ends:\n", LogTail(process.log)));
 }
 
+std::shared_ptr<grpc::ChannelCredentials> LocalStack::credentials() const {
+  return credentials_ ? credentials_ : grpc::InsecureChannelCredentials();
+}
+
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& tls_dir,
+                                                        const std::string& identity,
+                                                        const std::string& ca_dir) {
+  auto read = [](const std::string& path) {
+    std::ifstream file(path);
+    std::stringstream contents;
+    contents << file.rdbuf();
+    return contents.str();
+  };
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = read((ca_dir.empty() ? tls_dir : ca_dir) + "/ca.pem");
+  if (!identity.empty()) {
+    options.pem_cert_chain = read(tls_dir + "/" + identity + ".pem");
+    options.pem_private_key = read(tls_dir + "/" + identity + ".key");
+  }
+  return grpc::SslCredentials(options);
+}
+
 absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
   std::unique_ptr<LocalStack> stack(new LocalStack());
+  if (!options.tls_dir.empty()) {
+    const int made = std::system(absl::StrCat(PROJECT_SOURCE_DIR, "/scripts/tls-certs ",
+                                              options.tls_dir, " --untrusted")
+                                     .c_str());
+    if (made != 0) return absl::InternalError("scripts/tls-certs failed");
+    stack->credentials_ = TlsCredentials(options.tls_dir, "operator");
+  }
   // Empty migration lists: each service applies its own schema at start-up.
   absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> orders =
       MysqlTestDatabase::Create("e2e_orders", {}, options.mysql_socket);
@@ -267,6 +299,24 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
              {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn,
               "--mysql_health_interval_ms=200", "--metrics_address=" + order_metrics_address()},
              log("order_service"), order_address()};
+  if (!options.tls_dir.empty()) {
+    // The services accept only the coordinator and operators (mTLS); the
+    // coordinator serves TLS to any client.
+    auto tls = [&](const std::string& name, bool participant) {
+      std::vector<std::string> flags = {
+          absl::StrCat("--tls_cert_file=", options.tls_dir, "/", name, ".pem"),
+          absl::StrCat("--tls_key_file=", options.tls_dir, "/", name, ".key"),
+          absl::StrCat("--tls_ca_file=", options.tls_dir, "/ca.pem")};
+      if (participant) {
+        flags.push_back("--tls_require_client_cert");
+        flags.push_back("--tls_allowed_peers=saga-coordinator,operator");
+      }
+      return flags;
+    };
+    for (const std::string& flag : tls("inventory-service", true)) inventory_.args.push_back(flag);
+    for (const std::string& flag : tls("order-service", true)) orders_.args.push_back(flag);
+    coordinator_tls_flags_ = tls("saga-coordinator", false);
+  }
   saga_ports_.clear();
   saga_metrics_ports_.clear();
   coordinators_.clear();
@@ -282,6 +332,7 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
                          "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
                         log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i))),
                         saga_address(i)};
+    for (const std::string& flag : coordinator_tls_flags_) coordinator.args.push_back(flag);
     for (const std::string& flag : options.coordinator_flags) coordinator.args.push_back(flag);
     coordinators_.push_back(std::move(coordinator));
   }

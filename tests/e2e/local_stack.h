@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/security/credentials.h>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "audit/stock_audit.h"
@@ -29,6 +31,10 @@ class LocalStack {
     int coordinators = 1;
     // Extra flags for every coordinator.
     std::vector<std::string> coordinator_flags;
+    // Non-empty: TLS everywhere, with the certificates scripts/tls-certs
+    // makes in this folder (untrusted/ too): the services require client
+    // certificates and accept only saga-coordinator and operator.
+    std::string tls_dir;
     // Log file names get this prefix; default: the running test's name.
     std::string log_prefix;
   };
@@ -64,6 +70,9 @@ class LocalStack {
   // The inventory service's schema, for tests that provoke database states
   // (a row lock held from another session, say).
   MysqlTestDatabase& inventory_database() { return *inventory_db_; }
+  // What a test client presents: the operator's certificate with TLS,
+  // plaintext otherwise.
+  std::shared_ptr<grpc::ChannelCredentials> credentials() const;
   // The log file of a process (appended to across restarts).
   std::string LogPath(Role role, int index = 0) const;
 
@@ -95,6 +104,8 @@ class LocalStack {
   std::vector<int> saga_ports_;
   Process inventory_, orders_;
   std::vector<Process> coordinators_;
+  std::vector<std::string> coordinator_tls_flags_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
 // Reads both services of `stack` and audits them; PENDING orders older than
@@ -111,6 +122,14 @@ absl::Status WaitUntilServing(const std::string& address, absl::Duration timeout
 
 // The health status `address` reports now: true if SERVING; an error if it
 // does not answer.
-absl::StatusOr<bool> IsServing(const std::string& address);
+absl::StatusOr<bool> IsServing(const std::string& address,
+                               std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+
+// TLS credentials from a scripts/tls-certs folder: trusting `ca_dir`'s CA
+// (default: the folder's own) and presenting `identity`'s certificate
+// (none if empty).
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& tls_dir,
+                                                        const std::string& identity,
+                                                        const std::string& ca_dir = "");
 
 }  // namespace order_saga::testing

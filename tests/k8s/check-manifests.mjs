@@ -88,6 +88,9 @@ const pods = workloads.map((w) => ({
   owner: name(w),
   labels: w.spec.template.metadata?.labels ?? {},
   spec: w.spec.template.spec,
+  // What containers may mount: the pod's volumes and a StatefulSet's claims.
+  volumes: [...(w.spec.template.spec.volumes ?? []), ...(w.spec.volumeClaimTemplates ?? []).map(
+    (claim) => ({ name: claim.metadata.name }))],
 }));
 const matches = (selector, labels) =>
   Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
@@ -148,8 +151,19 @@ const checkAddress = (where, host, port) => {
   }
 };
 for (const pod of pods) {
+  for (const volume of pod.spec.volumes ?? []) {
+    const secret = volume.secret?.secretName;
+    if (secret && !secrets.has(secret) && !externalSecrets.has(secret)) {
+      problem(pod.owner, `volume ${volume.name} mounts Secret ${secret}, which is not defined (nor declared external)`);
+    }
+  }
   for (const container of pod.spec.containers) {
     const where = `${pod.owner} container ${container.name}`;
+    for (const mount of container.volumeMounts ?? []) {
+      if (!pod.volumes.some((v) => v.name === mount.name)) {
+        problem(where, `mounts volume ${mount.name}, which the pod does not have`);
+      }
+    }
     for (const env of container.env ?? []) {
       const ref = env.valueFrom?.secretKeyRef;
       if (!ref || externalSecrets.has(ref.name)) continue;
@@ -239,7 +253,9 @@ for (const pod of pods) {
     for (const variable of required[binary]) {
       if (!env.has(variable)) problem(where, `does not set ${variable}`);
     }
-    for (const [variable, portName] of [["LISTEN_ADDRESS", "grpc"], ["METRICS_ADDRESS", "metrics"]]) {
+    for (const [variable, portName] of [["LISTEN_ADDRESS", "grpc"], ["METRICS_ADDRESS", "metrics"],
+      ["HEALTH_LISTEN_ADDRESS", "health"]]) {
+      if (variable === "HEALTH_LISTEN_ADDRESS" && !env.has(variable)) continue;
       const value = env.get(variable)?.value ?? "";
       const port = Number(value.split(":").pop());
       const declared = (container.ports ?? []).find((p) => p.name === portName);

@@ -1,0 +1,232 @@
+// TLS on every hop (scripts/tls-certs certificates): a plaintext client and
+// a certificate from another CA are refused, only the coordinator (and
+// operators) may call the participant services, and the reference flash
+// sale still approves exactly 15 with TLS everywhere.
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/barrier.h"
+#include "tests/e2e/stack_test.h"
+
+namespace order_saga::testing {
+namespace {
+
+class TlsE2ETest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char folder[] = "/tmp/ordersaga-tls-XXXXXX";
+    ASSERT_NE(mkdtemp(folder), nullptr);
+    tls_dir_ = new std::string(folder);
+    LocalStack::Options options;
+    options.tls_dir = *tls_dir_;
+    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
+    ASSERT_TRUE(stack.ok()) << stack.status();
+    stack_ = stack->release();
+  }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+    if (tls_dir_ != nullptr) {
+      (void)std::system(("rm -rf " + *tls_dir_).c_str());
+      delete tls_dir_;
+    }
+  }
+  void SetUp() override { ASSERT_NE(stack_, nullptr); }
+
+  // Stubs presenting `identity`'s certificate (none if empty), trusting the
+  // stack's CA.
+  static std::shared_ptr<grpc::ChannelCredentials> As(const std::string& identity) {
+    return TlsCredentials(*tls_dir_, identity);
+  }
+  static std::unique_ptr<inventory::v1::InventoryService::Stub> Inventory(
+      std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    return inventory::v1::InventoryService::NewStub(
+        grpc::CreateChannel(stack_->inventory_address(), credentials));
+  }
+  static std::unique_ptr<order::v1::OrderService::Stub> Orders(
+      std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    return order::v1::OrderService::NewStub(
+        grpc::CreateChannel(stack_->order_address(), credentials));
+  }
+  static std::unique_ptr<saga::v1::SagaCoordinator::Stub> Coordinator(
+      std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    return saga::v1::SagaCoordinator::NewStub(
+        grpc::CreateChannel(stack_->saga_address(), credentials));
+  }
+
+  static grpc::Status Reserve(inventory::v1::InventoryService::Stub& stub,
+                              const std::string& order_id) {
+    inventory::v1::ReserveRequest request;
+    request.set_order_id(order_id);
+    common::v1::LineItem* item = request.add_items();
+    item->set_product_id(4);
+    item->set_quantity(1);
+    inventory::v1::ReserveResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    return stub.Reserve(&context, request, &response);
+  }
+
+  // Reservations recorded, read as an operator.
+  static int Reservations() {
+    inventory::v1::ListReservationsRequest request;
+    request.set_page_size(1000);
+    inventory::v1::ListReservationsResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = Inventory(As("operator"))->ListReservations(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.reservations_size();
+  }
+
+  static void Upsert(int64_t id, int64_t stock) {
+    inventory::v1::Product product, stored;
+    product.set_product_id(id);
+    product.set_name(absl::StrCat("product ", id));
+    product.set_price(1000);
+    product.set_stock(stock);
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = Inventory(As("operator"))->UpsertProduct(&context, product, &stored);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static inline std::string* tls_dir_ = nullptr;
+  static inline LocalStack* stack_ = nullptr;
+};
+
+TEST_F(TlsE2ETest, PlaintextClientIsRefusedEverywhere) {
+  Upsert(4, 10);
+  const int before = Reservations();
+  auto plaintext = grpc::InsecureChannelCredentials();
+  grpc::Status reserve = Reserve(*Inventory(plaintext), "plaintext-1");
+  EXPECT_EQ(reserve.error_code(), grpc::StatusCode::UNAVAILABLE) << reserve.error_message();
+
+  saga::v1::PlaceOrderRequest request;
+  request.set_request_id("plaintext-order");
+  request.add_items()->set_product_id(4);
+  request.mutable_items(0)->set_quantity(1);
+  saga::v1::PlaceOrderResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  grpc::Status placed = Coordinator(plaintext)->PlaceOrder(&context, request, &response);
+  EXPECT_EQ(placed.error_code(), grpc::StatusCode::UNAVAILABLE) << placed.error_message();
+  EXPECT_EQ(Reservations(), before);  // nothing written
+}
+
+TEST_F(TlsE2ETest, CertificateFromAnotherCaIsRefusedEvenWithTheCoordinatorsName) {
+  Upsert(4, 10);
+  const int before = Reservations();
+  // Named saga-coordinator, but signed by a CA the services do not trust.
+  grpc::SslCredentialsOptions options;
+  auto read = [](const std::string& path) {
+    std::ifstream file(path);
+    std::stringstream contents;
+    contents << file.rdbuf();
+    return contents.str();
+  };
+  options.pem_root_certs = read(*tls_dir_ + "/ca.pem");
+  options.pem_cert_chain = read(*tls_dir_ + "/untrusted/intruder.pem");
+  options.pem_private_key = read(*tls_dir_ + "/untrusted/intruder.key");
+  grpc::Status reserve = Reserve(*Inventory(grpc::SslCredentials(options)), "intruder-1");
+  EXPECT_EQ(reserve.error_code(), grpc::StatusCode::UNAVAILABLE) << reserve.error_message();
+  EXPECT_EQ(Reservations(), before);
+}
+
+TEST_F(TlsE2ETest, OnlyTheCoordinatorAndOperatorsMayCallTheParticipantServices) {
+  Upsert(4, 10);
+  const int before = Reservations();
+  // A valid certificate of the same CA, but not the coordinator's.
+  grpc::Status reserve = Reserve(*Inventory(As("client")), "direct-1");
+  EXPECT_EQ(reserve.error_code(), grpc::StatusCode::PERMISSION_DENIED) << reserve.error_message();
+  EXPECT_TRUE(absl::StrContains(reserve.error_message(), "peer 'client'"))
+      << reserve.error_message();
+  // No certificate at all: the handshake fails.
+  EXPECT_EQ(Reserve(*Inventory(As("")), "direct-2").error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  order::v1::CreateOrderRequest create;
+  create.set_request_id("direct-create");
+  create.add_items()->set_product_id(4);
+  create.mutable_items(0)->set_quantity(1);
+  order::v1::Order created;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  grpc::Status status = Orders(As("client"))->CreateOrder(&context, create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reservations(), before);
+
+  // The operator may (an operator's reserve is a real reservation; release it).
+  EXPECT_TRUE(Reserve(*Inventory(As("operator")), "operator-1").ok());
+  inventory::v1::ReleaseRequest release;
+  release.set_order_id("operator-1");
+  inventory::v1::ReleaseResponse released;
+  grpc::ClientContext release_context;
+  release_context.set_deadline(In(absl::Seconds(10)));
+  EXPECT_TRUE(Inventory(As("operator"))->Release(&release_context, release, &released).ok());
+}
+
+TEST_F(TlsE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsEverywhere) {
+  Upsert(4, 30);
+  Upsert(5, 20);
+  // A client that verifies the coordinator and presents no certificate.
+  auto coordinator = Coordinator(As(""));
+  constexpr int kOrders = 200;
+  std::vector<saga::v1::PlaceOrderResponse> responses(kOrders);
+  std::vector<grpc::Status> statuses(kOrders);
+  absl::Barrier* start = new absl::Barrier(kOrders);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kOrders; ++i) {
+    clients.emplace_back([&, i] {
+      saga::v1::PlaceOrderRequest request;
+      request.set_request_id(absl::StrCat("tls-flash-", i));
+      for (auto [product, quantity] : {std::pair<int64_t, int32_t>{4, 2}, {5, 1}}) {
+        common::v1::LineItem* item = request.add_items();
+        item->set_product_id(product);
+        item->set_quantity(quantity);
+      }
+      if (start->Block()) delete start;
+      grpc::ClientContext context;
+      context.set_deadline(In(absl::Seconds(30)));
+      statuses[i] = coordinator->PlaceOrder(&context, request, &responses[i]);
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  int approved = 0;
+  for (int i = 0; i < kOrders; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    if (responses[i].status() == order::v1::ORDER_STATUS_APPROVED) ++approved;
+  }
+  EXPECT_EQ(approved, 15);
+  absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(10));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+}
+
+// scripts/grpcurl/ against a TLS stack: with ORDERSAGA_TLS_DIR the scripts
+// verify the servers and present the operator's certificate.
+TEST_F(TlsE2ETest, GrpcurlScriptsWorkWithTheOperatorCertificate) {
+  Upsert(6, 3);
+  const bool real = std::system("command -v grpcurl >/dev/null 2>&1") == 0;
+  const std::string command = absl::StrCat(
+      "ORDERSAGA_TLS_DIR=", *tls_dir_, " INVENTORY_SERVICE_ADDRESS=", stack_->inventory_address(),
+      " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ", PROJECT_SOURCE_DIR,
+      "/scripts/grpcurl/get-product 6 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[4096];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  EXPECT_EQ(pclose(pipe), 0) << output;
+  EXPECT_TRUE(absl::StrContains(output, "product 6")) << output;
+}
+
+}  // namespace
+}  // namespace order_saga::testing
