@@ -125,9 +125,14 @@ grpc::Status InventoryGrpcService::ListProducts(
   return grpc::Status::OK;
 }
 
-grpc::Status InventoryGrpcService::UpsertProduct(grpc::ServerContext*,
+grpc::Status InventoryGrpcService::UpsertProduct(grpc::ServerContext* context,
                                                  const ::inventory::v1::Product* request,
                                                  ::inventory::v1::Product* response) {
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "UpsertProduct");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status admin = RequireAdmin(authenticator_, *caller, "UpsertProduct"); !admin.ok()) {
+    return ToGrpcStatus(admin);
+  }
   Product product;
   product.product_id = request->product_id();
   product.name = request->name();

@@ -2,6 +2,7 @@
 // absl::Status <-> grpc::Status; the rules are in StockLedger.
 #pragma once
 
+#include "common/auth/authenticator.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "inventory_service/stock_ledger.h"
 
@@ -9,8 +10,12 @@ namespace order_saga::inventory {
 
 class InventoryGrpcService final : public ::inventory::v1::InventoryService::Service {
  public:
-  // `ledger` must outlive the service.
-  explicit InventoryGrpcService(StockLedger& ledger) : ledger_(ledger) {}
+  // `ledger` (and `authenticator`, if set) must outlive the service. With
+  // an authenticator, UpsertProduct needs an admin's token (the other
+  // methods are the coordinator's, guarded by mutual TLS).
+  explicit InventoryGrpcService(StockLedger& ledger,
+                                const Authenticator* authenticator = nullptr)
+      : ledger_(ledger), authenticator_(authenticator) {}
 
   grpc::Status Reserve(grpc::ServerContext* context,
                        const ::inventory::v1::ReserveRequest* request,
@@ -37,6 +42,7 @@ class InventoryGrpcService final : public ::inventory::v1::InventoryService::Ser
 
  private:
   StockLedger& ledger_;
+  const Authenticator* authenticator_;
 };
 
 }  // namespace order_saga::inventory

@@ -5,6 +5,7 @@
 
 #include "order_service/order_schema.h"
 #include "common/clock.h"
+#include "common/auth/authenticator.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
@@ -60,6 +61,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   GrpcServerOptions& server_options = *server_flags;
+  absl::StatusOr<std::unique_ptr<order_saga::Authenticator>> authenticator =
+      order_saga::Authenticator::FromFlags(server_options.metrics.get());
+  if (!authenticator.ok()) {
+    LOG(ERROR) << authenticator.status();
+    return 2;
+  }
+  if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;
   batches.observe_batch_size = batch_metrics.Observer("order_writes");
@@ -89,7 +97,8 @@ int main(int argc, char** argv) {
   orders::OrderWatchStreams streams(
       feed, {FLAGS_max_watch_streams, static_cast<size_t>(FLAGS_watch_max_queued_events)},
       server_options.metrics.get());
-  orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only);
+  orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only,
+                                   authenticator->get());
 
   absl::Status served = RunDatabaseBackedGrpcServer(
       server_options, {&service}, (*pool)->options(), [&feed] {

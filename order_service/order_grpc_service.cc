@@ -136,16 +136,39 @@ grpc::Status OrderGrpcService::MarkCompensating(
   return Respond(order, response);
 }
 
-grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext*,
+grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext* context,
                                         const ::order::v1::GetOrderRequest* request,
                                         ::order::v1::Order* response) {
-  return Respond(lifecycle_.GetOrder(request->order_id(), request->request_id()),
-                 response);
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "GetOrder");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<Order> order = lifecycle_.GetOrder(request->order_id(), request->request_id());
+  if (absl::Status owned = CheckOwner(*caller, order, "GetOrder"); !owned.ok()) {
+    return ToGrpcStatus(owned);
+  }
+  return Respond(order, response);
 }
 
-grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext*,
+absl::Status OrderGrpcService::CheckOwner(const Principal& caller,
+                                          const absl::StatusOr<Order>& order,
+                                          absl::string_view method) const {
+  if (!order.ok() || caller.is_admin() || order->customer_id == caller.subject) {
+    return absl::OkStatus();
+  }
+  return authenticator_->Deny(
+      absl::PermissionDeniedError(
+          absl::StrCat("order_id: the order belongs to another customer than '",
+                       caller.subject, "'")),
+      method, caller.subject);
+}
+
+grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext* context,
                                           const ::order::v1::ListOrdersRequest* request,
                                           ::order::v1::ListOrdersResponse* response) {
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "ListOrders");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::string> customer =
+      ActingCustomer(authenticator_, *caller, request->customer_id(), "ListOrders");
+  if (!customer.ok()) return ToGrpcStatus(customer.status());
   std::optional<OrderStatus> status;
   switch (request->status()) {
     case ::order::v1::ORDER_STATUS_UNSPECIFIED: break;
@@ -162,7 +185,7 @@ grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext*,
         TimeUtil::TimestampToMicroseconds(request->updated_before()));
   }
   absl::StatusOr<OrderPage> page =
-      lifecycle_.ListOrders(status, request->customer_id(), request->page_size(),
+      lifecycle_.ListOrders(status, *customer, request->page_size(),
                             request->page_token(), updated_before);
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const Order& order : page->orders) OrderToProto(order, response->add_orders());
@@ -170,10 +193,15 @@ grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext*,
+grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext* context,
                                            const ::order::v1::CountOrdersRequest* request,
                                            ::order::v1::CountOrdersResponse* response) {
-  absl::StatusOr<OrderCounts> counts = lifecycle_.CountOrders(request->customer_id());
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "CountOrders");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::string> customer =
+      ActingCustomer(authenticator_, *caller, request->customer_id(), "CountOrders");
+  if (!customer.ok()) return ToGrpcStatus(customer.status());
+  absl::StatusOr<OrderCounts> counts = lifecycle_.CountOrders(*customer);
   if (!counts.ok()) return ToGrpcStatus(counts.status());
   response->set_pending(counts->pending);
   response->set_approved(counts->approved);
@@ -183,19 +211,35 @@ grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext*,
 }
 
 grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrder(
-    grpc::CallbackServerContext*, const ::order::v1::WatchOrderRequest* request) {
+    grpc::CallbackServerContext* context, const ::order::v1::WatchOrderRequest* request) {
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "WatchOrder");
+  if (!caller.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(caller.status()));
   absl::StatusOr<OrderEventSubscription> subscription =
       lifecycle_.WatchOrder(request->order_id());
   if (!subscription.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(subscription.status()));
+  if (!caller->is_admin()) {
+    // A customer may watch only their own order: one read to know whose
+    // it is (the stream itself reads nothing on this thread).
+    absl::StatusOr<Order> order = lifecycle_.GetOrder(request->order_id(), "");
+    if (!order.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(order.status()));
+    if (absl::Status owned = CheckOwner(*caller, order, "WatchOrder"); !owned.ok()) {
+      return OrderWatchStreams::Refuse(ToGrpcStatus(owned));
+    }
+  }
   return streams_.Open(*std::move(subscription), /*until_final=*/true);
 }
 
 grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrders(
-    grpc::CallbackServerContext*, const ::order::v1::WatchOrdersRequest* request) {
+    grpc::CallbackServerContext* context, const ::order::v1::WatchOrdersRequest* request) {
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "WatchOrders");
+  if (!caller.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(caller.status()));
+  absl::StatusOr<std::string> customer =
+      ActingCustomer(authenticator_, *caller, request->customer_id(), "WatchOrders");
+  if (!customer.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(customer.status()));
   std::optional<int64_t> after;
   if (request->has_after_event_id()) after = request->after_event_id();
   absl::StatusOr<OrderEventSubscription> subscription =
-      lifecycle_.WatchOrders(request->customer_id(), after, feed_.head());
+      lifecycle_.WatchOrders(*customer, after, feed_.head());
   if (!subscription.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(subscription.status()));
   return streams_.Open(*std::move(subscription), /*until_final=*/false);
 }

@@ -2,6 +2,7 @@
 // absl::Status <-> grpc::Status; the rules are in OrderLifecycle.
 #pragma once
 
+#include "common/auth/authenticator.h"
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/order_event_feed.h"
 #include "order_service/order_lifecycle.h"
@@ -24,9 +25,16 @@ class OrderGrpcService final : public OrderServiceBase {
   // streams are opened by `streams`. A `read_only` service (the public
   // read/watch replicas, --read_only) refuses the saga's participant RPCs
   // with PERMISSION_DENIED and writes nothing.
+  // With an `authenticator`, the reads and watches need a token: a customer
+  // sees only their own orders, an admin every order (the participant RPCs
+  // are the coordinator's, guarded by mutual TLS).
   OrderGrpcService(OrderLifecycle& lifecycle, OrderEventFeed& feed, OrderWatchStreams& streams,
-                   bool read_only = false)
-      : lifecycle_(lifecycle), feed_(feed), streams_(streams), read_only_(read_only) {}
+                   bool read_only = false, const Authenticator* authenticator = nullptr)
+      : lifecycle_(lifecycle),
+        feed_(feed),
+        streams_(streams),
+        read_only_(read_only),
+        authenticator_(authenticator) {}
 
   grpc::Status CreateOrder(grpc::ServerContext* context,
                            const ::order::v1::CreateOrderRequest* request,
@@ -63,10 +71,16 @@ class OrderGrpcService final : public OrderServiceBase {
       const ::order::v1::WatchOrdersRequest* request) override;
 
  private:
+  // PERMISSION_DENIED (through the authenticator) if `order` is another
+  // customer's than the calling customer's.
+  absl::Status CheckOwner(const Principal& caller, const absl::StatusOr<Order>& order,
+                          absl::string_view method) const;
+
   OrderLifecycle& lifecycle_;
   OrderEventFeed& feed_;
   OrderWatchStreams& streams_;
   const bool read_only_;
+  const Authenticator* authenticator_;
 };
 
 }  // namespace order_saga::orders

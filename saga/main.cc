@@ -5,6 +5,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "common/clock.h"
+#include "common/auth/authenticator.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_channel.h"
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   GrpcServerOptions& server_options = *server_flags;
+  absl::StatusOr<std::unique_ptr<order_saga::Authenticator>> authenticator =
+      order_saga::Authenticator::FromFlags(server_options.metrics.get());
+  if (!authenticator.ok()) {
+    LOG(ERROR) << authenticator.status();
+    return 2;
+  }
+  if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
   BatchMetrics batch_metrics(*server_options.metrics);
   coordinator::SagaMetrics saga_metrics(*server_options.metrics);
   BatchOptions order_batches = coalescing.batch;
@@ -121,7 +129,8 @@ int main(int argc, char** argv) {
   // Declared after everything its sagas use: destroyed first, it waits for
   // them (each ends within the saga and compensation deadlines).
   coordinator::BackgroundSagas background(FLAGS_max_background_sagas);
-  coordinator::SagaGrpcService service(place_order, &saga_metrics, &background);
+  coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
+                                      authenticator->get());
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();

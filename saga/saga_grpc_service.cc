@@ -23,14 +23,19 @@ grpc::Status Respond(const absl::StatusOr<PlaceOrderOutcome>& outcome,
 
 }  // namespace
 
-grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext*,
+grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext* context,
                                          const ::saga::v1::PlaceOrderRequest* request,
                                          ::saga::v1::PlaceOrderResponse* response) {
   if (!accepting_.load()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "coordinator shutting down; retry with the same request_id");
   }
-  PlaceOrderCommand command{request->request_id(), request->customer_id(),
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "PlaceOrder");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::string> customer =
+      ActingCustomer(authenticator_, *caller, request->customer_id(), "PlaceOrder");
+  if (!customer.ok()) return ToGrpcStatus(customer.status());
+  PlaceOrderCommand command{request->request_id(), *customer,
                             LineItemsFromProto(request->items()),
                             ShippingAddressFromProto(request->shipping_address())};
   grpc::Status status;

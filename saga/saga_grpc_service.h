@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "common/auth/authenticator.h"
 #include "saga/background_sagas.h"
 #include "saga/place_order_saga.h"
 #include "saga/saga_metrics.h"
@@ -16,9 +17,12 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
   // `saga` (and `metrics` and `background`, if not null) must outlive the
   // service. Without `background`, respond_when_recorded is ignored (every
   // call is answered with the decision).
+  // With an `authenticator`, PlaceOrder needs a token, and the order's
+  // customer_id is the token's subject (an admin may name any customer).
   explicit SagaGrpcService(PlaceOrderSaga& saga, SagaMetrics* metrics = nullptr,
-                           BackgroundSagas* background = nullptr)
-      : saga_(saga), metrics_(metrics), background_(background) {}
+                           BackgroundSagas* background = nullptr,
+                           const Authenticator* authenticator = nullptr)
+      : saga_(saga), metrics_(metrics), background_(background), authenticator_(authenticator) {}
 
   // UNAVAILABLE without starting a saga once StopAccepting was called.
   grpc::Status PlaceOrder(grpc::ServerContext* context,
@@ -39,6 +43,7 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
   PlaceOrderSaga& saga_;
   SagaMetrics* metrics_;
   BackgroundSagas* background_;
+  const Authenticator* authenticator_;
   std::atomic<bool> accepting_{true};
 };
 

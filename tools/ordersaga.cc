@@ -6,6 +6,9 @@
 //   ordersaga products         list products with stock and status
 //   ordersaga audit            check the stock invariants across both
 //                              services; exit 1 on any violation
+//   ordersaga mint-token       print a bearer token signed with
+//                              --auth_token_key_file (--subject, --role,
+//                              --ttl_s); pass it to any command as --token
 //
 // Against a stack with TLS (scripts/up --tls) pass --tls_ca_file, and
 // --tls_cert_file/--tls_key_file of an identity the servers accept
@@ -33,6 +36,8 @@
 #include "absl/time/clock.h"
 #include "audit/audit_snapshot.h"
 #include "common/env_flags.h"
+#include "common/auth/authenticator.h"
+#include "common/auth/bearer_token_channel.h"
 #include "common/tls_config.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
@@ -53,6 +58,10 @@ DEFINE_string(show_products, "", "flash-sale: product ids to print afterwards "
               "(default: those of --items)");
 DEFINE_int32(timeout_ms, 30000, "deadline of each call");
 DEFINE_string(address, "127.0.0.1:50051", "health: the server to probe");
+DEFINE_string(token, "", "bearer token sent with every call (mint-token makes one)");
+DEFINE_string(subject, "", "mint-token: the token's subject (the customer id)");
+DEFINE_string(role, "customer", "mint-token: customer or admin");
+DEFINE_int32(ttl_s, 3600, "mint-token: seconds the token is valid");
 
 namespace {
 
@@ -72,6 +81,35 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials() {
   return credentials;
 }
 
+// A channel to `address` with the TLS flags and --token.
+std::shared_ptr<grpc::Channel> Channel(const std::string& address,
+                                       std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  return order_saga::CreateChannelWithToken(address, std::move(credentials), FLAGS_token);
+}
+
+// mint-token: prints a token signed with --auth_token_key_file.
+int MintToken() {
+  absl::StatusOr<std::unique_ptr<order_saga::Authenticator>> authenticator =
+      order_saga::Authenticator::FromFlags();
+  if (!authenticator.ok() || *authenticator == nullptr) {
+    std::cerr << (authenticator.ok() ? "--auth_token_key_file: required to sign a token"
+                                     : std::string(authenticator.status().message()))
+              << "\n";
+    return 2;
+  }
+  if (FLAGS_subject.empty() || (FLAGS_role != "customer" && FLAGS_role != "admin")) {
+    std::cerr << "mint-token needs --subject and --role=customer|admin\n";
+    return 2;
+  }
+  std::cout << (*authenticator)
+                   ->Mint(FLAGS_subject,
+                          FLAGS_role == "admin" ? order_saga::Role::kAdmin
+                                                : order_saga::Role::kCustomer,
+                          absl::Seconds(FLAGS_ttl_s))
+            << "\n";
+  return 0;
+}
+
 system_clock::time_point Deadline() {
   return system_clock::now() + std::chrono::milliseconds(FLAGS_timeout_ms);
 }
@@ -83,7 +121,7 @@ std::string StatusName(inventory::v1::ProductStatus status) {
 // Exit 0 if --address answers SERVING on the standard health service.
 int Health() {
   auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(FLAGS_address, Credentials()));
+      Channel(FLAGS_address, Credentials()));
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   grpc::ClientContext context;
@@ -102,7 +140,7 @@ int Health() {
 
 int SeedReference() {
   auto stub = inventory::v1::InventoryService::NewStub(
-      grpc::CreateChannel(FLAGS_inventory_address, Credentials()));
+      Channel(FLAGS_inventory_address, Credentials()));
   for (const auto& fixture : order_saga::tools::ReferenceProducts()) {
     inventory::v1::Product request, response;
     request.set_product_id(fixture.product_id);
@@ -126,7 +164,7 @@ int SeedReference() {
 
 int PrintProducts(const std::vector<int64_t>& ids) {
   auto stub = inventory::v1::InventoryService::NewStub(
-      grpc::CreateChannel(FLAGS_inventory_address, Credentials()));
+      Channel(FLAGS_inventory_address, Credentials()));
   std::vector<inventory::v1::Product> products;
   if (ids.empty()) {
     std::string token;
@@ -201,7 +239,7 @@ int FlashSale() {
                                  ? absl::StrCat("flash-", absl::ToUnixNanos(absl::Now()))
                                  : FLAGS_request_prefix;
   auto channel =
-      grpc::CreateChannel(FLAGS_saga_address, Credentials());
+      Channel(FLAGS_saga_address, Credentials());
   auto stub = saga::v1::SagaCoordinator::NewStub(channel);
 
   struct Result {
@@ -296,8 +334,8 @@ int FlashSale() {
 // Reads both services, prints the audit table; exit 1 on any violation.
 int Audit() {
   absl::StatusOr<order_saga::audit::Snapshot> snapshot = order_saga::audit::ReadSnapshot(
-      grpc::CreateChannel(FLAGS_order_address, Credentials()),
-      grpc::CreateChannel(FLAGS_inventory_address, Credentials()),
+      Channel(FLAGS_order_address, Credentials()),
+      Channel(FLAGS_inventory_address, Credentials()),
       absl::Milliseconds(FLAGS_timeout_ms));
   if (!snapshot.ok()) {
     std::cerr << "audit: cannot read the services: " << snapshot.status() << "\n";
@@ -322,7 +360,9 @@ int main(int argc, char** argv) {
       "  products        list products with stock and status\n"
       "  audit           check stock and orders across both services (exit 1 on a\n"
       "                  violation, 2 if a service cannot be read)\n"
-      "  health          exit 0 if --address answers SERVING");
+      "  health          exit 0 if --address answers SERVING\n"
+      "  mint-token      print a bearer token (--subject, --role, --ttl_s) signed with\n"
+      "                  --auth_token_key_file; pass it to other commands as --token");
   if (argc != 2) {
     gflags::ShowUsageWithFlagsRestrict(argv[0], "ordersaga");
     return 2;
@@ -333,6 +373,7 @@ int main(int argc, char** argv) {
   if (command == "products") return PrintProducts({});
   if (command == "health") return Health();
   if (command == "audit") return Audit();
+  if (command == "mint-token") return MintToken();
   std::cerr << "unknown command '" << command << "'; see --help\n";
   return 2;
 }

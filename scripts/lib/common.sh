@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libmysqlcppconn-dev libgoogle-glog-dev libgflags-dev
-  libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev libjwt-dev
   mariadb-server mariadb-client openssl
   clang libclang-rt-14-dev
 )

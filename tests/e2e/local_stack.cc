@@ -20,6 +20,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "audit/audit_snapshot.h"
+#include "common/auth/authenticator.h"
+#include "common/auth/bearer_token_channel.h"
 #include "common/grpc_status.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -46,8 +48,9 @@ absl::StatusOr<audit::AuditReport> AuditStack(
     const LocalStack& stack, absl::Duration recovery_window,
     const std::map<int64_t, int64_t>& expected_supplied) {
   absl::StatusOr<audit::Snapshot> snapshot = audit::ReadSnapshot(
-      grpc::CreateChannel(stack.order_address(), stack.credentials()),
-      grpc::CreateChannel(stack.inventory_address(), stack.credentials()));
+      CreateChannelWithToken(stack.order_address(), stack.credentials(), stack.admin_token()),
+      CreateChannelWithToken(stack.inventory_address(), stack.credentials(),
+                             stack.admin_token()));
   if (!snapshot.ok()) return snapshot.status();
   audit::AuditOptions options;
   options.recovery_window = recovery_window;
@@ -241,6 +244,15 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
     if (made != 0) return absl::InternalError("scripts/tls-certs failed");
     stack->credentials_ = TlsCredentials(options.tls_dir, "operator");
   }
+  if (!options.auth_key_file.empty()) {
+    std::ifstream file(options.auth_key_file);
+    std::stringstream key;
+    key << file.rdbuf();
+    std::string text = key.str();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    stack->admin_token_ =
+        Authenticator(text, RealClock()).Mint("e2e-admin", order_saga::Role::kAdmin, absl::Hours(1));
+  }
   // Empty migration lists: each service applies its own schema at start-up.
   absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> orders =
       MysqlTestDatabase::Create("e2e_orders", {}, options.mysql_socket);
@@ -299,6 +311,7 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
              {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn,
               "--mysql_health_interval_ms=200", "--metrics_address=" + order_metrics_address()},
              log("order_service"), order_address()};
+  coordinator_extra_flags_.clear();
   if (!options.tls_dir.empty()) {
     // The services accept only the coordinator and operators (mTLS); the
     // coordinator serves TLS to any client.
@@ -315,7 +328,15 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
     };
     for (const std::string& flag : tls("inventory-service", true)) inventory_.args.push_back(flag);
     for (const std::string& flag : tls("order-service", true)) orders_.args.push_back(flag);
-    coordinator_tls_flags_ = tls("saga-coordinator", false);
+    for (const std::string& flag : tls("saga-coordinator", false)) {
+      coordinator_extra_flags_.push_back(flag);
+    }
+  }
+  if (!options.auth_key_file.empty()) {
+    const std::string flag = "--auth_token_key_file=" + options.auth_key_file;
+    inventory_.args.push_back(flag);
+    orders_.args.push_back(flag);
+    coordinator_extra_flags_.push_back(flag);
   }
   saga_ports_.clear();
   saga_metrics_ports_.clear();
@@ -332,7 +353,7 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
                          "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
                         log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i))),
                         saga_address(i)};
-    for (const std::string& flag : coordinator_tls_flags_) coordinator.args.push_back(flag);
+    for (const std::string& flag : coordinator_extra_flags_) coordinator.args.push_back(flag);
     for (const std::string& flag : options.coordinator_flags) coordinator.args.push_back(flag);
     coordinators_.push_back(std::move(coordinator));
   }

@@ -35,6 +35,9 @@ class LocalStack {
     // makes in this folder (untrusted/ too): the services require client
     // certificates and accept only saga-coordinator and operator.
     std::string tls_dir;
+    // Non-empty: every server verifies bearer tokens signed with this key
+    // file (--auth_token_key_file).
+    std::string auth_key_file;
     // Log file names get this prefix; default: the running test's name.
     std::string log_prefix;
   };
@@ -73,6 +76,8 @@ class LocalStack {
   // What a test client presents: the operator's certificate with TLS,
   // plaintext otherwise.
   std::shared_ptr<grpc::ChannelCredentials> credentials() const;
+  // An admin's bearer token with authentication on; empty otherwise.
+  const std::string& admin_token() const { return admin_token_; }
   // The log file of a process (appended to across restarts).
   std::string LogPath(Role role, int index = 0) const;
 
@@ -104,8 +109,9 @@ class LocalStack {
   std::vector<int> saga_ports_;
   Process inventory_, orders_;
   std::vector<Process> coordinators_;
-  std::vector<std::string> coordinator_tls_flags_;
+  std::vector<std::string> coordinator_extra_flags_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::string admin_token_;
 };
 
 // Reads both services of `stack` and audits them; PENDING orders older than

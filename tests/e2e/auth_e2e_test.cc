@@ -1,0 +1,263 @@
+// Bearer tokens and authorization against the three real binaries, with TLS
+// and authentication both on (as in Kubernetes): missing, forged, expired,
+// tampered and alg-"none" tokens are UNAUTHENTICATED; a customer places
+// orders as themself and reads and watches only their own; only an admin
+// upserts products; every denial writes nothing and is counted.
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/barrier.h"
+#include "common/auth/authenticator.h"
+#include "common/auth/bearer_token_channel.h"
+#include "tests/e2e/stack_test.h"
+
+namespace order_saga::testing {
+namespace {
+
+constexpr char kKey[] = "e2e-auth-key-of-at-least-thirty-two-bytes";
+
+class AuthE2ETest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char folder[] = "/tmp/ordersaga-auth-XXXXXX";
+    ASSERT_NE(mkdtemp(folder), nullptr);
+    dir_ = new std::string(folder);
+    std::ofstream(*dir_ + "/key") << kKey << "\n";
+    LocalStack::Options options;
+    options.tls_dir = *dir_ + "/tls";
+    options.auth_key_file = *dir_ + "/key";
+    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
+    ASSERT_TRUE(stack.ok()) << stack.status();
+    stack_ = stack->release();
+  }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+    if (dir_ != nullptr) (void)std::system(("rm -rf " + *dir_).c_str());
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_NE(stack_, nullptr); }
+
+  static std::string Token(const std::string& subject, Role role,
+                           absl::Duration ttl = absl::Hours(1), const std::string& key = kKey) {
+    return Authenticator(key, RealClock()).Mint(subject, role, ttl);
+  }
+  // A client verifying the servers with the stack's CA, presenting no
+  // certificate (the coordinator and order reads), or the operator's.
+  static std::shared_ptr<grpc::Channel> Channel(const std::string& address,
+                                                const std::string& token,
+                                                bool operator_cert = false) {
+    return CreateChannelWithToken(
+        address, TlsCredentials(*dir_ + "/tls", operator_cert ? "operator" : ""), token);
+  }
+  static grpc::Status Place(const std::string& token, const std::string& request_id,
+                            const std::string& customer_id,
+                            saga::v1::PlaceOrderResponse* response) {
+    saga::v1::PlaceOrderRequest request;
+    request.set_request_id(request_id);
+    request.set_customer_id(customer_id);
+    common::v1::LineItem* item = request.add_items();
+    item->set_product_id(7);
+    item->set_quantity(1);
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    return saga::v1::SagaCoordinator::NewStub(Channel(stack_->saga_address(), token))
+        ->PlaceOrder(&context, request, response);
+  }
+  static grpc::Status Upsert(const std::string& token, int64_t id, int64_t stock) {
+    inventory::v1::Product product, stored;
+    product.set_product_id(id);
+    product.set_name(absl::StrCat("product ", id));
+    product.set_price(100);
+    product.set_stock(stock);
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    return inventory::v1::InventoryService::NewStub(
+               Channel(stack_->inventory_address(), token, /*operator_cert=*/true))
+        ->UpsertProduct(&context, product, &stored);
+  }
+  static int64_t TotalOrders() {
+    order::v1::CountOrdersRequest request;
+    order::v1::CountOrdersResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status =
+        order::v1::OrderService::NewStub(Channel(stack_->order_address(), stack_->admin_token(),
+                                                 /*operator_cert=*/true))
+            ->CountOrders(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.total();
+  }
+
+  static inline std::string* dir_ = nullptr;
+  static inline LocalStack* stack_ = nullptr;
+};
+
+TEST_F(AuthE2ETest, MissingForgedExpiredTamperedOrUnsignedTokensAreUnauthenticated) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 7, 100).ok());
+  const int64_t before = TotalOrders();
+  const std::string good = Token("alice", Role::kCustomer);
+  std::vector<std::string> parts = absl::StrSplit(good, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  // The payload re-signed by nobody: claims bob, keeps alice's signature.
+  std::string payload;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[1], &payload));
+  const std::string tampered = absl::StrCat(
+      parts[0], ".", absl::WebSafeBase64Escape(absl::StrReplaceAll(payload, {{"alice", "bobby"}})),
+      ".", parts[2]);
+  const std::string unsigned_token =
+      absl::StrCat(absl::WebSafeBase64Escape(R"({"alg":"none","typ":"JWT"})"), ".", parts[1], ".");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"no token", ""},
+      {"forged (another key)", Token("alice", Role::kCustomer, absl::Hours(1),
+                                     "another-key-of-at-least-thirty-two-bytes!")},
+      {"expired", Token("alice", Role::kCustomer, -absl::Minutes(1))},
+      {"tampered", tampered},
+      {"alg none", unsigned_token},
+      {"garbage", "not.a.token"}};
+  for (const auto& [what, token] : bad) {
+    SCOPED_TRACE(what);
+    saga::v1::PlaceOrderResponse response;
+    grpc::Status status = Place(token, "bad-token-" + what, "", &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), "authorization")) << status.error_message();
+  }
+  EXPECT_EQ(TotalOrders(), before);  // nothing written
+}
+
+TEST_F(AuthE2ETest, CustomerIdComesFromTheTokenAndCustomersSeeOnlyTheirOwnOrders) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 7, 100).ok());
+  const std::string alice = Token("alice", Role::kCustomer);
+  const std::string bob = Token("bob", Role::kCustomer);
+  saga::v1::PlaceOrderResponse placed;
+  ASSERT_TRUE(Place(alice, "alice-1", "", &placed).ok());
+  ASSERT_EQ(placed.status(), order::v1::ORDER_STATUS_APPROVED);
+  // Acting for someone else is refused and writes nothing.
+  const int64_t before = TotalOrders();
+  saga::v1::PlaceOrderResponse impostor;
+  grpc::Status as_bob = Place(alice, "alice-as-bob", "bob", &impostor);
+  EXPECT_EQ(as_bob.error_code(), grpc::StatusCode::PERMISSION_DENIED) << as_bob.error_message();
+  EXPECT_EQ(TotalOrders(), before);
+
+  auto orders_as = [](const std::string& token) {
+    return order::v1::OrderService::NewStub(Channel(stack_->order_address(), token, true));
+  };
+  order::v1::GetOrderRequest get;
+  get.set_order_id(placed.order_id());
+  order::v1::Order order;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(orders_as(alice)->GetOrder(&context, get, &order).ok());
+    EXPECT_EQ(order.customer_id(), "alice");  // from the token
+  }
+  {
+    grpc::ClientContext context;
+    grpc::Status status = orders_as(bob)->GetOrder(&context, get, &order);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  }
+  {
+    order::v1::WatchOrderRequest watch;
+    watch.set_order_id(placed.order_id());
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    auto reader = orders_as(bob)->WatchOrder(&context, watch);
+    order::v1::OrderEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    order::v1::ListOrdersRequest list;
+    list.set_customer_id("alice");
+    order::v1::ListOrdersResponse listed;
+    grpc::ClientContext context;
+    EXPECT_EQ(orders_as(bob)->ListOrders(&context, list, &listed).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    order::v1::ListOrdersRequest list;  // no filter: bob's own only
+    order::v1::ListOrdersResponse listed;
+    grpc::ClientContext context;
+    ASSERT_TRUE(orders_as(bob)->ListOrders(&context, list, &listed).ok());
+    for (const auto& o : listed.orders()) EXPECT_EQ(o.customer_id(), "bob");
+  }
+  {
+    grpc::ClientContext context;  // an admin reads anyone's
+    EXPECT_TRUE(orders_as(stack_->admin_token())->GetOrder(&context, get, &order).ok());
+  }
+}
+
+TEST_F(AuthE2ETest, OnlyAnAdminUpsertsProducts) {
+  grpc::Status customer = Upsert(Token("alice", Role::kCustomer), 8, 5);
+  EXPECT_EQ(customer.error_code(), grpc::StatusCode::PERMISSION_DENIED) << customer.error_message();
+  EXPECT_TRUE(absl::StrContains(customer.error_message(), "admin")) << customer.error_message();
+  EXPECT_EQ(Upsert("", 8, 5).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(Upsert(Token("ops", Role::kAdmin), 8, 5).ok());
+}
+
+TEST_F(AuthE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsAndAuthOn) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 4, 30).ok());
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 5, 20).ok());
+  constexpr int kOrders = 200;
+  std::vector<saga::v1::PlaceOrderResponse> responses(kOrders);
+  std::vector<grpc::Status> statuses(kOrders);
+  auto coordinator = saga::v1::SagaCoordinator::NewStub(
+      Channel(stack_->saga_address(), Token("flash-buyer", Role::kCustomer)));
+  absl::Barrier* start = new absl::Barrier(kOrders);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kOrders; ++i) {
+    clients.emplace_back([&, i] {
+      saga::v1::PlaceOrderRequest request;
+      request.set_request_id(absl::StrCat("auth-flash-", i));
+      for (auto [product, quantity] : {std::pair<int64_t, int32_t>{4, 2}, {5, 1}}) {
+        common::v1::LineItem* item = request.add_items();
+        item->set_product_id(product);
+        item->set_quantity(quantity);
+      }
+      if (start->Block()) delete start;
+      grpc::ClientContext context;
+      context.set_deadline(In(absl::Seconds(30)));
+      statuses[i] = coordinator->PlaceOrder(&context, request, &responses[i]);
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  int approved = 0;
+  for (int i = 0; i < kOrders; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    if (responses[i].status() == order::v1::ORDER_STATUS_APPROVED) ++approved;
+  }
+  EXPECT_EQ(approved, 15);
+  absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(10));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+}
+
+// The key never shows in a server's log, whatever was denied.
+TEST_F(AuthE2ETest, TheKeyAndTokensNeverAppearInTheLogs) {
+  const std::string token = Token("alice", Role::kCustomer);
+  saga::v1::PlaceOrderResponse response;
+  (void)Place(token, "log-check", "mallory", &response);  // denied: logged
+  (void)Place("forged." + token, "log-check-2", "", &response);
+  for (LocalStack::Role role : {LocalStack::Role::kCoordinator, LocalStack::Role::kOrders,
+                                LocalStack::Role::kInventory}) {
+    std::ifstream log(stack_->LogPath(role));
+    std::stringstream text;
+    text << log.rdbuf();
+    EXPECT_FALSE(absl::StrContains(text.str(), kKey)) << stack_->LogPath(role);
+    EXPECT_FALSE(absl::StrContains(text.str(), token.substr(token.rfind('.') + 1)))
+        << stack_->LogPath(role);
+  }
+}
+
+}  // namespace
+}  // namespace order_saga::testing
