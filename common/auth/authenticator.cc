@@ -11,12 +11,18 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/grpc_status.h"
 
 DEFINE_string(auth_token_key_file, "",
               "file holding the HMAC key (at least 32 bytes) that signs bearer tokens; "
               "empty: authentication off, every caller an anonymous admin "
               "(env AUTH_TOKEN_KEY_FILE)");
+
+DEFINE_string(auth_trusted_peers, "saga-coordinator",
+              "comma-separated certificate common names of services whose calls, over "
+              "mutual TLS, need no token: they act as admins (the coordinator reading "
+              "orders for its sweep) (env AUTH_TRUSTED_PEERS)");
 
 namespace order_saga {
 namespace {
@@ -98,6 +104,17 @@ absl::StatusOr<Principal> Authenticator::Verify(absl::string_view token) const {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContextBase& context,
                                                       absl::string_view method) const {
+  // A trusted service proven by its client certificate (mutual TLS).
+  std::shared_ptr<const grpc::AuthContext> peer = context.auth_context();
+  if (peer != nullptr && peer->IsPeerAuthenticated()) {
+    for (const grpc::string_ref& name : peer->FindPropertyValues("x509_common_name")) {
+      const std::string common_name(name.data(), name.size());
+      for (absl::string_view trusted :
+           absl::StrSplit(FLAGS_auth_trusted_peers, ',', absl::SkipEmpty())) {
+        if (common_name == trusted) return Principal{common_name, Role::kAdmin, true};
+      }
+    }
+  }
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {

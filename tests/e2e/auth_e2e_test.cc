@@ -242,6 +242,28 @@ TEST_F(AuthE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsAndAuthOn) {
   EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
 }
 
+// The coordinator reads orders (the door's request-id lookup, the recovery
+// sweep) with no token: its client certificate is trusted
+// (--auth_trusted_peers). A retry after a sellout gets its own order back.
+TEST_F(AuthE2ETest, CoordinatorReadsOrdersAsATrustedPeerWithoutAToken) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 7, 1).ok());
+  const std::string carol = Token("carol", Role::kCustomer);
+  saga::v1::PlaceOrderResponse first, second, retry;
+  ASSERT_TRUE(Place(carol, "carol-1", "", &first).ok());
+  ASSERT_EQ(first.status(), order::v1::ORDER_STATUS_APPROVED);
+  ASSERT_TRUE(Place(carol, "carol-2", "", &second).ok());
+  EXPECT_EQ(second.status(), order::v1::ORDER_STATUS_REJECTED);  // sold out
+  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(Place(carol, "carol-1", "", &retry).ok());
+  EXPECT_EQ(retry.order_id(), first.order_id());
+  EXPECT_EQ(retry.status(), order::v1::ORDER_STATUS_APPROVED) << retry.DebugString();
+  // None of the coordinator's reads was refused by the order service.
+  std::ifstream log(stack_->LogPath(LocalStack::Role::kOrders));
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_FALSE(absl::StrContains(text.str(), "denied ")) << text.str();
+}
+
 // The key never shows in a server's log, whatever was denied.
 TEST_F(AuthE2ETest, TheKeyAndTokensNeverAppearInTheLogs) {
   const std::string token = Token("alice", Role::kCustomer);
