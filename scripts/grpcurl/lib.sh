@@ -7,9 +7,14 @@
 # GRPCURL names the grpcurl binary (default: grpcurl on the PATH). Every call
 # uses server reflection, so no .proto files are needed.
 #
-# TLS: with ORDERSAGA_TLS_DIR set (a scripts/tls-certs folder), or after
-# `scripts/up --tls`, calls verify the servers with its ca.pem and present
-# its operator certificate; plaintext otherwise.
+# TLS: with ORDERSAGA_TLS_DIR set (a scripts/tls-certs folder), or unset
+# after `scripts/up --tls`, calls verify the servers with its ca.pem and
+# present its operator certificate; plaintext otherwise (and with
+# ORDERSAGA_TLS_DIR set to "").
+#
+# Tokens: with ORDERSAGA_TOKEN set, every call sends "authorization: Bearer
+# $ORDERSAGA_TOKEN" (`ordersaga mint-token --auth_token_key_file=KEY
+# --subject=alice --role=customer` makes one).
 set -euo pipefail
 
 COORDINATOR_ADDRESS="${COORDINATOR_ADDRESS:-127.0.0.1:50051}"
@@ -62,13 +67,16 @@ json_items() {
 call() {
   command -v "$GRPCURL" >/dev/null 2>&1 ||
     die "grpcurl not found (Debian 12 does not package it; install it from https://github.com/fullstorydev/grpcurl/releases, or set GRPCURL)"
+  local auth=()
+  [ -n "${ORDERSAGA_TOKEN:-}" ] && auth=(-H "authorization: Bearer $ORDERSAGA_TOKEN")
   local tls_dir="${ORDERSAGA_TLS_DIR:-}"
   local run_tls
   run_tls="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.run/tls"
-  if [ -z "$tls_dir" ] && [ -f "$run_tls/enabled" ]; then tls_dir="$run_tls"; fi
+  # Unset: follow scripts/up; set but empty: plaintext.
+  if [ -z "${ORDERSAGA_TLS_DIR+set}" ] && [ -f "$run_tls/enabled" ]; then tls_dir="$run_tls"; fi
   if [ -n "$tls_dir" ]; then
     exec "$GRPCURL" -cacert "$tls_dir/ca.pem" -cert "$tls_dir/operator.pem" \
-      -key "$tls_dir/operator.key" -d "$3" "$1" "$2"
+      -key "$tls_dir/operator.key" ${auth[@]+"${auth[@]}"} -d "$3" "$1" "$2"
   fi
-  exec "$GRPCURL" -plaintext -d "$3" "$1" "$2"
+  exec "$GRPCURL" -plaintext ${auth[@]+"${auth[@]}"} -d "$3" "$1" "$2"
 }

@@ -264,6 +264,31 @@ TEST_F(AuthE2ETest, CoordinatorReadsOrdersAsATrustedPeerWithoutAToken) {
   EXPECT_FALSE(absl::StrContains(text.str(), "denied ")) << text.str();
 }
 
+// scripts/grpcurl/ with a token (ORDERSAGA_TOKEN) and the stack's TLS.
+TEST_F(AuthE2ETest, GrpcurlScriptsSendTheToken) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 7, 10).ok());
+  const bool real = std::system("command -v grpcurl >/dev/null 2>&1") == 0;
+  auto run = [&](const std::string& token) {
+    const std::string command = absl::StrCat(
+        "ORDERSAGA_TLS_DIR=", *dir_, "/tls ORDERSAGA_TOKEN='", token,
+        "' COORDINATOR_ADDRESS=", stack_->saga_address(),
+        " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ", PROJECT_SOURCE_DIR,
+        "/scripts/grpcurl/place-order grpcurl-dave 7:1 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+    const int status = pipe == nullptr ? -1 : pclose(pipe);
+    return std::make_pair(status, output);
+  };
+  auto [refused_status, refused] = run("");
+  EXPECT_NE(refused_status, 0);
+  EXPECT_TRUE(absl::StrContains(refused, "authorization")) << refused;
+  auto [ok_status, placed] = run(Token("dave", Role::kCustomer));
+  EXPECT_EQ(ok_status, 0) << placed;
+  EXPECT_TRUE(absl::StrContains(placed, "ORDER_STATUS_APPROVED")) << placed;
+}
+
 // The key never shows in a server's log, whatever was denied.
 TEST_F(AuthE2ETest, TheKeyAndTokensNeverAppearInTheLogs) {
   const std::string token = Token("alice", Role::kCustomer);

@@ -86,7 +86,7 @@ class GrpcurlScriptsE2ETest : public StackTest {
   // `prefix` runs it under another command (timeout, say).
   ShellRun Script(const std::string& script_and_args, const std::string& prefix = "") {
     const bool real = Shell("command -v grpcurl").exit_code == 0;
-    return Shell(absl::StrCat("COORDINATOR_ADDRESS=", stack_->saga_address(),
+    return Shell(absl::StrCat("ORDERSAGA_TLS_DIR= COORDINATOR_ADDRESS=", stack_->saga_address(),
                               " ORDER_SERVICE_ADDRESS=", stack_->order_address(),
                               " INVENTORY_SERVICE_ADDRESS=", stack_->inventory_address(),
                               " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ",

@@ -1,7 +1,7 @@
 // The part of grpcurl that scripts/grpcurl/ uses, for machines without
 // grpcurl (Debian 12 does not package it): a unary or server-streaming call
 //   grpcurl_stand_in -plaintext -d JSON HOST:PORT package.Service/Method
-//   grpcurl_stand_in -cacert CA [-cert CERT -key KEY] -d JSON HOST:PORT ...
+//   grpcurl_stand_in -cacert CA [-cert CERT -key KEY] [-H "name: value"] -d JSON ...
 // with the request and the answers as protobuf JSON (each streamed message
 // printed as it arrives), the method looked up in
 // the project's own descriptors (grpcurl asks the server by reflection; the
@@ -95,10 +95,14 @@ int main(int argc, char** argv) {
   (void)linked;
 
   std::string json, address, full_method, ca_file, cert_file, key_file;
-  std::vector<std::string> positional;
+  std::vector<std::string> positional, headers;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-plaintext") continue;
+    if (arg == "-H" && i + 1 < argc) {  // "name: value"
+      headers.push_back(argv[++i]);
+      continue;
+    }
     if (i + 1 < argc && (arg == "-d" || arg == "-cacert" || arg == "-cert" || arg == "-key")) {
       (arg == "-d" ? json : arg == "-cacert" ? ca_file : arg == "-cert" ? cert_file : key_file) =
           argv[++i];
@@ -153,6 +157,13 @@ int main(int argc, char** argv) {
   }
   grpc::GenericStub stub(grpc::CreateChannel(address, credentials));
   grpc::ClientContext context;
+  for (const std::string& header : headers) {
+    const size_t colon = header.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = header.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    context.AddMetadata(header.substr(0, colon), value);
+  }
   const std::string serialized = request->SerializeAsString();
   grpc::Slice slice(serialized);
   grpc::ByteBuffer request_buffer(&slice, 1);
