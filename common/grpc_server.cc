@@ -69,6 +69,7 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               options.max_threads);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<MetricsExporter> exporter;
   if (options.metrics != nullptr) {

@@ -28,6 +28,8 @@ struct GrpcServerOptions {
   absl::Duration shutdown_drain = absl::ZeroDuration();
   // Then in-flight calls get this long to finish.
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // Calls one client connection may have open at once.
+  int max_concurrent_streams = 100;
   // Largest request accepted, in bytes.
   int max_receive_message_bytes = 4 * 1024 * 1024;
   // Where Prometheus metrics are served (http://<address>/metrics); empty:

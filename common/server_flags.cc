@@ -21,6 +21,9 @@ DEFINE_string(metrics_address, "127.0.0.1:0",
 DEFINE_string(health_listen_address, "",
               "host:port serving only the plaintext gRPC health check, for probes that "
               "cannot speak TLS (Kubernetes); empty: none (env HEALTH_LISTEN_ADDRESS)");
+DEFINE_int32(max_concurrent_streams, 100,
+             "calls one client connection may have open at once (HTTP/2 streams); more "
+             "wait for a free one (env MAX_CONCURRENT_STREAMS)");
 DEFINE_int32(max_receive_message_bytes, 4 * 1024 * 1024,
              "largest request accepted (env MAX_RECEIVE_MESSAGE_BYTES)");
 
@@ -51,6 +54,7 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags() {
   options.max_receive_message_bytes = FLAGS_max_receive_message_bytes;
   options.metrics_address = FLAGS_metrics_address;
   options.health_listen_address = FLAGS_health_listen_address;
+  options.max_concurrent_streams = FLAGS_max_concurrent_streams;
   options.metrics = std::make_shared<prometheus::Registry>();
   return options;
 }

@@ -31,6 +31,9 @@ DEFINE_int32(watch_window_events, 10000,
 DEFINE_int32(max_watch_streams, 1000,
              "open WatchOrder/WatchOrders streams per process; more get "
              "RESOURCE_EXHAUSTED (env MAX_WATCH_STREAMS)");
+DEFINE_int32(max_watch_streams_per_customer, 10,
+             "open watch streams per authenticated customer; more get RESOURCE_EXHAUSTED; "
+             "0 = no per-customer limit (env MAX_WATCH_STREAMS_PER_CUSTOMER)");
 DEFINE_int32(watch_max_queued_events, 10000,
              "events waiting for one slow watcher before its stream ends with "
              "RESOURCE_EXHAUSTED; it reconnects with its last event id "
@@ -95,7 +98,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   orders::OrderWatchStreams streams(
-      feed, {FLAGS_max_watch_streams, static_cast<size_t>(FLAGS_watch_max_queued_events)},
+      feed,
+      {FLAGS_max_watch_streams, FLAGS_max_watch_streams_per_customer,
+       static_cast<size_t>(FLAGS_watch_max_queued_events)},
       server_options.metrics.get());
   orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only,
                                    authenticator->get());

@@ -226,7 +226,8 @@ grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrder(
       return OrderWatchStreams::Refuse(ToGrpcStatus(owned));
     }
   }
-  return streams_.Open(*std::move(subscription), /*until_final=*/true);
+  return streams_.Open(*std::move(subscription), /*until_final=*/true,
+                       caller->authenticated && !caller->is_admin() ? caller->subject : "");
 }
 
 grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrders(
@@ -241,7 +242,8 @@ grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrders
   absl::StatusOr<OrderEventSubscription> subscription =
       lifecycle_.WatchOrders(*customer, after, feed_.head());
   if (!subscription.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(subscription.status()));
-  return streams_.Open(*std::move(subscription), /*until_final=*/false);
+  return streams_.Open(*std::move(subscription), /*until_final=*/false,
+                       caller->authenticated && !caller->is_admin() ? caller->subject : "");
 }
 
 }  // namespace order_saga::orders

@@ -23,8 +23,11 @@ class RefusedStream final : public grpc::ServerWriteReactor<::order::v1::OrderEv
 class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order::v1::OrderEvent>,
                                         public OrderEventSubscriber {
  public:
-  Stream(OrderWatchStreams& owner, bool until_final)
-      : owner_(owner), until_final_(until_final), first_delivery_(until_final) {}
+  Stream(OrderWatchStreams& owner, bool until_final, std::string customer)
+      : owner_(owner),
+        until_final_(until_final),
+        customer_(std::move(customer)),
+        first_delivery_(until_final) {}
 
   void OnEvents(std::vector<OrderEvent> events) override {
     {
@@ -77,6 +80,10 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
   void OnDone() override {
     owner_.feed_.Unsubscribe(this);
     owner_.open_.fetch_sub(1);
+    if (!customer_.empty()) {
+      absl::MutexLock lock(&owner_.owners_mu_);
+      if (--owner_.open_by_owner_[customer_] == 0) owner_.open_by_owner_.erase(customer_);
+    }
     if (owner_.open_gauge_ != nullptr) owner_.open_gauge_->Decrement();
     delete this;
   }
@@ -113,6 +120,7 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
 
   OrderWatchStreams& owner_;
   const bool until_final_;
+  const std::string customer_;
   absl::Mutex mu_;
   bool first_delivery_ ABSL_GUARDED_BY(mu_);
   std::deque<OrderEvent> queue_ ABSL_GUARDED_BY(mu_);
@@ -140,16 +148,33 @@ OrderWatchStreams::OrderWatchStreams(OrderEventFeed& feed, Limits limits,
 }
 
 grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderWatchStreams::Open(
-    OrderEventSubscription subscription, bool until_final) {
+    OrderEventSubscription subscription, bool until_final, const std::string& owner) {
+  if (!owner.empty() && limits_.max_streams_per_customer > 0) {
+    absl::MutexLock lock(&owners_mu_);
+    int& open = open_by_owner_[owner];
+    if (open >= limits_.max_streams_per_customer) {
+      if (open == 0) open_by_owner_.erase(owner);
+      return Refuse(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("'", owner, "' already has ", limits_.max_streams_per_customer,
+                       " watch streams open (--max_watch_streams_per_customer)")));
+    }
+    ++open;
+  }
   if (open_.fetch_add(1) >= limits_.max_streams) {
     open_.fetch_sub(1);
+    if (!owner.empty() && limits_.max_streams_per_customer > 0) {
+      absl::MutexLock lock(&owners_mu_);
+      if (--open_by_owner_[owner] == 0) open_by_owner_.erase(owner);
+    }
     return Refuse(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat("this server already has ", limits_.max_streams,
                      " watch streams open (--max_watch_streams); retry later or elsewhere")));
   }
   if (open_gauge_ != nullptr) open_gauge_->Increment();
-  auto* stream = new Stream(*this, until_final);
+  auto* stream = new Stream(
+      *this, until_final, limits_.max_streams_per_customer > 0 ? owner : std::string());
   feed_.Subscribe(stream, std::move(subscription));
   return stream;
 }

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstddef>
 #include <deque>
+#include <map>
+#include <string>
 #include <optional>
 
 #include <grpcpp/grpcpp.h>
@@ -24,6 +26,9 @@ class OrderWatchStreams {
   struct Limits {
     // Open streams per process; more are refused with RESOURCE_EXHAUSTED.
     int max_streams = 1000;
+    // Open streams per authenticated customer (a token's subject); 0: no
+    // per-customer limit.
+    int max_streams_per_customer = 10;
     // Events waiting for a slow reader; beyond, its stream ends with
     // RESOURCE_EXHAUSTED (it reconnects with its last event id).
     size_t max_queued_events = 10000;
@@ -38,8 +43,9 @@ class OrderWatchStreams {
   // A stream that sends what `subscription` selects. With `until_final`
   // (WatchOrder) the first delivery is reduced to its newest event and the
   // stream ends with OK after an event whose order is final.
+  // `owner`: the authenticated customer opening it (empty: none known).
   grpc::ServerWriteReactor<::order::v1::OrderEvent>* Open(
-      OrderEventSubscription subscription, bool until_final);
+      OrderEventSubscription subscription, bool until_final, const std::string& owner = "");
   // A stream that ends at once with `status` (a bad request).
   static grpc::ServerWriteReactor<::order::v1::OrderEvent>* Refuse(grpc::Status status);
 
@@ -51,6 +57,8 @@ class OrderWatchStreams {
   OrderEventFeed& feed_;
   const Limits limits_;
   std::atomic<int> open_{0};
+  absl::Mutex owners_mu_;
+  std::map<std::string, int> open_by_owner_ ABSL_GUARDED_BY(owners_mu_);
   prometheus::Gauge* open_gauge_ = nullptr;
   prometheus::Counter* events_sent_ = nullptr;
 };

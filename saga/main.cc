@@ -53,6 +53,14 @@ DEFINE_int32(max_background_sagas, 1000,
              "(respond_when_recorded); beyond, such requests are answered with "
              "the decision instead (env MAX_BACKGROUND_SAGAS)");
 DEFINE_validator(max_background_sagas, &order_saga::FlagNotNegative);
+DEFINE_double(place_order_rate_per_customer, 0,
+              "PlaceOrder calls per second one customer (the token's subject, or the "
+              "request's customer_id without authentication) may make; beyond, "
+              "RESOURCE_EXHAUSTED; 0 = no limit (the Kubernetes manifests set 20) "
+              "(env PLACE_ORDER_RATE_PER_CUSTOMER)");
+DEFINE_double(place_order_burst_per_customer, 40,
+              "PlaceOrder calls one customer may make at once before the rate applies "
+              "(env PLACE_ORDER_BURST_PER_CUSTOMER)");
 DEFINE_int32(recovery_age_ms, 15000,
              "PENDING orders untouched this long are re-driven (env "
              "RECOVERY_AGE_MS)");
@@ -129,8 +137,10 @@ int main(int argc, char** argv) {
   // Declared after everything its sagas use: destroyed first, it waits for
   // them (each ends within the saga and compensation deadlines).
   coordinator::BackgroundSagas background(FLAGS_max_background_sagas);
+  coordinator::CustomerRateLimiter rate_limiter(
+      FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, RealClock());
   coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
-                                      authenticator->get());
+                                      authenticator->get(), &rate_limiter);
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();

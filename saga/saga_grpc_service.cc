@@ -35,6 +35,11 @@ grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext* context,
   absl::StatusOr<std::string> customer =
       ActingCustomer(authenticator_, *caller, request->customer_id(), "PlaceOrder");
   if (!customer.ok()) return ToGrpcStatus(customer.status());
+  if (rate_limiter_ != nullptr) {
+    if (absl::Status admitted = rate_limiter_->Admit(*customer); !admitted.ok()) {
+      return ToGrpcStatus(admitted);
+    }
+  }
   PlaceOrderCommand command{request->request_id(), *customer,
                             LineItemsFromProto(request->items()),
                             ShippingAddressFromProto(request->shipping_address())};

@@ -6,6 +6,7 @@
 
 #include "common/auth/authenticator.h"
 #include "saga/background_sagas.h"
+#include "saga/customer_rate_limiter.h"
 #include "saga/place_order_saga.h"
 #include "saga/saga_metrics.h"
 #include "saga/v1/saga.grpc.pb.h"
@@ -21,8 +22,13 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
   // customer_id is the token's subject (an admin may name any customer).
   explicit SagaGrpcService(PlaceOrderSaga& saga, SagaMetrics* metrics = nullptr,
                            BackgroundSagas* background = nullptr,
-                           const Authenticator* authenticator = nullptr)
-      : saga_(saga), metrics_(metrics), background_(background), authenticator_(authenticator) {}
+                           const Authenticator* authenticator = nullptr,
+                           CustomerRateLimiter* rate_limiter = nullptr)
+      : saga_(saga),
+        metrics_(metrics),
+        background_(background),
+        authenticator_(authenticator),
+        rate_limiter_(rate_limiter) {}
 
   // UNAVAILABLE without starting a saga once StopAccepting was called.
   grpc::Status PlaceOrder(grpc::ServerContext* context,
@@ -44,6 +50,7 @@ class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
   SagaMetrics* metrics_;
   BackgroundSagas* background_;
   const Authenticator* authenticator_;
+  CustomerRateLimiter* rate_limiter_;
   std::atomic<bool> accepting_{true};
 };
 

@@ -311,6 +311,7 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
              {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn,
               "--mysql_health_interval_ms=200", "--metrics_address=" + order_metrics_address()},
              log("order_service"), order_address()};
+  for (const std::string& flag : options.order_service_flags) orders_.args.push_back(flag);
   coordinator_extra_flags_.clear();
   if (!options.tls_dir.empty()) {
     // The services accept only the coordinator and operators (mTLS); the

@@ -29,8 +29,9 @@ class LocalStack {
     std::string mysql_socket = MysqlTestDatabase::Socket();
     // Coordinators, all against the same two services, all sweeping.
     int coordinators = 1;
-    // Extra flags for every coordinator.
+    // Extra flags for every coordinator, and for the order service.
     std::vector<std::string> coordinator_flags;
+    std::vector<std::string> order_service_flags;
     // Non-empty: TLS everywhere, with the certificates scripts/tls-certs
     // makes in this folder (untrusted/ too): the services require client
     // certificates and accept only saga-coordinator and operator.
