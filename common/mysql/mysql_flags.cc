@@ -11,6 +11,11 @@
 DEFINE_string(mysql_dsn, "",
               "mysql://USER[:PASSWORD]@HOST[:PORT]/SCHEMA[?socket=PATH] "
               "(env MYSQL_DSN)");
+DEFINE_string(mysql_migration_dsn, "",
+              "DSN of the user allowed to change the schema, used only to apply the "
+              "migrations at start-up, so that --mysql_dsn's user needs no more than "
+              "SELECT, INSERT and UPDATE; empty: --mysql_dsn's user applies them "
+              "(env MYSQL_MIGRATION_DSN)");
 DEFINE_int32(mysql_pool_size, 16,
              "most MySQL connections open at once (env MYSQL_POOL_SIZE)");
 DEFINE_int32(mysql_acquire_timeout_ms, 5000,
@@ -55,13 +60,28 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
         absl::StrCat("--mysql_dsn: ", options.status().message()));
   }
   options->metrics = metrics;
+  // Migrations on a pool of their own when a migration user is given.
+  std::unique_ptr<MysqlConnectionPool> migration_pool;
+  if (!FLAGS_mysql_migration_dsn.empty()) {
+    absl::StatusOr<MysqlDsn> migration_dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
+    if (!migration_dsn.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mysql_migration_dsn: ", migration_dsn.status().message()));
+    }
+    MysqlConnectionPool::Options migration_options = *options;
+    migration_options.dsn = *std::move(migration_dsn);
+    migration_options.size = 1;
+    migration_options.metrics = nullptr;
+    migration_pool = std::make_unique<MysqlConnectionPool>(std::move(migration_options));
+  }
   auto pool = std::make_unique<MysqlConnectionPool>(*std::move(options));
+  MysqlConnectionPool& migrator = migration_pool != nullptr ? *migration_pool : *pool;
   const absl::Time give_up = absl::Now() + absl::Milliseconds(FLAGS_mysql_startup_timeout_ms);
-  absl::Status migrated = ApplySchemaMigrations(*pool, migrations);
+  absl::Status migrated = ApplySchemaMigrations(migrator, migrations);
   while (absl::IsUnavailable(migrated) && absl::Now() < give_up) {
     LOG(WARNING) << "database not reachable yet, retrying: " << migrated.message();
     absl::SleepFor(absl::Seconds(1));
-    migrated = ApplySchemaMigrations(*pool, migrations);
+    migrated = ApplySchemaMigrations(migrator, migrations);
   }
   if (!migrated.ok()) return migrated;
   return pool;

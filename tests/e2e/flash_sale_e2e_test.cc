@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/barrier.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "inventory/v1/inventory.grpc.pb.h"
@@ -355,6 +356,37 @@ TEST(LocalStackShutdown, EveryServerExitsCleanlyOnSigterm) {
   ASSERT_TRUE(stack.ok()) << stack.status();
   absl::Status stopped = (*stack)->Stop();
   EXPECT_TRUE(stopped.ok()) << stopped;
+}
+
+// Each service's MySQL user may read and write rows of its own schema and
+// nothing else: no schema changes, no deletes, no other schema (the
+// migrations ran as a separate user at start-up).
+TEST_F(FlashSaleE2ETest, ServiceDatabaseUsersHaveLeastPrivilege) {
+  const std::string orders = stack_->orders_database().schema();
+  const std::string inventory = stack_->inventory_database().schema();
+  auto as_service = [&](const std::string& user, const std::string& sql) {
+    const std::string command = absl::StrCat(
+        "mariadb -u ", user, " -ppw_", user, " -S ", MysqlTestDatabase::Socket(), " ", user,
+        " -e \"", sql, "\" 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[1024];
+    while (pipe != nullptr && fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+    const int status = pipe == nullptr ? -1 : pclose(pipe);
+    return std::make_pair(status, output);
+  };
+  EXPECT_EQ(as_service(orders, "SELECT COUNT(*) FROM orders").first, 0);
+  for (const std::string& sql :
+       {std::string("DROP TABLE order_items"), std::string("DELETE FROM orders"),
+        std::string("ALTER TABLE orders ADD COLUMN x INT"),
+        absl::StrCat("SELECT * FROM ", inventory, ".products")}) {
+    auto [status, output] = as_service(orders, sql);
+    EXPECT_NE(status, 0) << sql;
+    EXPECT_TRUE(absl::StrContains(output, "denied")) << sql << ": " << output;
+  }
+  auto [status, output] = as_service(inventory, "DROP TABLE products");
+  EXPECT_NE(status, 0);
+  EXPECT_TRUE(absl::StrContains(output, "denied")) << output;
 }
 
 }  // namespace

@@ -29,17 +29,27 @@
 namespace order_saga::testing {
 namespace {
 
-// Creates a user with rights on `database`'s schema only; returns its DSN.
-absl::StatusOr<std::string> CreateServiceUser(MysqlTestDatabase& database) {
+// Two users of `database`'s schema, as in production: the service's own,
+// with SELECT, INSERT and UPDATE only, and a migration user that may change
+// the schema. Returns their DSNs (service first).
+absl::StatusOr<std::pair<std::string, std::string>> CreateServiceUsers(
+    MysqlTestDatabase& database) {
   const std::string user = database.schema();
-  const std::string password = "pw_" + user;
+  const std::string migrator = user + "_mig";
   for (const std::string& sql :
-       {absl::StrCat("CREATE USER '", user, "'@'localhost' IDENTIFIED BY '", password, "'"),
-        absl::StrCat("GRANT ALL PRIVILEGES ON `", user, "`.* TO '", user, "'@'localhost'")}) {
+       {absl::StrCat("CREATE USER '", user, "'@'localhost' IDENTIFIED BY 'pw_", user, "'"),
+        absl::StrCat("GRANT SELECT, INSERT, UPDATE ON `", user, "`.* TO '", user,
+                     "'@'localhost'"),
+        absl::StrCat("CREATE USER '", migrator, "'@'localhost' IDENTIFIED BY 'pw_", migrator,
+                     "'"),
+        absl::StrCat("GRANT ALL PRIVILEGES ON `", user, "`.* TO '", migrator, "'@'localhost'")}) {
     if (absl::Status status = database.Execute(sql); !status.ok()) return status;
   }
-  return absl::StrCat("mysql://", user, ":", password, "@localhost/", user,
-                      "?socket=", database.socket());
+  auto dsn = [&](const std::string& name) {
+    return absl::StrCat("mysql://", name, ":pw_", name, "@localhost/", user,
+                        "?socket=", database.socket());
+  };
+  return std::make_pair(dsn(user), dsn(migrator));
 }
 
 }  // namespace
@@ -262,9 +272,11 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
       MysqlTestDatabase::Create("e2e_inventory", {}, options.mysql_socket);
   if (!inventory.ok()) return inventory.status();
   stack->inventory_db_ = *std::move(inventory);
-  absl::StatusOr<std::string> orders_dsn = CreateServiceUser(*stack->orders_db_);
+  absl::StatusOr<std::pair<std::string, std::string>> orders_dsn =
+      CreateServiceUsers(*stack->orders_db_);
   if (!orders_dsn.ok()) return orders_dsn.status();
-  absl::StatusOr<std::string> inventory_dsn = CreateServiceUser(*stack->inventory_db_);
+  absl::StatusOr<std::pair<std::string, std::string>> inventory_dsn =
+      CreateServiceUsers(*stack->inventory_db_);
   if (!inventory_dsn.ok()) return inventory_dsn.status();
 
   // A free port can be taken by a parallel test between FreePort() and the
@@ -281,8 +293,9 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
   return launched;
 }
 
-absl::Status LocalStack::Launch(const Options& options, const std::string& orders_dsn,
-                                const std::string& inventory_dsn) {
+absl::Status LocalStack::Launch(const Options& options,
+                                const std::pair<std::string, std::string>& orders_dsn,
+                                const std::pair<std::string, std::string>& inventory_dsn) {
   auto log = [&](const std::string& name) {
     std::string prefix = options.log_prefix;
     // Tests run in parallel (ctest runs each in a process of its own, with
@@ -303,12 +316,14 @@ absl::Status LocalStack::Launch(const Options& options, const std::string& order
   order_metrics_port_ = FreePort();
   // Health probes every 200 ms so outages show quickly.
   inventory_ = {INVENTORY_SERVICE_BINARY,
-                {"--listen_address=" + inventory_address(), "--mysql_dsn=" + inventory_dsn,
+                {"--listen_address=" + inventory_address(), "--mysql_dsn=" + inventory_dsn.first,
+                 "--mysql_migration_dsn=" + inventory_dsn.second,
                  "--mysql_health_interval_ms=200",
                  "--metrics_address=" + inventory_metrics_address()},
                 log("inventory_service"), inventory_address()};
   orders_ = {ORDER_SERVICE_BINARY,
-             {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn,
+             {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn.first,
+              "--mysql_migration_dsn=" + orders_dsn.second,
               "--mysql_health_interval_ms=200", "--metrics_address=" + order_metrics_address()},
              log("order_service"), order_address()};
   for (const std::string& flag : options.order_service_flags) orders_.args.push_back(flag);

@@ -1,6 +1,7 @@
 // The three real binaries on loopback, on free ports, against a MariaDB
-// (the CTest fixture's, or a private one): each service with its own schema
-// and its own MySQL user that has rights on that schema only. Coordinators
+// (the CTest fixture's, or a private one): each service with its own schema,
+// its own MySQL user with SELECT, INSERT and UPDATE on that schema only, and
+// a migration user for the schema changes at start-up. Coordinators
 // re-drive PENDING orders older than 1.5 s. Any process can be killed with
 // SIGKILL and started again with the same flags (chaos tests). Stopped
 // (SIGTERM) when destroyed.
@@ -74,6 +75,7 @@ class LocalStack {
   // The inventory service's schema, for tests that provoke database states
   // (a row lock held from another session, say).
   MysqlTestDatabase& inventory_database() { return *inventory_db_; }
+  MysqlTestDatabase& orders_database() { return *orders_db_; }
   // What a test client presents: the operator's certificate with TLS,
   // plaintext otherwise.
   std::shared_ptr<grpc::ChannelCredentials> credentials() const;
@@ -97,8 +99,10 @@ class LocalStack {
   const Process* Find(Role role, int index) const;
   absl::Status Spawn(Process& process, bool truncate_log);
   // Starts every server on fresh free ports and waits until each is SERVING.
-  absl::Status Launch(const Options& options, const std::string& orders_dsn,
-                      const std::string& inventory_dsn);
+  // The DSNs: (service user, migration user) of each schema.
+  absl::Status Launch(const Options& options,
+                      const std::pair<std::string, std::string>& orders_dsn,
+                      const std::pair<std::string, std::string>& inventory_dsn);
   // Waits until `process` answers SERVING; UNAVAILABLE at once if it exits.
   absl::Status WaitUntilServing(Process& process, absl::Duration timeout);
   void KillAll();

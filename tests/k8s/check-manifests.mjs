@@ -179,7 +179,9 @@ for (const pod of pods) {
       if (!(ref.key in data)) problem(where, `Secret ${ref.name} has no key ${ref.key}`);
       const value = Buffer.from(data[ref.key] ?? "", "base64").toString();
       const dsn = value.match(/^mysql:\/\/[^@]*@([a-z0-9.-]+):(\d+)\//);
-      if (env.name === "MYSQL_DSN" && dsn) checkAddress(`${where} MYSQL_DSN`, dsn[1], Number(dsn[2]));
+      if ((env.name === "MYSQL_DSN" || env.name === "MYSQL_MIGRATION_DSN") && dsn) {
+        checkAddress(`${where} ${env.name}`, dsn[1], Number(dsn[2]));
+      }
     }
     for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
       const p = container[probe];
