@@ -289,7 +289,8 @@ TEST_F(AuthE2ETest, GrpcurlScriptsSendTheToken) {
   EXPECT_TRUE(absl::StrContains(placed, "ORDER_STATUS_APPROVED")) << placed;
 }
 
-// The key never shows in a server's log, whatever was denied.
+// Secrets never show in a server's log, whatever was denied: not the token
+// key, not a token, not a database password.
 TEST_F(AuthE2ETest, TheKeyAndTokensNeverAppearInTheLogs) {
   const std::string token = Token("alice", Role::kCustomer);
   saga::v1::PlaceOrderResponse response;
@@ -301,6 +302,12 @@ TEST_F(AuthE2ETest, TheKeyAndTokensNeverAppearInTheLogs) {
     std::stringstream text;
     text << log.rdbuf();
     EXPECT_FALSE(absl::StrContains(text.str(), kKey)) << stack_->LogPath(role);
+    // Nor the database passwords (each DSN is logged redacted).
+    for (MysqlTestDatabase* database :
+         {&stack_->orders_database(), &stack_->inventory_database()}) {
+      EXPECT_FALSE(absl::StrContains(text.str(), "pw_" + database->schema()))
+          << stack_->LogPath(role);
+    }
     EXPECT_FALSE(absl::StrContains(text.str(), token.substr(token.rfind('.') + 1)))
         << stack_->LogPath(role);
   }
