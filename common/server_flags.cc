@@ -1,6 +1,9 @@
 #include "common/server_flags.h"
 
+#include <cstdlib>
+
 #include <gflags/gflags.h>
+#include <glog/logging.h>
 
 #include "common/tls_config.h"
 
@@ -42,10 +45,11 @@ void SetDefaultMetricsAddress(const std::string& address) {
 absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags() {
   absl::StatusOr<TlsConfig> tls = TlsConfigFromFlags();
   if (!tls.ok()) return tls.status();
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeServerCredentials(*tls);
-  if (!credentials.ok()) return credentials.status();
   GrpcServerOptions options;
+  options.metrics = std::make_shared<prometheus::Registry>();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(*tls, options.metrics.get());
+  if (!credentials.ok()) return credentials.status();
   options.credentials = *std::move(credentials);
   options.listen_address = FLAGS_listen_address;
   options.max_threads = FLAGS_max_threads;
@@ -55,8 +59,23 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags() {
   options.metrics_address = FLAGS_metrics_address;
   options.health_listen_address = FLAGS_health_listen_address;
   options.max_concurrent_streams = FLAGS_max_concurrent_streams;
-  options.metrics = std::make_shared<prometheus::Registry>();
   return options;
+}
+
+ServerSetup ServerSetupFromFlagsOrExit() {
+  absl::StatusOr<GrpcServerOptions> options = GrpcServerOptionsFromFlags();
+  if (!options.ok()) {
+    LOG(ERROR) << options.status();
+    std::exit(2);
+  }
+  absl::StatusOr<std::unique_ptr<Authenticator>> authenticator =
+      Authenticator::FromFlags(options->metrics.get());
+  if (!authenticator.ok()) {
+    LOG(ERROR) << authenticator.status();
+    std::exit(2);
+  }
+  if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
+  return {*std::move(options), *std::move(authenticator)};
 }
 
 }  // namespace order_saga

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/auth/authenticator.h"
 #include "common/grpc_server.h"
 
 namespace order_saga {
@@ -19,5 +20,14 @@ void SetDefaultMetricsAddress(const std::string& address);
 // --metrics_address and the --tls_* flags, with a new metrics registry for
 // the process. INVALID_ARGUMENT naming the flag for a bad TLS setting.
 absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags();
+
+// What every server binary takes from its flags: the server options (TLS
+// included) and the bearer-token authenticator (null: authentication off).
+struct ServerSetup {
+  GrpcServerOptions options;
+  std::unique_ptr<Authenticator> authenticator;
+};
+// A bad flag ends the process with exit status 2 and a message naming it.
+ServerSetup ServerSetupFromFlagsOrExit();
 
 }  // namespace order_saga

@@ -46,7 +46,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
 // common name. Runs on gRPC's thread for the call (it does not block).
 class PeerAllowlist final : public grpc::AuthMetadataProcessor {
  public:
-  explicit PeerAllowlist(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
+  PeerAllowlist(std::vector<std::string> allowed, prometheus::Counter* denials)
+      : allowed_(std::move(allowed)), denials_(denials) {}
   bool IsBlocking() const override { return false; }
   grpc::Status Process(const InputMetadata&, grpc::AuthContext* context, OutputMetadata*,
                        OutputMetadata*) override {
@@ -59,6 +60,7 @@ class PeerAllowlist final : public grpc::AuthMetadataProcessor {
     const std::string peer =
         names.empty() ? "(no certificate)" : std::string(names[0].data(), names[0].size());
     LOG_EVERY_N(WARNING, 100) << "denied a call from peer " << peer;
+    if (denials_ != nullptr) denials_->Increment();
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         absl::StrCat("peer '", peer, "' may not call this service (allowed: ",
                                      absl::StrJoin(allowed_, ", "), ")"));
@@ -66,6 +68,7 @@ class PeerAllowlist final : public grpc::AuthMetadataProcessor {
 
  private:
   const std::vector<std::string> allowed_;
+  prometheus::Counter* denials_;
 };
 
 }  // namespace
@@ -107,7 +110,7 @@ absl::StatusOr<TlsConfig> TlsConfigFromFlags() {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsConfig& config) {
+    const TlsConfig& config, prometheus::Registry* registry) {
   if (!config.enabled()) return grpc::InsecureServerCredentials();
   if (config.certificate.empty()) {
     return absl::InvalidArgumentError("--tls_cert_file: a TLS server needs a certificate");
@@ -119,7 +122,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   options.pem_key_cert_pairs.push_back({config.private_key, config.certificate});
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(options);
   if (!config.allowed_peers.empty()) {
-    credentials->SetAuthMetadataProcessor(std::make_shared<PeerAllowlist>(config.allowed_peers));
+    prometheus::Counter* denials = nullptr;
+    if (registry != nullptr) {
+      denials = &prometheus::BuildCounter()
+                     .Name("ordersaga_peer_denials_total")
+                     .Help("Calls refused because the caller's certificate is not an allowed peer")
+                     .Register(*registry)
+                     .Add({});
+    }
+    credentials->SetAuthMetadataProcessor(
+        std::make_shared<PeerAllowlist>(config.allowed_peers, denials));
   }
   return credentials;
 }

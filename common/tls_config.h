@@ -20,6 +20,8 @@
 
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include "absl/status/statusor.h"
 
@@ -45,9 +47,10 @@ absl::StatusOr<TlsConfig> TlsConfigFromFlags();
 
 // Credentials for a server with `config`: insecure if TLS is not enabled.
 // A server needs a certificate; with allowed peers, calls from any other
-// peer end with PERMISSION_DENIED naming the peer.
+// peer end with PERMISSION_DENIED naming the peer (counted in `registry`'s
+// ordersaga_peer_denials_total, if given).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsConfig& config);
+    const TlsConfig& config, prometheus::Registry* registry = nullptr);
 
 // Credentials for calling a server: insecure if TLS is not enabled;
 // otherwise the server is verified against the CA, and this process's

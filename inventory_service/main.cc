@@ -6,7 +6,6 @@
 
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
-#include "common/auth/authenticator.h"
 #include "common/env_flags.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
@@ -31,19 +30,8 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
-  absl::StatusOr<GrpcServerOptions> server_flags = GrpcServerOptionsFromFlags();
-  if (!server_flags.ok()) {
-    LOG(ERROR) << server_flags.status();
-    return 2;
-  }
-  GrpcServerOptions& server_options = *server_flags;
-  absl::StatusOr<std::unique_ptr<order_saga::Authenticator>> authenticator =
-      order_saga::Authenticator::FromFlags(server_options.metrics.get());
-  if (!authenticator.ok()) {
-    LOG(ERROR) << authenticator.status();
-    return 2;
-  }
-  if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
+  ServerSetup setup = ServerSetupFromFlagsOrExit();
+  GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;
   batches.observe_batch_size = batch_metrics.Observer("inventory_reservations");
@@ -73,7 +61,7 @@ int main(int argc, char** argv) {
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
           : mysql_repository;
   order_saga::inventory::StockLedger ledger(repository);
-  order_saga::inventory::InventoryGrpcService service(ledger, authenticator->get());
+  order_saga::inventory::InventoryGrpcService service(ledger, setup.authenticator.get());
 
   absl::Status served =
       RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());

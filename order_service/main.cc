@@ -5,7 +5,6 @@
 
 #include "order_service/order_schema.h"
 #include "common/clock.h"
-#include "common/auth/authenticator.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
@@ -58,19 +57,8 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
-  absl::StatusOr<GrpcServerOptions> server_flags = GrpcServerOptionsFromFlags();
-  if (!server_flags.ok()) {
-    LOG(ERROR) << server_flags.status();
-    return 2;
-  }
-  GrpcServerOptions& server_options = *server_flags;
-  absl::StatusOr<std::unique_ptr<order_saga::Authenticator>> authenticator =
-      order_saga::Authenticator::FromFlags(server_options.metrics.get());
-  if (!authenticator.ok()) {
-    LOG(ERROR) << authenticator.status();
-    return 2;
-  }
-  if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
+  ServerSetup setup = ServerSetupFromFlagsOrExit();
+  GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;
   batches.observe_batch_size = batch_metrics.Observer("order_writes");
@@ -103,7 +91,7 @@ int main(int argc, char** argv) {
        static_cast<size_t>(FLAGS_watch_max_queued_events)},
       server_options.metrics.get());
   orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only,
-                                   authenticator->get());
+                                   setup.authenticator.get());
 
   absl::Status served = RunDatabaseBackedGrpcServer(
       server_options, {&service}, (*pool)->options(), [&feed] {

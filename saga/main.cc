@@ -5,7 +5,6 @@
 #include <grpcpp/create_channel.h>
 
 #include "common/clock.h"
-#include "common/auth/authenticator.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_channel.h"
@@ -79,19 +78,8 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
-  absl::StatusOr<GrpcServerOptions> server_flags = GrpcServerOptionsFromFlags();
-  if (!server_flags.ok()) {
-    LOG(ERROR) << server_flags.status();
-    return 2;
-  }
-  GrpcServerOptions& server_options = *server_flags;
-  absl::StatusOr<std::unique_ptr<order_saga::Authenticator>> authenticator =
-      order_saga::Authenticator::FromFlags(server_options.metrics.get());
-  if (!authenticator.ok()) {
-    LOG(ERROR) << authenticator.status();
-    return 2;
-  }
-  if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
+  ServerSetup setup = ServerSetupFromFlagsOrExit();
+  GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   coordinator::SagaMetrics saga_metrics(*server_options.metrics);
   BatchOptions order_batches = coalescing.batch;
@@ -140,7 +128,7 @@ int main(int argc, char** argv) {
   coordinator::CustomerRateLimiter rate_limiter(
       FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, RealClock());
   coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
-                                      authenticator->get(), &rate_limiter);
+                                      setup.authenticator.get(), &rate_limiter);
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();

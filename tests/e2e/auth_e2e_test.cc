@@ -17,9 +17,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/barrier.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/bearer_token_channel.h"
+#include "tests/e2e/concurrent_orders.h"
+#include "tests/e2e/metrics_scrape.h"
 #include "tests/e2e/stack_test.h"
 
 namespace order_saga::testing {
@@ -134,6 +135,9 @@ TEST_F(AuthE2ETest, MissingForgedExpiredTamperedOrUnsignedTokensAreUnauthenticat
     EXPECT_TRUE(absl::StartsWith(status.error_message(), "authorization")) << status.error_message();
   }
   EXPECT_EQ(TotalOrders(), before);  // nothing written
+  EXPECT_GE(Sample(ScrapeMetrics(stack_->saga_metrics_address()),
+                   R"(ordersaga_auth_denials_total{code="UNAUTHENTICATED"})"),
+            static_cast<double>(bad.size()));
 }
 
 TEST_F(AuthE2ETest, CustomerIdComesFromTheTokenAndCustomersSeeOnlyTheirOwnOrders) {
@@ -208,35 +212,11 @@ TEST_F(AuthE2ETest, OnlyAnAdminUpsertsProducts) {
 TEST_F(AuthE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsAndAuthOn) {
   ASSERT_TRUE(Upsert(stack_->admin_token(), 4, 30).ok());
   ASSERT_TRUE(Upsert(stack_->admin_token(), 5, 20).ok());
-  constexpr int kOrders = 200;
-  std::vector<saga::v1::PlaceOrderResponse> responses(kOrders);
-  std::vector<grpc::Status> statuses(kOrders);
   auto coordinator = saga::v1::SagaCoordinator::NewStub(
       Channel(stack_->saga_address(), Token("flash-buyer", Role::kCustomer)));
-  absl::Barrier* start = new absl::Barrier(kOrders);
-  std::vector<std::thread> clients;
-  for (int i = 0; i < kOrders; ++i) {
-    clients.emplace_back([&, i] {
-      saga::v1::PlaceOrderRequest request;
-      request.set_request_id(absl::StrCat("auth-flash-", i));
-      for (auto [product, quantity] : {std::pair<int64_t, int32_t>{4, 2}, {5, 1}}) {
-        common::v1::LineItem* item = request.add_items();
-        item->set_product_id(product);
-        item->set_quantity(quantity);
-      }
-      if (start->Block()) delete start;
-      grpc::ClientContext context;
-      context.set_deadline(In(absl::Seconds(30)));
-      statuses[i] = coordinator->PlaceOrder(&context, request, &responses[i]);
-    });
-  }
-  for (std::thread& client : clients) client.join();
-  int approved = 0;
-  for (int i = 0; i < kOrders; ++i) {
-    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
-    if (responses[i].status() == order::v1::ORDER_STATUS_APPROVED) ++approved;
-  }
-  EXPECT_EQ(approved, 15);
+  std::vector<PlacedOrder> placed = PlaceAtOnce(*coordinator, 200, "auth-flash-", {{4, 2}, {5, 1}});
+  for (const PlacedOrder& order : placed) ASSERT_TRUE(order.status.ok()) << order.status.error_message();
+  EXPECT_EQ(CountApproved(placed), 15);
   absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(10));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
