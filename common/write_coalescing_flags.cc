@@ -24,7 +24,7 @@ namespace order_saga {
 
 WriteCoalescingOptions WriteCoalescingOptionsFromFlags() {
   return WriteCoalescingOptions{FLAGS_coalesce_writes,
-                                {FLAGS_write_batch_max, FLAGS_write_batch_concurrency}};
+                                {FLAGS_write_batch_max, FLAGS_write_batch_concurrency, {}}};
 }
 
 }  // namespace order_saga

@@ -78,8 +78,8 @@ TEST(ConcurrentSagaTest, TwoHundredBundlesThroughBatchedCallsApproveExactlyFifte
   ASSERT_TRUE(in_memory_inventory.ledger().UpsertProduct({4, "four", 1, 30, {}}).ok());
   ASSERT_TRUE(in_memory_inventory.ledger().UpsertProduct({5, "five", 1, 20, {}}).ok());
   // Small batches, two at a time, so that batches also race each other.
-  BatchingOrderParticipant orders(in_memory_orders, {5, 2});
-  BatchingInventoryParticipant inventory(in_memory_inventory, {5, 2});
+  BatchingOrderParticipant orders(in_memory_orders, {5, 2, {}});
+  BatchingInventoryParticipant inventory(in_memory_inventory, {5, 2, {}});
   SoldOutCache sold_out(absl::Seconds(2), absl::Milliseconds(100));
   ProductAdmission admission(0);
   PlaceOrderSaga saga(orders, inventory, sold_out, admission, RealClock(),

@@ -51,7 +51,7 @@ struct CoalescingMysqlBackend : MysqlBackend {
     absl::Status status = MysqlBackend::Init();
     if (!status.ok()) return status;
     coalescing = std::make_unique<CoalescingInventoryRepository>(
-        *repository_, BatchOptions{4, 2});
+        *repository_, BatchOptions{4, 2, {}});
     return absl::OkStatus();
   }
   InventoryRepository& repository() { return *coalescing; }
@@ -71,7 +71,9 @@ class InventoryRepositoryTest : public ::testing::Test {
   // a time (so a test of the batch path cannot pass on the fallback alone).
   void ExpectSplitBatches(int64_t n) {
     std::optional<int64_t> split = backend_.split_batches();
-    if (split.has_value()) EXPECT_EQ(*split, n);
+    if (split.has_value()) {
+      EXPECT_EQ(*split, n);
+    }
   }
   int64_t Stock(int64_t id) { return repo().GetProduct(id)->stock; }
   Backend backend_;

@@ -51,7 +51,7 @@ struct CoalescingMysqlBackend : MysqlBackend {
     absl::Status status = MysqlBackend::Init();
     if (!status.ok()) return status;
     coalescing = std::make_unique<CoalescingOrderRepository>(
-        *repository_, BatchOptions{4, 2});
+        *repository_, BatchOptions{4, 2, {}});
     return absl::OkStatus();
   }
   OrderRepository& repository() { return *coalescing; }
@@ -67,7 +67,9 @@ class OrderRepositoryTest : public ::testing::Test {
   // a time (so a test of the batch path cannot pass on the fallback alone).
   void ExpectSplitBatches(int64_t n) {
     std::optional<int64_t> split = backend_.split_batches();
-    if (split.has_value()) EXPECT_EQ(*split, n);
+    if (split.has_value()) {
+      EXPECT_EQ(*split, n);
+    }
   }
   absl::StatusOr<Order> Create(const std::string& request_id, const std::string& customer = "c1") {
     return repo().Create({request_id, customer, {{5, 1}, {4, 2}},
