@@ -64,15 +64,19 @@ bool SagaGrpcService::PlaceOrderInBackground(const PlaceOrderCommand& command,
     absl::StatusOr<PlaceOrderOutcome> outcome;
   };
   auto answer = std::make_shared<Answer>();
-  const bool started = background_->TryRun([this, command, answer] {
+  // The saga may outlive this service object (it is destroyed before the
+  // background sagas are waited for): capture what it uses, not `this`.
+  PlaceOrderSaga* saga = &saga_;
+  SagaMetrics* metrics = metrics_;
+  const bool started = background_->TryRun([saga, metrics, command, answer] {
     std::optional<SagaMetrics::InFlight> in_flight;
-    if (metrics_ != nullptr) in_flight.emplace(*metrics_);
+    if (metrics != nullptr) in_flight.emplace(*metrics);
     absl::StatusOr<PlaceOrderOutcome> outcome =
-        saga_.PlaceOrder(command, [&answer](const PlaceOrderOutcome& recorded) {
+        saga->PlaceOrder(command, [&answer](const PlaceOrderOutcome& recorded) {
           answer->outcome = recorded;
           answer->ready.Notify();
         });
-    if (metrics_ != nullptr) metrics_->Observe(outcome);
+    if (metrics != nullptr) metrics->Observe(outcome);
     if (!answer->ready.HasBeenNotified()) {  // answered with the decision
       answer->outcome = std::move(outcome);
       answer->ready.Notify();

@@ -16,7 +16,7 @@ namespace order_saga::coordinator {
 class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
  public:
   // `saga` (and `metrics` and `background`, if not null) must outlive the
-  // service. Without `background`, respond_when_recorded is ignored (every
+  // service; `saga` and `metrics` must also outlive `background`'s sagas. Without `background`, respond_when_recorded is ignored (every
   // call is answered with the decision).
   // With an `authenticator`, PlaceOrder needs a token, and the order's
   // customer_id is the token's subject (an admin may name any customer).

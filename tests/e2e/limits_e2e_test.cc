@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/bearer_token_channel.h"
+#include "tests/e2e/metrics_scrape.h"
 #include "tests/e2e/stack_test.h"
 
 namespace order_saga::testing {
@@ -136,7 +137,13 @@ TEST_F(LimitsE2ETest, WatchStreamsBeyondTheCustomersLimitAreRefused) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
     open.push_back(orders->WatchOrders(contexts.back().get(), order::v1::WatchOrdersRequest()));
   }
-  absl::SleepFor(absl::Milliseconds(300));  // both are open on the server
+  // Both are open on the server.
+  for (int i = 0; i < 250; ++i) {
+    if (Sample(ScrapeMetrics(stack_->order_metrics_address()), "ordersaga_watch_streams") == 2) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   grpc::ClientContext third_context;
   third_context.set_deadline(In(absl::Seconds(10)));
   auto third = orders->WatchOrders(&third_context, order::v1::WatchOrdersRequest());

@@ -96,7 +96,12 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
     }
     EXPECT_TRUE(reader->Finish().ok());
   }
-  const std::string orders = ScrapeMetrics(stack_->order_metrics_address());
+  // The server closes the stream just after the client has its status.
+  std::string orders = ScrapeMetrics(stack_->order_metrics_address());
+  for (int i = 0; i < 100 && Sample(orders, "ordersaga_watch_streams") != 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    orders = ScrapeMetrics(stack_->order_metrics_address());
+  }
   // None held by a finished call; the event feed's poll may hold one.
   EXPECT_LE(Sample(orders, "ordersaga_db_connections_in_use"), 1);
   EXPECT_EQ(Sample(orders, "ordersaga_watch_streams"), 0);
