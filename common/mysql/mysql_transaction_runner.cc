@@ -18,6 +18,14 @@ MysqlTransactionRunner::MysqlTransactionRunner(MysqlConnectionPool& pool,
                                                Clock& clock, Options options)
     : pool_(pool), clock_(clock), options_(options) {}
 
+bool MysqlTransactionRunner::RetriesAfter(const absl::Status& status, int attempt) {
+  // ABORTED: deadlock or lock wait timeout, nothing committed. UNAVAILABLE
+  // on a pooled connection that died while idle: nothing was executed. Both
+  // are safe to run again (the broken connection was dropped); a database
+  // that stays unreachable is reported after the third attempt.
+  return absl::IsAborted(status) || (absl::IsUnavailable(status) && attempt < 3);
+}
+
 absl::Status MysqlTransactionRunner::Run(
     const std::function<absl::Status(MysqlSession&)>& body) {
   absl::BitGen random;
@@ -25,12 +33,7 @@ absl::Status MysqlTransactionRunner::Run(
   absl::Status status;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     status = RunOnce(body);
-    // ABORTED: deadlock or lock wait timeout, nothing committed. UNAVAILABLE
-    // on a pooled connection that died while idle: nothing was executed.
-    // Both are safe to run again; the broken connection was dropped.
-    const bool retryable = absl::IsAborted(status) ||
-                           (absl::IsUnavailable(status) && attempt < 3);
-    if (!retryable) return status;
+    if (!RetriesAfter(status, attempt)) return status;
     VLOG(1) << "transaction attempt " << attempt << " failed, retrying: "
             << status;
     clock_.SleepFor(backoff * absl::Uniform(random, 0.5, 1.5));

@@ -27,6 +27,10 @@ class MysqlTransactionRunner {
     absl::Duration max_backoff = absl::Milliseconds(200);
   };
 
+  // Whether Run tries the unit of work again after attempt number `attempt`
+  // ended with `status` (docs/ARCHITECTURE.md, "Error classification").
+  static bool RetriesAfter(const absl::Status& status, int attempt);
+
   // `pool` and `clock` must outlive the runner. Thread-safe.
   MysqlTransactionRunner(MysqlConnectionPool& pool, Clock& clock,
                          Options options);
