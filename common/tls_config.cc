@@ -73,26 +73,36 @@ class PeerAllowlist final : public grpc::AuthMetadataProcessor {
 
 }  // namespace
 
-absl::StatusOr<TlsConfig> TlsConfigFromFlags() {
+absl::StatusOr<TlsConfig> TlsConfigFromFiles(const std::string& cert_file,
+                                             const std::string& key_file,
+                                             const std::string& ca_file) {
   TlsConfig config;
-  if (FLAGS_tls_cert_file.empty() != FLAGS_tls_key_file.empty()) {
-    return absl::InvalidArgumentError(
-        FLAGS_tls_cert_file.empty() ? "--tls_cert_file: required with --tls_key_file"
-                                    : "--tls_key_file: required with --tls_cert_file");
+  if (cert_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError(cert_file.empty()
+                                          ? "--tls_cert_file: required with --tls_key_file"
+                                          : "--tls_key_file: required with --tls_cert_file");
   }
-  if (!FLAGS_tls_cert_file.empty()) {
-    absl::StatusOr<std::string> cert = ReadPem(FLAGS_tls_cert_file, "tls_cert_file");
+  if (!cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem(cert_file, "tls_cert_file");
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(FLAGS_tls_key_file, "tls_key_file");
+    absl::StatusOr<std::string> key = ReadPem(key_file, "tls_key_file");
     if (!key.ok()) return key.status();
     config.certificate = *std::move(cert);
     config.private_key = *std::move(key);
   }
-  if (!FLAGS_tls_ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadPem(FLAGS_tls_ca_file, "tls_ca_file");
+  if (!ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(ca_file, "tls_ca_file");
     if (!ca.ok()) return ca.status();
     config.ca_certificates = *std::move(ca);
   }
+  return config;
+}
+
+absl::StatusOr<TlsConfig> TlsConfigFromFlags() {
+  absl::StatusOr<TlsConfig> files =
+      TlsConfigFromFiles(FLAGS_tls_cert_file, FLAGS_tls_key_file, FLAGS_tls_ca_file);
+  if (!files.ok()) return files.status();
+  TlsConfig& config = *files;
   config.require_client_cert = FLAGS_tls_require_client_cert;
   if (config.require_client_cert && config.ca_certificates.empty()) {
     return absl::InvalidArgumentError(

@@ -45,6 +45,12 @@ struct TlsConfig {
 // allowed peers without client certificates, ...).
 absl::StatusOr<TlsConfig> TlsConfigFromFlags();
 
+// The same from PEM files (empty names are left out): a certificate needs
+// its key. INVALID_ARGUMENT naming the file that cannot be read.
+absl::StatusOr<TlsConfig> TlsConfigFromFiles(const std::string& cert_file,
+                                             const std::string& key_file,
+                                             const std::string& ca_file);
+
 // Credentials for a server with `config`: insecure if TLS is not enabled.
 // A server needs a certificate; with allowed peers, calls from any other
 // peer end with PERMISSION_DENIED naming the peer (counted in `registry`'s

@@ -28,27 +28,14 @@ namespace {
 
 constexpr char kKey[] = "e2e-auth-key-of-at-least-thirty-two-bytes";
 
-class AuthE2ETest : public ::testing::Test {
+class AuthE2ETest : public StackTest {
  protected:
   static void SetUpTestSuite() {
-    char folder[] = "/tmp/ordersaga-auth-XXXXXX";
-    ASSERT_NE(mkdtemp(folder), nullptr);
-    dir_ = new std::string(folder);
-    std::ofstream(*dir_ + "/key") << kKey << "\n";
     LocalStack::Options options;
-    options.tls_dir = *dir_ + "/tls";
-    options.auth_key_file = *dir_ + "/key";
-    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = stack->release();
+    options.tls = true;
+    options.auth_key = kKey;
+    StartStack(std::move(options));
   }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-    if (dir_ != nullptr) (void)std::system(("rm -rf " + *dir_).c_str());
-    delete dir_;
-  }
-  void SetUp() override { ASSERT_NE(stack_, nullptr); }
 
   static std::string Token(const std::string& subject, Role role,
                            absl::Duration ttl = absl::Hours(1), const std::string& key = kKey) {
@@ -60,7 +47,7 @@ class AuthE2ETest : public ::testing::Test {
                                                 const std::string& token,
                                                 bool operator_cert = false) {
     return CreateChannelWithToken(
-        address, TlsCredentials(*dir_ + "/tls", operator_cert ? "operator" : ""), token);
+        address, TlsCredentials(stack_->tls_dir(), operator_cert ? "operator" : ""), token);
   }
   static grpc::Status Place(const std::string& token, const std::string& request_id,
                             const std::string& customer_id,
@@ -101,8 +88,6 @@ class AuthE2ETest : public ::testing::Test {
     return response.total();
   }
 
-  static inline std::string* dir_ = nullptr;
-  static inline LocalStack* stack_ = nullptr;
 };
 
 TEST_F(AuthE2ETest, MissingForgedExpiredTamperedOrUnsignedTokensAreUnauthenticated) {
@@ -214,12 +199,7 @@ TEST_F(AuthE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsAndAuthOn) {
   ASSERT_TRUE(Upsert(stack_->admin_token(), 5, 20).ok());
   auto coordinator = saga::v1::SagaCoordinator::NewStub(
       Channel(stack_->saga_address(), Token("flash-buyer", Role::kCustomer)));
-  std::vector<PlacedOrder> placed = PlaceAtOnce(*coordinator, 200, "auth-flash-", {{4, 2}, {5, 1}});
-  for (const PlacedOrder& order : placed) ASSERT_TRUE(order.status.ok()) << order.status.error_message();
-  EXPECT_EQ(CountApproved(placed), 15);
-  absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(10));
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+  ExpectReferenceFlashSale(*coordinator, *stack_, "auth-flash-");
 }
 
 // The coordinator reads orders (the door's request-id lookup, the recovery
@@ -250,7 +230,7 @@ TEST_F(AuthE2ETest, GrpcurlScriptsSendTheToken) {
   const bool real = std::system("command -v grpcurl >/dev/null 2>&1") == 0;
   auto run = [&](const std::string& token) {
     const std::string command = absl::StrCat(
-        "ORDERSAGA_TLS_DIR=", *dir_, "/tls ORDERSAGA_TOKEN='", token,
+        "ORDERSAGA_TLS_DIR=", stack_->tls_dir(), " ORDERSAGA_TOKEN='", token,
         "' COORDINATOR_ADDRESS=", stack_->saga_address(),
         " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ", PROJECT_SOURCE_DIR,
         "/scripts/grpcurl/place-order grpcurl-dave 7:1 2>&1");

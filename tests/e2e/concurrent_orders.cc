@@ -2,9 +2,12 @@
 
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/time/clock.h"
+#include "tests/e2e/local_stack.h"
 
 namespace order_saga::testing {
 
@@ -43,6 +46,18 @@ int CountApproved(const std::vector<PlacedOrder>& orders) {
     }
   }
   return approved;
+}
+
+void ExpectReferenceFlashSale(saga::v1::SagaCoordinator::Stub& stub, const LocalStack& stack,
+                              const std::string& prefix) {
+  std::vector<PlacedOrder> placed = PlaceAtOnce(stub, 200, prefix, {{4, 2}, {5, 1}});
+  for (const PlacedOrder& order : placed) {
+    ASSERT_TRUE(order.status.ok()) << order.status.error_message();
+  }
+  EXPECT_EQ(CountApproved(placed), 15);
+  absl::StatusOr<audit::AuditReport> report = AuditStack(stack, absl::Seconds(10));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
 }
 
 }  // namespace order_saga::testing

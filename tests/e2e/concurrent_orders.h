@@ -28,4 +28,12 @@ std::vector<PlacedOrder> PlaceAtOnce(saga::v1::SagaCoordinator::Stub& stub, int 
 // How many of `orders` were answered OK and APPROVED.
 int CountApproved(const std::vector<PlacedOrder>& orders);
 
+class LocalStack;
+
+// The reference flash sale through `stub` against `stack` (products 4 and 5
+// stocked 30 and 20 beforehand): 200 bundles {4 x2, 5 x1} at once, every
+// call answered, exactly 15 approved, and a clean audit afterwards.
+void ExpectReferenceFlashSale(saga::v1::SagaCoordinator::Stub& stub, const LocalStack& stack,
+                              const std::string& prefix);
+
 }  // namespace order_saga::testing

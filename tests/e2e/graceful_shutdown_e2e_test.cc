@@ -25,6 +25,30 @@ saga::v1::PlaceOrderRequest OrderOfNine(const std::string& request_id) {
   return request;
 }
 
+// Puts 5 of product 9 on sale, then holds its row from another session so
+// that a saga's Reserve waits on it until the returned lease COMMITs.
+MysqlConnectionPool::Lease StockNineAndHoldItsRow(LocalStack& stack) {
+  auto inventory = inventory::v1::InventoryService::NewStub(
+      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
+  inventory::v1::Product product;
+  product.set_product_id(9);
+  product.set_name("nine");
+  product.set_stock(5);
+  inventory::v1::Product stored;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(30)));
+  EXPECT_TRUE(inventory->UpsertProduct(&context, product, &stored).ok());
+  absl::StatusOr<MysqlConnectionPool::Lease> blocker =
+      stack.inventory_database().pool().Acquire();
+  EXPECT_TRUE(blocker.ok()) << blocker.status();
+  blocker->session().Execute("START TRANSACTION");
+  std::unique_ptr<sql::ResultSet>(blocker->session()
+                                      .Prepare("SELECT stock FROM products WHERE "
+                                               "product_id = 9 FOR UPDATE")
+                                      .executeQuery());
+  return *std::move(blocker);
+}
+
 TEST(GracefulShutdownE2ETest, SigtermLetsTheSagaInFlightFinishRefusesNewOnesAndExitsZero) {
   LocalStack::Options options;
   options.log_prefix = "graceful_";
@@ -34,28 +58,9 @@ TEST(GracefulShutdownE2ETest, SigtermLetsTheSagaInFlightFinishRefusesNewOnesAndE
   LocalStack& stack = **started;
   auto saga = saga::v1::SagaCoordinator::NewStub(
       grpc::CreateChannel(stack.saga_address(), grpc::InsecureChannelCredentials()));
-  auto inventory = inventory::v1::InventoryService::NewStub(
-      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
-  {
-    inventory::v1::Product product;
-    product.set_product_id(9);
-    product.set_name("nine");
-    product.set_stock(5);
-    inventory::v1::Product stored;
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(30)));
-    ASSERT_TRUE(inventory->UpsertProduct(&context, product, &stored).ok());
-  }
 
-  // Hold product 9's row from another session: the saga's Reserve waits on it.
-  absl::StatusOr<MysqlConnectionPool::Lease> blocker =
-      stack.inventory_database().pool().Acquire();
-  ASSERT_TRUE(blocker.ok()) << blocker.status();
-  blocker->session().Execute("START TRANSACTION");
-  std::unique_ptr<sql::ResultSet>(blocker->session()
-                                      .Prepare("SELECT stock FROM products WHERE "
-                                               "product_id = 9 FOR UPDATE")
-                                      .executeQuery());
+  // The saga's Reserve will wait on product 9's row.
+  MysqlConnectionPool::Lease blocker = StockNineAndHoldItsRow(stack);
 
   grpc::Status in_flight_status;
   saga::v1::PlaceOrderResponse in_flight;
@@ -88,7 +93,7 @@ TEST(GracefulShutdownE2ETest, SigtermLetsTheSagaInFlightFinishRefusesNewOnesAndE
   }
 
   // Let the saga in flight go on: it finishes with its real outcome.
-  blocker->session().Execute("COMMIT");
+  blocker.session().Execute("COMMIT");
   client.join();
   ASSERT_TRUE(in_flight_status.ok()) << in_flight_status.error_message();
   EXPECT_EQ(in_flight.status(), order::v1::ORDER_STATUS_APPROVED) << in_flight.DebugString();
@@ -117,28 +122,9 @@ TEST(GracefulShutdownE2ETest, BackgroundSagaIsFinishedBeforeTheCoordinatorExits)
   LocalStack& stack = **started;
   auto saga = saga::v1::SagaCoordinator::NewStub(
       grpc::CreateChannel(stack.saga_address(), grpc::InsecureChannelCredentials()));
-  auto inventory = inventory::v1::InventoryService::NewStub(
-      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
   auto orders = order::v1::OrderService::NewStub(
       grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()));
-  {
-    inventory::v1::Product product;
-    product.set_product_id(9);
-    product.set_name("nine");
-    product.set_stock(5);
-    inventory::v1::Product stored;
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(30)));
-    ASSERT_TRUE(inventory->UpsertProduct(&context, product, &stored).ok());
-  }
-  absl::StatusOr<MysqlConnectionPool::Lease> blocker =
-      stack.inventory_database().pool().Acquire();
-  ASSERT_TRUE(blocker.ok()) << blocker.status();
-  blocker->session().Execute("START TRANSACTION");
-  std::unique_ptr<sql::ResultSet>(blocker->session()
-                                      .Prepare("SELECT stock FROM products WHERE "
-                                               "product_id = 9 FOR UPDATE")
-                                      .executeQuery());
+  MysqlConnectionPool::Lease blocker = StockNineAndHoldItsRow(stack);
 
   saga::v1::PlaceOrderRequest request = OrderOfNine("early");
   request.set_respond_when_recorded(true);
@@ -152,7 +138,7 @@ TEST(GracefulShutdownE2ETest, BackgroundSagaIsFinishedBeforeTheCoordinatorExits)
   // Its Reserve waits on the row lock; stop the coordinator now.
   ASSERT_TRUE(stack.Signal(LocalStack::Role::kCoordinator, 0, SIGTERM).ok());
   absl::SleepFor(absl::Milliseconds(1500));  // past the RPC grace
-  blocker->session().Execute("COMMIT");
+  blocker.session().Execute("COMMIT");
 
   absl::StatusOr<int> exit_code =
       stack.WaitForExit(LocalStack::Role::kCoordinator, 0, absl::Seconds(20));

@@ -7,9 +7,7 @@
 // the project's own descriptors (grpcurl asks the server by reflection; the
 // reflection service itself is tested in e2e_tests). Exit 0 and the answer
 // on stdout, or exit 1 and "ERROR: <code>: <message>" on stderr. Test-only.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +19,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/synchronization/notification.h"
+#include "common/tls_config.h"
 #include "grpc/health/v1/health.pb.h"
 #include "inventory/v1/inventory.pb.h"
 #include "order/v1/order.pb.h"
@@ -143,17 +142,13 @@ int main(int argc, char** argv) {
 
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!ca_file.empty()) {  // like grpcurl: -cacert [-cert -key] instead of -plaintext
-    auto read = [](const std::string& path) {
-      std::ifstream file(path);
-      std::stringstream contents;
-      contents << file.rdbuf();
-      return contents.str();
-    };
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = read(ca_file);
-    if (!cert_file.empty()) options.pem_cert_chain = read(cert_file);
-    if (!key_file.empty()) options.pem_private_key = read(key_file);
-    credentials = grpc::SslCredentials(options);
+    absl::StatusOr<order_saga::TlsConfig> tls =
+        order_saga::TlsConfigFromFiles(cert_file, key_file, ca_file);
+    if (!tls.ok()) {
+      std::cerr << "ERROR: " << tls.status().message() << "\n";
+      return 2;
+    }
+    credentials = order_saga::MakeChannelCredentials(*tls);
   }
   grpc::GenericStub stub(grpc::CreateChannel(address, credentials));
   grpc::ClientContext context;

@@ -23,30 +23,17 @@ namespace {
 
 constexpr char kKey[] = "limits-e2e-key-of-at-least-thirty-two-bytes";
 
-class LimitsE2ETest : public ::testing::Test {
+class LimitsE2ETest : public StackTest {
  protected:
   static void SetUpTestSuite() {
-    char folder[] = "/tmp/ordersaga-limits-XXXXXX";
-    ASSERT_NE(mkdtemp(folder), nullptr);
-    dir_ = new std::string(folder);
-    std::ofstream(*dir_ + "/key") << kKey;
     LocalStack::Options options;
-    options.auth_key_file = *dir_ + "/key";
+    options.auth_key = kKey;
     options.coordinator_flags = {"--place_order_rate_per_customer=5",
                                  "--place_order_burst_per_customer=5",
                                  "--max_receive_message_bytes=65536"};
     options.order_service_flags = {"--max_watch_streams_per_customer=2"};
-    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = stack->release();
+    StartStack(std::move(options));
   }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-    if (dir_ != nullptr) (void)std::system(("rm -rf " + *dir_).c_str());
-    delete dir_;
-  }
-  void SetUp() override { ASSERT_NE(stack_, nullptr); }
 
   static std::string Token(const std::string& subject, Role role = Role::kCustomer) {
     return Authenticator(kKey, RealClock()).Mint(subject, role, absl::Hours(1));
@@ -80,8 +67,6 @@ class LimitsE2ETest : public ::testing::Test {
     return response.total();
   }
 
-  static inline std::string* dir_ = nullptr;
-  static inline LocalStack* stack_ = nullptr;
 };
 
 TEST_F(LimitsE2ETest, FloodBeyondTheRateLimitIsRefusedWhileOthersStillOrder) {

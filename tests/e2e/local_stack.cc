@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <deque>
+#include <filesystem>
 #include <sstream>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include "common/auth/authenticator.h"
 #include "common/auth/bearer_token_channel.h"
 #include "common/grpc_status.h"
+#include "common/tls_config.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -230,38 +232,36 @@ std::shared_ptr<grpc::ChannelCredentials> LocalStack::credentials() const {
 std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& tls_dir,
                                                         const std::string& identity,
                                                         const std::string& ca_dir) {
-  auto read = [](const std::string& path) {
-    std::ifstream file(path);
-    std::stringstream contents;
-    contents << file.rdbuf();
-    return contents.str();
-  };
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = read((ca_dir.empty() ? tls_dir : ca_dir) + "/ca.pem");
-  if (!identity.empty()) {
-    options.pem_cert_chain = read(tls_dir + "/" + identity + ".pem");
-    options.pem_private_key = read(tls_dir + "/" + identity + ".key");
+  const std::string base = tls_dir + "/" + identity;
+  absl::StatusOr<TlsConfig> config =
+      TlsConfigFromFiles(identity.empty() ? "" : base + ".pem", identity.empty() ? "" : base + ".key",
+                         (ca_dir.empty() ? tls_dir : ca_dir) + "/ca.pem");
+  if (!config.ok()) {
+    ADD_FAILURE() << config.status();
+    return grpc::InsecureChannelCredentials();
   }
-  return grpc::SslCredentials(options);
+  return MakeChannelCredentials(*config);
 }
 
 absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
   std::unique_ptr<LocalStack> stack(new LocalStack());
-  if (!options.tls_dir.empty()) {
+  if (options.tls || !options.auth_key.empty()) {
+    char folder[] = "/tmp/ordersaga-stack-XXXXXX";
+    if (mkdtemp(folder) == nullptr) return absl::InternalError("mkdtemp failed");
+    stack->work_dir_ = folder;
+  }
+  if (options.tls) {
+    stack->tls_dir_ = stack->work_dir_ + "/tls";
     const int made = std::system(absl::StrCat(PROJECT_SOURCE_DIR, "/scripts/tls-certs ",
-                                              options.tls_dir, " --untrusted")
+                                              stack->tls_dir_, " --untrusted")
                                      .c_str());
     if (made != 0) return absl::InternalError("scripts/tls-certs failed");
-    stack->credentials_ = TlsCredentials(options.tls_dir, "operator");
+    stack->credentials_ = TlsCredentials(stack->tls_dir_, "operator");
   }
-  if (!options.auth_key_file.empty()) {
-    std::ifstream file(options.auth_key_file);
-    std::stringstream key;
-    key << file.rdbuf();
-    std::string text = key.str();
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    stack->admin_token_ =
-        Authenticator(text, RealClock()).Mint("e2e-admin", order_saga::Role::kAdmin, absl::Hours(1));
+  if (!options.auth_key.empty()) {
+    std::ofstream(stack->work_dir_ + "/token.key") << options.auth_key;
+    stack->admin_token_ = Authenticator(options.auth_key, RealClock())
+                              .Mint("e2e-admin", order_saga::Role::kAdmin, absl::Hours(1));
   }
   // Empty migration lists: each service applies its own schema at start-up.
   absl::StatusOr<std::unique_ptr<MysqlTestDatabase>> orders =
@@ -328,14 +328,14 @@ absl::Status LocalStack::Launch(const Options& options,
              log("order_service"), order_address()};
   for (const std::string& flag : options.order_service_flags) orders_.args.push_back(flag);
   coordinator_extra_flags_.clear();
-  if (!options.tls_dir.empty()) {
+  if (options.tls) {
     // The services accept only the coordinator and operators (mTLS); the
     // coordinator serves TLS to any client.
     auto tls = [&](const std::string& name, bool participant) {
       std::vector<std::string> flags = {
-          absl::StrCat("--tls_cert_file=", options.tls_dir, "/", name, ".pem"),
-          absl::StrCat("--tls_key_file=", options.tls_dir, "/", name, ".key"),
-          absl::StrCat("--tls_ca_file=", options.tls_dir, "/ca.pem")};
+          absl::StrCat("--tls_cert_file=", tls_dir_, "/", name, ".pem"),
+          absl::StrCat("--tls_key_file=", tls_dir_, "/", name, ".key"),
+          absl::StrCat("--tls_ca_file=", tls_dir_, "/ca.pem")};
       if (participant) {
         flags.push_back("--tls_require_client_cert");
         flags.push_back("--tls_allowed_peers=saga-coordinator,operator");
@@ -348,8 +348,8 @@ absl::Status LocalStack::Launch(const Options& options,
       coordinator_extra_flags_.push_back(flag);
     }
   }
-  if (!options.auth_key_file.empty()) {
-    const std::string flag = "--auth_token_key_file=" + options.auth_key_file;
+  if (!options.auth_key.empty()) {
+    const std::string flag = "--auth_token_key_file=" + work_dir_ + "/token.key";
     inventory_.args.push_back(flag);
     orders_.args.push_back(flag);
     coordinator_extra_flags_.push_back(flag);
@@ -393,6 +393,11 @@ void LocalStack::KillAll() {
     waitpid(process->pid, nullptr, 0);
     process->pid = 0;
   }
+}
+
+LocalStack::~LocalStack() {
+  (void)Stop();
+  if (!work_dir_.empty()) std::filesystem::remove_all(work_dir_);
 }
 
 absl::Status LocalStack::Stop(absl::Duration timeout) {

@@ -33,13 +33,13 @@ class LocalStack {
     // Extra flags for every coordinator, and for the order service.
     std::vector<std::string> coordinator_flags;
     std::vector<std::string> order_service_flags;
-    // Non-empty: TLS everywhere, with the certificates scripts/tls-certs
-    // makes in this folder (untrusted/ too): the services require client
-    // certificates and accept only saga-coordinator and operator.
-    std::string tls_dir;
+    // TLS everywhere, with the certificates scripts/tls-certs makes in
+    // tls_dir() (untrusted/ too): the services require client certificates
+    // and accept only saga-coordinator and operator.
+    bool tls = false;
     // Non-empty: every server verifies bearer tokens signed with this key
-    // file (--auth_token_key_file).
-    std::string auth_key_file;
+    // (--auth_token_key_file, a file in the stack's own folder).
+    std::string auth_key;
     // Log file names get this prefix; default: the running test's name.
     std::string log_prefix;
   };
@@ -50,7 +50,8 @@ class LocalStack {
   // Sends SIGTERM to every server; OK if each exits with status 0 within
   // `timeout` (those that do not are killed).
   absl::Status Stop(absl::Duration timeout = absl::Seconds(15));
-  ~LocalStack() { (void)Stop(); }
+  // Stops the servers and removes the stack's folder (certificates, key).
+  ~LocalStack();
 
   // SIGKILL, then reaps it. `index` picks a coordinator.
   absl::Status Kill(Role role, int index = 0);
@@ -79,6 +80,8 @@ class LocalStack {
   // What a test client presents: the operator's certificate with TLS,
   // plaintext otherwise.
   std::shared_ptr<grpc::ChannelCredentials> credentials() const;
+  // The scripts/tls-certs folder with Options::tls; empty otherwise.
+  const std::string& tls_dir() const { return tls_dir_; }
   // An admin's bearer token with authentication on; empty otherwise.
   const std::string& admin_token() const { return admin_token_; }
   // The log file of a process (appended to across restarts).
@@ -117,6 +120,8 @@ class LocalStack {
   std::vector<std::string> coordinator_extra_flags_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::string admin_token_;
+  std::string work_dir_;  // a private folder under /tmp, if needed
+  std::string tls_dir_;
 };
 
 // Reads both services of `stack` and audits them; PENDING orders older than

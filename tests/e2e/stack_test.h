@@ -23,8 +23,11 @@ inline std::chrono::system_clock::time_point In(absl::Duration d) {
 
 class StackTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
+  static void SetUpTestSuite() { StartStack(LocalStack::Options()); }
+  // For suites that need another stack (TLS, tokens, limits): call it from
+  // their own SetUpTestSuite.
+  static void StartStack(LocalStack::Options options) {
+    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(std::move(options));
     ASSERT_TRUE(stack.ok()) << stack.status();
     stack_ = stack->release();
   }

@@ -4,8 +4,6 @@
 // sale still approves exactly 15 with TLS everywhere.
 #include <stdlib.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -20,32 +18,18 @@
 namespace order_saga::testing {
 namespace {
 
-class TlsE2ETest : public ::testing::Test {
+class TlsE2ETest : public StackTest {
  protected:
   static void SetUpTestSuite() {
-    char folder[] = "/tmp/ordersaga-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(folder), nullptr);
-    tls_dir_ = new std::string(folder);
     LocalStack::Options options;
-    options.tls_dir = *tls_dir_;
-    absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start(options);
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = stack->release();
+    options.tls = true;
+    StartStack(std::move(options));
   }
-  static void TearDownTestSuite() {
-    delete stack_;
-    stack_ = nullptr;
-    if (tls_dir_ != nullptr) {
-      (void)std::system(("rm -rf " + *tls_dir_).c_str());
-      delete tls_dir_;
-    }
-  }
-  void SetUp() override { ASSERT_NE(stack_, nullptr); }
 
   // Stubs presenting `identity`'s certificate (none if empty), trusting the
   // stack's CA.
   static std::shared_ptr<grpc::ChannelCredentials> As(const std::string& identity) {
-    return TlsCredentials(*tls_dir_, identity);
+    return TlsCredentials(stack_->tls_dir(), identity);
   }
   static std::unique_ptr<inventory::v1::InventoryService::Stub> Inventory(
       std::shared_ptr<grpc::ChannelCredentials> credentials) {
@@ -100,8 +84,6 @@ class TlsE2ETest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  static inline std::string* tls_dir_ = nullptr;
-  static inline LocalStack* stack_ = nullptr;
 };
 
 TEST_F(TlsE2ETest, PlaintextClientIsRefusedEverywhere) {
@@ -127,17 +109,9 @@ TEST_F(TlsE2ETest, CertificateFromAnotherCaIsRefusedEvenWithTheCoordinatorsName)
   Upsert(4, 10);
   const int before = Reservations();
   // Named saga-coordinator, but signed by a CA the services do not trust.
-  grpc::SslCredentialsOptions options;
-  auto read = [](const std::string& path) {
-    std::ifstream file(path);
-    std::stringstream contents;
-    contents << file.rdbuf();
-    return contents.str();
-  };
-  options.pem_root_certs = read(*tls_dir_ + "/ca.pem");
-  options.pem_cert_chain = read(*tls_dir_ + "/untrusted/intruder.pem");
-  options.pem_private_key = read(*tls_dir_ + "/untrusted/intruder.key");
-  grpc::Status reserve = Reserve(*Inventory(grpc::SslCredentials(options)), "intruder-1");
+  const std::shared_ptr<grpc::ChannelCredentials> intruder =
+      TlsCredentials(stack_->tls_dir() + "/untrusted", "intruder", stack_->tls_dir());
+  grpc::Status reserve = Reserve(*Inventory(intruder), "intruder-1");
   EXPECT_EQ(reserve.error_code(), grpc::StatusCode::UNAVAILABLE) << reserve.error_message();
   EXPECT_EQ(Reservations(), before);
 }
@@ -184,12 +158,7 @@ TEST_F(TlsE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsEverywhere) {
   Upsert(5, 20);
   // A client that verifies the coordinator and presents no certificate.
   auto coordinator = Coordinator(As(""));
-  std::vector<PlacedOrder> placed = PlaceAtOnce(*coordinator, 200, "tls-flash-", {{4, 2}, {5, 1}});
-  for (const PlacedOrder& order : placed) ASSERT_TRUE(order.status.ok()) << order.status.error_message();
-  EXPECT_EQ(CountApproved(placed), 15);
-  absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(10));
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+  ExpectReferenceFlashSale(*coordinator, *stack_, "tls-flash-");
 }
 
 // scripts/grpcurl/ against a TLS stack: with ORDERSAGA_TLS_DIR the scripts
@@ -198,7 +167,7 @@ TEST_F(TlsE2ETest, GrpcurlScriptsWorkWithTheOperatorCertificate) {
   Upsert(6, 3);
   const bool real = std::system("command -v grpcurl >/dev/null 2>&1") == 0;
   const std::string command = absl::StrCat(
-      "ORDERSAGA_TLS_DIR=", *tls_dir_, " INVENTORY_SERVICE_ADDRESS=", stack_->inventory_address(),
+      "ORDERSAGA_TLS_DIR=", stack_->tls_dir(), " INVENTORY_SERVICE_ADDRESS=", stack_->inventory_address(),
       " GRPCURL=", real ? "grpcurl" : GRPCURL_STAND_IN_BINARY, " ", PROJECT_SOURCE_DIR,
       "/scripts/grpcurl/get-product 6 2>&1");
   FILE* pipe = popen(command.c_str(), "r");
