@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/e2e/concurrent_orders.h"
 #include "tests/e2e/metrics_scrape.h"
 #include "tests/e2e/stack_test.h"
@@ -23,8 +24,12 @@ class TlsE2ETest : public StackTest {
   static void SetUpTestSuite() {
     LocalStack::Options options;
     options.tls = true;
+    // The coordinator also serves its health in plaintext (for probes).
+    health_port_ = FreePort();
+    options.coordinator_flags = {absl::StrCat("--health_listen_address=127.0.0.1:", health_port_)};
     StartStack(std::move(options));
   }
+  static inline int health_port_ = 0;
 
   // Stubs presenting `identity`'s certificate (none if empty), trusting the
   // stack's CA.
@@ -177,6 +182,32 @@ TEST_F(TlsE2ETest, GrpcurlScriptsWorkWithTheOperatorCertificate) {
   while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
   EXPECT_EQ(pclose(pipe), 0) << output;
   EXPECT_TRUE(absl::StrContains(output, "product 6")) << output;
+}
+
+// Kubernetes' gRPC probes cannot speak TLS: the plaintext health port
+// answers the server's status, and nothing else.
+TEST_F(TlsE2ETest, PlaintextHealthPortMirrorsTheServerAndServesNothingElse) {
+  const std::string address = absl::StrCat("127.0.0.1:", health_port_);
+  absl::StatusOr<bool> serving = IsServing(address);  // plaintext
+  ASSERT_TRUE(serving.ok()) << serving.status();
+  EXPECT_TRUE(*serving);
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("saga.v1.SagaCoordinator");
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(5)));
+  EXPECT_EQ(health->Check(&context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  saga::v1::PlaceOrderResponse placed;
+  grpc::ClientContext place_context;
+  place_context.set_deadline(In(absl::Seconds(5)));
+  EXPECT_EQ(saga::v1::SagaCoordinator::NewStub(
+                grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))
+                ->PlaceOrder(&place_context, saga::v1::PlaceOrderRequest(), &placed)
+                .error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 }  // namespace
