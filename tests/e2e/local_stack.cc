@@ -121,18 +121,21 @@ std::string LogTail(const std::string& path) {
 }  // namespace
 
 absl::Status LocalStack::Spawn(Process& process, bool truncate_log) {
+  // Everything the child needs is built before fork(): between fork and
+  // exec a child of this many-threaded process may only make async-signal-
+  // safe calls (an allocation could wait for a lock another thread held).
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(process.binary.c_str()));
+  for (const std::string& arg : process.args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const int flags = O_WRONLY | O_CREAT | (truncate_log ? O_TRUNC : O_APPEND);
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
-    int fd = open(process.log.c_str(),
-                  O_WRONLY | O_CREAT | (truncate_log ? O_TRUNC : O_APPEND), 0644);
+    int fd = open(process.log.c_str(), flags, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(process.binary.c_str()));
-    for (const std::string& arg : process.args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(process.binary.c_str(), argv.data());
+    execv(argv[0], argv.data());
     _exit(127);
   }
   process.pid = pid;
