@@ -20,6 +20,7 @@ absl::string_view RejectReasonName(RejectReason reason) {
     case RejectReason::kOutOfStock: return "OUT_OF_STOCK";
     case RejectReason::kUnknownProduct: return "UNKNOWN_PRODUCT";
     case RejectReason::kInventoryUnavailable: return "INVENTORY_UNAVAILABLE";
+    case RejectReason::kRejectedByOperator: return "REJECTED_BY_OPERATOR";
   }
   return "";
 }
@@ -38,7 +39,8 @@ bool ParseOrderStatus(absl::string_view name, OrderStatus* status) {
 bool ParseRejectReason(absl::string_view name, RejectReason* reason) {
   for (RejectReason r :
        {RejectReason::kNone, RejectReason::kSoldOut, RejectReason::kOutOfStock,
-        RejectReason::kUnknownProduct, RejectReason::kInventoryUnavailable}) {
+        RejectReason::kUnknownProduct, RejectReason::kInventoryUnavailable,
+        RejectReason::kRejectedByOperator}) {
     if (RejectReasonName(r) == name) {
       *reason = r;
       return true;

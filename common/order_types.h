@@ -37,6 +37,7 @@ enum class RejectReason {
   kOutOfStock,
   kUnknownProduct,
   kInventoryUnavailable,
+  kRejectedByOperator,
 };
 
 // Stable names, as stored in MySQL and written in logs ("APPROVED").

@@ -55,6 +55,8 @@ order::v1::RejectReason RejectReasonToProto(RejectReason reason) {
       return order::v1::REJECT_REASON_UNKNOWN_PRODUCT;
     case RejectReason::kInventoryUnavailable:
       return order::v1::REJECT_REASON_INVENTORY_UNAVAILABLE;
+    case RejectReason::kRejectedByOperator:
+      return order::v1::REJECT_REASON_REJECTED_BY_OPERATOR;
   }
   return order::v1::REJECT_REASON_UNSPECIFIED;
 }
@@ -67,6 +69,8 @@ RejectReason RejectReasonFromProto(order::v1::RejectReason reason) {
       return RejectReason::kUnknownProduct;
     case order::v1::REJECT_REASON_INVENTORY_UNAVAILABLE:
       return RejectReason::kInventoryUnavailable;
+    case order::v1::REJECT_REASON_REJECTED_BY_OPERATOR:
+      return RejectReason::kRejectedByOperator;
     default: return RejectReason::kNone;
   }
 }

@@ -45,6 +45,13 @@ class CoalescingInventoryRepository final : public InventoryRepository {
       std::optional<ReservationOutcome> outcome) override {
     return inner_.ListReservations(after_order_id, limit, outcome);
   }
+  absl::StatusOr<Reservation> GetReservation(const std::string& order_id) override {
+    return inner_.GetReservation(order_id);
+  }
+  absl::StatusOr<int64_t> DeleteFinishedReservationsBefore(absl::Time cutoff,
+                                                           int limit) override {
+    return inner_.DeleteFinishedReservationsBefore(cutoff, limit);
+  }
 
   // Batches run so far and the reservations they carried.
   Batcher::Counts counts() { return batcher_.counts(); }

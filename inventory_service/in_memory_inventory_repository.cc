@@ -69,6 +69,7 @@ absl::StatusOr<ReleaseResult> InMemoryInventoryRepository::Release(
   }
   it->second.state = State::kReleased;
   it->second.detail = "released";
+  it->second.update_time = absl::Now();
   return ReleaseResult{true, "stock returned"};
 }
 
@@ -117,6 +118,35 @@ absl::StatusOr<std::vector<Reservation>> InMemoryInventoryRepository::ListReserv
     reservations.push_back({it->first, recorded, it->second.items});
   }
   return reservations;
+}
+
+absl::StatusOr<Reservation> InMemoryInventoryRepository::GetReservation(
+    const std::string& order_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = reservations_.find(order_id);
+  if (it == reservations_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("order_id: nothing is recorded for order '", order_id, "'"));
+  }
+  const Record& record = it->second;
+  return Reservation{order_id,           OutcomeOf(record.state), record.items,
+                     record.detail,      record.state == State::kTombstone,
+                     record.create_time, record.update_time};
+}
+
+absl::StatusOr<int64_t> InMemoryInventoryRepository::DeleteFinishedReservationsBefore(
+    absl::Time cutoff, int limit) {
+  absl::MutexLock lock(&mu_);
+  int64_t deleted = 0;
+  for (auto it = reservations_.begin(); it != reservations_.end() && deleted < limit;) {
+    if (it->second.state != State::kReserved && it->second.update_time < cutoff) {
+      it = reservations_.erase(it);
+      ++deleted;
+    } else {
+      ++it;
+    }
+  }
+  return deleted;
 }
 
 }  // namespace order_saga::inventory

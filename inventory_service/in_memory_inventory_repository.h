@@ -21,6 +21,9 @@ class InMemoryInventoryRepository final : public InventoryRepository {
   absl::StatusOr<std::vector<Reservation>> ListReservations(
       const std::string& after_order_id, int limit,
       std::optional<ReservationOutcome> outcome) override;
+  absl::StatusOr<Reservation> GetReservation(const std::string& order_id) override;
+  absl::StatusOr<int64_t> DeleteFinishedReservationsBefore(absl::Time cutoff,
+                                                           int limit) override;
 
  private:
   enum class State { kReserved, kOutOfStock, kUnknownProduct, kReleased, kTombstone };
@@ -28,6 +31,8 @@ class InMemoryInventoryRepository final : public InventoryRepository {
     State state;
     std::string detail;
     std::vector<LineItem> items;
+    absl::Time create_time = absl::Now();
+    absl::Time update_time = create_time;
   };
   static ReservationOutcome OutcomeOf(State state);
 

@@ -1,13 +1,29 @@
 #include "inventory_service/inventory_grpc_service.h"
 
+#include <glog/logging.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 #include "common/request_validation.h"
-
-#include "absl/strings/str_cat.h"
+#include "common/trace_context.h"
 
 namespace order_saga::inventory {
 namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Names for log lines, as ReservationOutcome's proto names end.
+const char* OutcomeName(ReservationOutcome outcome) {
+  switch (outcome) {
+    case ReservationOutcome::kReserved: return "RESERVED";
+    case ReservationOutcome::kOutOfStock: return "OUT_OF_STOCK";
+    case ReservationOutcome::kUnknownProduct: return "UNKNOWN_PRODUCT";
+    case ReservationOutcome::kReleased: return "RELEASED";
+  }
+  return "UNSPECIFIED";
+}
 
 void ProductToProto(const Product& product, ::inventory::v1::Product* out) {
   out->set_product_id(product.product_id);
@@ -58,30 +74,55 @@ absl::StatusOr<std::optional<ReservationOutcome>> OutcomeFilterFromProto(
       absl::StrCat("outcome: unknown reservation outcome ", static_cast<int>(outcome)));
 }
 
+std::optional<absl::Time> NotAfterOf(const ::inventory::v1::ReserveRequest& request) {
+  if (!request.has_not_after()) return std::nullopt;
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(request.not_after()));
+}
+
+// One log line per reservation decision (the thread's trace id is the
+// order's).
+void LogReservation(absl::string_view method, const std::string& order_id,
+                    const absl::StatusOr<ReservationResult>& result) {
+  if (!result.ok()) {
+    LOG(WARNING) << method << " order " << order_id << ": " << result.status();
+    return;
+  }
+  LOG(INFO) << method << " order " << order_id << ": "
+            << OutcomeName(result->outcome) << " (" << result->detail << ")";
+}
+
 }  // namespace
 
-grpc::Status InventoryGrpcService::Reserve(grpc::ServerContext*,
+grpc::Status InventoryGrpcService::Reserve(grpc::ServerContext* context,
                                            const ::inventory::v1::ReserveRequest* request,
                                            ::inventory::v1::ReserveResponse* response) {
-  absl::StatusOr<ReservationResult> result =
-      ledger_.ReserveStock(request->order_id(), LineItemsFromProto(request->items()));
+  ScopedTraceId trace(TraceIdOf(*context));
+  absl::StatusOr<ReservationResult> result = ledger_.ReserveStock(
+      request->order_id(), LineItemsFromProto(request->items()), NotAfterOf(*request));
+  LogReservation("Reserve", request->order_id(), result);
   if (!result.ok()) return ToGrpcStatus(result.status());
   ReserveResponseToProto(*result, response);
   return grpc::Status::OK;
 }
 
 grpc::Status InventoryGrpcService::ReserveBatch(
-    grpc::ServerContext*, const ::inventory::v1::ReserveBatchRequest* request,
+    grpc::ServerContext* context, const ::inventory::v1::ReserveBatchRequest* request,
     ::inventory::v1::ReserveBatchResponse* response) {
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
   std::vector<ReserveRequest> requests;
   requests.reserve(request->requests_size());
   for (const ::inventory::v1::ReserveRequest& entry : request->requests()) {
-    requests.push_back({entry.order_id(), LineItemsFromProto(entry.items())});
+    requests.push_back({entry.order_id(), LineItemsFromProto(entry.items()), NotAfterOf(entry)});
   }
   std::vector<absl::StatusOr<ReservationResult>> results =
       ledger_.ReserveStockBatch(std::move(requests));
+  const std::vector<std::string> trace_ids = EntryTraceIdsOf(*context, results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    ScopedTraceId trace(trace_ids[i]);
+    LogReservation("ReserveBatch", request->requests(static_cast<int>(i)).order_id(),
+                   results[i]);
+  }
   for (size_t i = 0; i < results.size(); ++i) {
     ::inventory::v1::ReserveBatchResult* out = response->add_results();
     if (results[i].ok()) {
@@ -93,11 +134,16 @@ grpc::Status InventoryGrpcService::ReserveBatch(
   return grpc::Status::OK;
 }
 
-grpc::Status InventoryGrpcService::Release(grpc::ServerContext*,
+grpc::Status InventoryGrpcService::Release(grpc::ServerContext* context,
                                            const ::inventory::v1::ReleaseRequest* request,
                                            ::inventory::v1::ReleaseResponse* response) {
+  ScopedTraceId trace(TraceIdOf(*context));
   absl::StatusOr<ReleaseResult> result = ledger_.ReleaseReservation(request->order_id());
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) {
+    LOG(WARNING) << "Release order " << request->order_id() << ": " << result.status();
+    return ToGrpcStatus(result.status());
+  }
+  LOG(INFO) << "Release order " << request->order_id() << ": " << result->detail;
   response->set_stock_returned(result->stock_returned);
   response->set_detail(result->detail);
   return grpc::Status::OK;
@@ -160,6 +206,22 @@ grpc::Status InventoryGrpcService::ListReservations(
     LineItemsToProto(reservation.items, out->mutable_items());
   }
   response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryGrpcService::GetReservation(
+    grpc::ServerContext*, const ::inventory::v1::GetReservationRequest* request,
+    ::inventory::v1::Reservation* response) {
+  absl::StatusOr<Reservation> reservation = ledger_.GetReservation(request->order_id());
+  if (!reservation.ok()) return ToGrpcStatus(reservation.status());
+  response->set_order_id(reservation->order_id);
+  response->set_outcome(OutcomeToProto(reservation->outcome));
+  LineItemsToProto(reservation->items, response->mutable_items());
+  response->set_detail(reservation->detail);
+  *response->mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(reservation->create_time));
+  *response->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(reservation->update_time));
   return grpc::Status::OK;
 }
 

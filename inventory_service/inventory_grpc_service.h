@@ -35,6 +35,9 @@ class InventoryGrpcService final : public ::inventory::v1::InventoryService::Ser
   grpc::Status UpsertProduct(grpc::ServerContext* context,
                              const ::inventory::v1::Product* request,
                              ::inventory::v1::Product* response) override;
+  grpc::Status GetReservation(grpc::ServerContext* context,
+                              const ::inventory::v1::GetReservationRequest* request,
+                              ::inventory::v1::Reservation* response) override;
   grpc::Status ListReservations(
       grpc::ServerContext* context,
       const ::inventory::v1::ListReservationsRequest* request,

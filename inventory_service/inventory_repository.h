@@ -63,6 +63,17 @@ class InventoryRepository {
   virtual absl::StatusOr<std::vector<Reservation>> ListReservations(
       const std::string& after_order_id, int limit,
       std::optional<ReservationOutcome> outcome) = 0;
+
+  // What is recorded for `order_id`, with its items and times. NOT_FOUND
+  // if nothing is.
+  virtual absl::StatusOr<Reservation> GetReservation(const std::string& order_id) = 0;
+
+  // Retention (docs/OPERATIONS.md): deletes at most `limit` records that
+  // hold nothing (released, tombstones, refusals) and last changed before
+  // `cutoff`, with their items, in one short transaction; returns how
+  // many. Held reservations are never deleted.
+  virtual absl::StatusOr<int64_t> DeleteFinishedReservationsBefore(absl::Time cutoff,
+                                                                   int limit) = 0;
 };
 
 }  // namespace order_saga::inventory

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/order_types.h"
 
 namespace order_saga::inventory {
@@ -51,6 +53,10 @@ struct Reservation {
   ReservationOutcome outcome = ReservationOutcome::kReleased;
   // Held (kReserved) or once held (kReleased), ascending product id.
   std::vector<LineItem> items;
+  std::string detail;
+  bool tombstone = false;  // a Release that came before any Reserve
+  absl::Time create_time;
+  absl::Time update_time;
 };
 
 // One order's Reserve: items sorted by ascending product id, each product
@@ -58,6 +64,9 @@ struct Reservation {
 struct ReserveRequest {
   std::string order_id;
   std::vector<LineItem> items;
+  // The latest instant the request may take stock (ReserveRequest.not_after
+  // in the proto); unset: no limit.
+  std::optional<absl::Time> not_after;
 };
 
 struct ReleaseResult {

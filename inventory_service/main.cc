@@ -6,6 +6,8 @@
 
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
+#include "common/retention_sweeper.h"
+#include "common/trace_context.h"
 #include "common/env_flags.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
@@ -18,6 +20,26 @@
 #include "inventory_service/mysql_inventory_repository.h"
 #include "inventory_service/stock_ledger.h"
 
+DEFINE_int32(reserve_deadline_limit_ms, 60000,
+             "a Reserve whose not_after is further ahead than this is refused "
+             "(INVALID_ARGUMENT); keep it above the coordinator's --call_timeout_ms "
+             "(env RESERVE_DEADLINE_LIMIT_MS)");
+DEFINE_validator(reserve_deadline_limit_ms, [](const char* flag, int32_t value) {
+  if (value >= 1 && value <= 600000) return true;
+  std::fprintf(stderr, "--%s: must be between 1 and 600000 (10 minutes), got %d\n", flag,
+               value);
+  return false;
+});
+DEFINE_int32(reserve_clock_skew_ms, 2000,
+             "how far the coordinator's clock may be from this server's: a Reserve "
+             "is late once now > not_after + this (env RESERVE_CLOCK_SKEW_MS)");
+DEFINE_validator(reserve_clock_skew_ms, [](const char* flag, int32_t value) {
+  if (value >= 0 && value <= 600000) return true;
+  std::fprintf(stderr, "--%s: must be between 0 and 600000 (10 minutes), got %d\n", flag,
+               value);
+  return false;
+});
+
 int main(int argc, char** argv) {
   using namespace order_saga;
   BlockTerminationSignals();
@@ -25,7 +47,7 @@ int main(int argc, char** argv) {
   SetDefaultMetricsAddress("127.0.0.1:9093");
   ParseFlagsWithEnvironment(&argc, &argv,
                             "inventory_service: products, stock and reservations");
-  google::InitGoogleLogging(argv[0]);
+  InitLoggingWithTraceIds(argv[0]);
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
@@ -60,11 +82,32 @@ int main(int argc, char** argv) {
       coalescing.enabled
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
           : mysql_repository;
-  order_saga::inventory::StockLedger ledger(repository);
+  order_saga::inventory::StockLedger ledger(
+      repository, RealClock(),
+      {absl::Milliseconds(FLAGS_reserve_deadline_limit_ms),
+       absl::Milliseconds(FLAGS_reserve_clock_skew_ms)});
   order_saga::inventory::InventoryGrpcService service(ledger, setup.authenticator.get());
 
-  absl::Status served =
-      RunDatabaseBackedGrpcServer(server_options, {&service}, (*pool)->options());
+  // Retention of records that hold nothing, on its own connection as the
+  // schema owner. --retention_hours >= 2 is far above the latest a Reserve
+  // can still be accepted (not_after <= arrival + 10 minutes, + skew).
+  absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> maintenance_pool =
+      OpenMaintenanceDatabaseFromFlags();
+  if (!maintenance_pool.ok()) {
+    LOG(ERROR) << maintenance_pool.status();
+    return 2;
+  }
+  MysqlTransactionRunner maintenance_runner(**maintenance_pool, RealClock());
+  order_saga::inventory::MysqlInventoryRepository maintenance(maintenance_runner);
+  RetentionSweeper retention(RetentionOptionsFromFlags(), RealClock(),
+                             server_options.metrics.get());
+  retention.Add("reservations", [&maintenance](absl::Time cutoff, int limit) {
+    return maintenance.DeleteFinishedReservationsBefore(cutoff, limit);
+  });
+  retention.Start();
+
+  absl::Status served = RunDatabaseBackedGrpcServer(
+      server_options, {&service}, (*pool)->options(), [&retention] { retention.Stop(); });
   if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "reservation coalescing: " << counts.requests << " reservations in "

@@ -415,4 +415,71 @@ absl::StatusOr<std::vector<Reservation>> MysqlInventoryRepository::ListReservati
   return reservations;
 }
 
+absl::StatusOr<Reservation> MysqlInventoryRepository::GetReservation(
+    const std::string& order_id) {
+  std::optional<Reservation> reservation;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& select = session.Prepare(
+        "SELECT r.state, r.detail, "
+        "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', r.created_at), "
+        "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', r.updated_at), i.product_id, i.quantity "
+        "FROM reservations r LEFT JOIN reservation_items i ON i.order_id = r.order_id "
+        "WHERE r.order_id = ? ORDER BY i.product_id");
+    select.setString(1, order_id);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    reservation.reset();
+    while (rows->next()) {
+      if (!reservation.has_value()) {
+        const std::string state = rows->getString(1).asStdString();
+        reservation = Reservation{order_id,
+                                  OutcomeFromState(state),
+                                  {},
+                                  rows->getString(2).asStdString(),
+                                  state == "TOMBSTONE",
+                                  absl::FromUnixMicros(rows->getInt64(3)),
+                                  absl::FromUnixMicros(rows->getInt64(4))};
+      }
+      if (!rows->isNull(5)) reservation->items.push_back({rows->getInt64(5), rows->getInt(6)});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!reservation.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("order_id: nothing is recorded for order '", order_id, "'"));
+  }
+  return *std::move(reservation);
+}
+
+absl::StatusOr<int64_t> MysqlInventoryRepository::DeleteFinishedReservationsBefore(
+    absl::Time cutoff, int limit) {
+  int64_t deleted = 0;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // Lock a small batch of records that hold nothing, oldest first, then
+    // delete them and their items: the transaction touches only those rows.
+    sql::PreparedStatement& pick = session.Prepare(
+        "SELECT order_id FROM reservations "
+        "WHERE state IN ('RELEASED', 'TOMBSTONE', 'OUT_OF_STOCK', 'UNKNOWN_PRODUCT') "
+        "AND updated_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+        "ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED");
+    pick.setInt64(1, absl::ToUnixMicros(cutoff));
+    pick.setInt(2, limit);
+    std::unique_ptr<sql::ResultSet> rows(pick.executeQuery());
+    std::vector<std::string> ids;
+    while (rows->next()) ids.push_back(rows->getString(1).asStdString());
+    deleted = static_cast<int64_t>(ids.size());
+    ForEachChunk(ids.size(), [&](size_t begin, size_t size) {
+      for (const char* table : {"reservation_items", "reservations"}) {
+        sql::PreparedStatement& remove = session.Prepare(absl::StrCat(
+            "DELETE FROM ", table, " WHERE order_id IN (", Repeated("?", size), ")"));
+        for (size_t i = 0; i < size; ++i) remove.setString(i + 1, ids[begin + i]);
+        remove.executeUpdate();
+      }
+    });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return deleted;
+}
+
 }  // namespace order_saga::inventory

@@ -41,6 +41,9 @@ class MysqlInventoryRepository final : public InventoryRepository {
   absl::StatusOr<std::vector<Reservation>> ListReservations(
       const std::string& after_order_id, int limit,
       std::optional<ReservationOutcome> outcome) override;
+  absl::StatusOr<Reservation> GetReservation(const std::string& order_id) override;
+  absl::StatusOr<int64_t> DeleteFinishedReservationsBefore(absl::Time cutoff,
+                                                           int limit) override;
 
  private:
   void ReportStockOuts(const std::vector<int64_t>& product_ids) const;

@@ -17,10 +17,34 @@ size_t Utf8Characters(const std::string& text) {
 
 }  // namespace
 
+absl::Status StockLedger::CheckNotAfter(const std::string& order_id,
+                                        std::optional<absl::Time> not_after) {
+  if (!not_after.has_value()) return absl::OkStatus();
+  const absl::Time now = clock_.Now();
+  if (*not_after > now + deadlines_.limit + deadlines_.clock_skew) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not_after: at most ", absl::FormatDuration(deadlines_.limit),
+        " ahead (--reserve_deadline_limit); got ", absl::FormatDuration(*not_after - now)));
+  }
+  if (now <= *not_after + deadlines_.clock_skew) return absl::OkStatus();
+  // Late: only an order with a record may go on (it gets that record back
+  // and nothing changes). Without one, taking stock now could hold it for
+  // an order that was compensated and whose records retention deleted.
+  absl::StatusOr<Reservation> recorded = repository_.GetReservation(order_id);
+  if (recorded.ok()) return absl::OkStatus();
+  if (!absl::IsNotFound(recorded.status())) return recorded.status();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "not_after: the request arrived ", absl::FormatDuration(now - *not_after),
+      " after its deadline and nothing is recorded for order '", order_id,
+      "'; nothing was reserved"));
+}
+
 absl::StatusOr<ReservationResult> StockLedger::ReserveStock(
-    const std::string& order_id, std::vector<LineItem> items) {
+    const std::string& order_id, std::vector<LineItem> items,
+    std::optional<absl::Time> not_after) {
   RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
   RETURN_IF_ERROR(ValidateLineItems(items));
+  RETURN_IF_ERROR(CheckNotAfter(order_id, not_after));
   return repository_.Reserve(order_id, SortedByProductId(std::move(items)));
 }
 
@@ -28,9 +52,10 @@ std::vector<absl::StatusOr<ReservationResult>> StockLedger::ReserveStockBatch(
     std::vector<ReserveRequest> requests) {
   return RunValidEntries<ReservationResult>(
       requests,
-      [](ReserveRequest& request) -> absl::Status {
+      [this](ReserveRequest& request) -> absl::Status {
         RETURN_IF_ERROR(ValidateText(request.order_id, "order_id", kMaxOrderIdBytes, true));
         RETURN_IF_ERROR(ValidateLineItems(request.items));
+        RETURN_IF_ERROR(CheckNotAfter(request.order_id, request.not_after));
         request.items = SortedByProductId(std::move(request.items));
         return absl::OkStatus();
       },
@@ -98,6 +123,11 @@ absl::StatusOr<ReservationPage> StockLedger::ListReservations(
     page.next_page_token = EncodeKeyPageToken(page.reservations.back().order_id);
   }
   return page;
+}
+
+absl::StatusOr<Reservation> StockLedger::GetReservation(const std::string& order_id) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  return repository_.GetReservation(order_id);
 }
 
 }  // namespace order_saga::inventory

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/order_types.h"
 #include "inventory_service/inventory_repository.h"
 
@@ -26,15 +28,29 @@ struct ReservationPage {
   std::string next_page_token;
 };
 
+// How late Reserve requests are judged (ReserveRequest.not_after).
+struct ReserveDeadlines {
+  // A not_after further ahead than this is INVALID_ARGUMENT.
+  absl::Duration limit = absl::Minutes(1);
+  // The clocks of the caller and this server may differ by this much: a
+  // request is late once now > not_after + skew.
+  absl::Duration clock_skew = absl::Seconds(2);
+};
+
 class StockLedger {
  public:
-  // `repository` must outlive the ledger.
-  explicit StockLedger(InventoryRepository& repository) : repository_(repository) {}
+  // `repository` and `clock` must outlive the ledger.
+  explicit StockLedger(InventoryRepository& repository, Clock& clock = RealClock(),
+                       ReserveDeadlines deadlines = {})
+      : repository_(repository), clock_(clock), deadlines_(deadlines) {}
 
-  // INVALID_ARGUMENT naming the field for a bad order_id or items; otherwise
-  // the repository's recorded outcome (items are locked in ascending id).
-  absl::StatusOr<ReservationResult> ReserveStock(const std::string& order_id,
-                                                 std::vector<LineItem> items);
+  // INVALID_ARGUMENT naming the field for a bad order_id, items or
+  // not_after; FAILED_PRECONDITION (nothing written) for a request that
+  // arrives after its not_after for an order with no record; otherwise the
+  // repository's recorded outcome (items are locked in ascending id).
+  absl::StatusOr<ReservationResult> ReserveStock(
+      const std::string& order_id, std::vector<LineItem> items,
+      std::optional<absl::Time> not_after = std::nullopt);
   // ReserveStock for each request, in order, in one repository batch: one
   // result per request (a bad one gets its INVALID_ARGUMENT and takes no
   // part in the batch).
@@ -52,9 +68,18 @@ class StockLedger {
   absl::StatusOr<ReservationPage> ListReservations(
       int32_t page_size, const std::string& page_token,
       std::optional<ReservationOutcome> outcome);
+  // NOT_FOUND if nothing is recorded for `order_id`.
+  absl::StatusOr<Reservation> GetReservation(const std::string& order_id);
 
  private:
+  // OK if a Reserve with `not_after` may go to the repository now (on time,
+  // or late for an order whose recorded outcome it will get back).
+  absl::Status CheckNotAfter(const std::string& order_id,
+                             std::optional<absl::Time> not_after);
+
   InventoryRepository& repository_;
+  Clock& clock_;
+  const ReserveDeadlines deadlines_;
 };
 
 }  // namespace order_saga::inventory

@@ -52,6 +52,24 @@ class CoalescingOrderRepository final : public OrderRepository {
     return inner_.Events(filter);
   }
   absl::StatusOr<int64_t> LastEventId() override { return inner_.LastEventId(); }
+  absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
+                                          const SagaFailure& failure) override {
+    return inner_.RecordSagaFailure(order_id, failure);
+  }
+  absl::StatusOr<Order> ResumeSaga(const std::string& order_id, const std::string& note,
+                                   const std::string& trace_id) override {
+    return inner_.ResumeSaga(order_id, note, trace_id);
+  }
+  absl::StatusOr<std::vector<SagaStep>> SagaSteps(const std::string& order_id) override {
+    return inner_.SagaSteps(order_id);
+  }
+  absl::StatusOr<int64_t> DeleteEventsBefore(absl::Time cutoff, int limit) override {
+    return inner_.DeleteEventsBefore(cutoff, limit);
+  }
+  absl::StatusOr<int64_t> DeleteFinishedSagaStepsBefore(absl::Time cutoff,
+                                                        int limit) override {
+    return inner_.DeleteFinishedSagaStepsBefore(cutoff, limit);
+  }
 
   // Batches run so far and the writes they carried, all kinds together.
   CreateBatcher::Counts counts();

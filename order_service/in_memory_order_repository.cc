@@ -19,6 +19,7 @@ absl::StatusOr<Order> InMemoryOrderRepository::Create(const NewOrder& order,
   stored.customer_id = order.customer_id;
   stored.items = SortedByProductId(order.items);
   stored.shipping_address = order.shipping_address;
+  stored.trace_id = order.trace_id;
   stored.create_time = stored.update_time = clock_.Now();
   by_order_id_[order_id] = stored.sequence;
   by_request_id_[order.request_id] = stored.sequence;
@@ -78,6 +79,10 @@ absl::StatusOr<std::vector<Order>> InMemoryOrderRepository::List(
         order.update_time >= *filter.updated_before) {
       continue;
     }
+    if (filter.saga_state.has_value() &&
+        SagaStateOf(order, clock_.Now()) != *filter.saga_state) {
+      continue;
+    }
     orders.push_back(order);
   }
   return orders;
@@ -102,7 +107,7 @@ absl::StatusOr<std::vector<OrderEvent>> InMemoryOrderRepository::Events(
     const OrderEventFilter& filter) {
   absl::MutexLock lock(&mu_);
   std::vector<OrderEvent> events;
-  for (size_t i = static_cast<size_t>(std::max<int64_t>(filter.after_event_id, 0));
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(filter.after_event_id, deleted_through_));
        i < events_.size() && static_cast<int>(events.size()) < filter.limit; ++i) {
     const Order& order = events_[i].order;
     if (!filter.customer_id.empty() && order.customer_id != filter.customer_id) continue;
@@ -115,6 +120,99 @@ absl::StatusOr<std::vector<OrderEvent>> InMemoryOrderRepository::Events(
 absl::StatusOr<int64_t> InMemoryOrderRepository::LastEventId() {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(events_.size());
+}
+
+Order* InMemoryOrderRepository::Find(const std::string& order_id) {
+  auto it = by_order_id_.find(order_id);
+  return it == by_order_id_.end() ? nullptr : &by_sequence_.at(it->second);
+}
+
+absl::StatusOr<Order> InMemoryOrderRepository::RecordSagaFailure(
+    const std::string& order_id, const SagaFailure& failure) {
+  absl::MutexLock lock(&mu_);
+  Order* order = Find(order_id);
+  if (order == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+  }
+  if (order->status != OrderStatus::kPending || order->stuck) return *order;
+  const absl::Time now = clock_.Now();
+  ++order->saga_attempts;
+  order->saga_last_error = failure.error;
+  order->retry_after = now + SagaRetryDelay(failure, order->saga_attempts);
+  std::vector<SagaStep>& steps = steps_[order_id];
+  steps.push_back({failure.step, order->saga_attempts, failure.error, failure.trace_id, now});
+  if (order->saga_attempts >= failure.max_attempts) {
+    order->stuck = true;
+    order->update_time = now;
+    steps.push_back({"stuck", order->saga_attempts,
+                     absl::StrCat("parked after ", order->saga_attempts,
+                                  " failed attempts; an operator decides"),
+                     failure.trace_id, now});
+    events_.push_back({static_cast<int64_t>(events_.size()) + 1, *order});
+  }
+  return *order;
+}
+
+absl::StatusOr<Order> InMemoryOrderRepository::ResumeSaga(const std::string& order_id,
+                                                          const std::string& note,
+                                                          const std::string& trace_id) {
+  absl::MutexLock lock(&mu_);
+  Order* order = Find(order_id);
+  if (order == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+  }
+  if (order->status != OrderStatus::kPending) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "order_id: order '", order_id, "' is already ", OrderStatusName(order->status)));
+  }
+  const bool was_stuck = order->stuck;
+  const absl::Time now = clock_.Now();
+  order->stuck = false;
+  order->saga_attempts = 0;
+  order->retry_after.reset();
+  steps_[order_id].push_back({"operator", 0, note, trace_id, now});
+  if (was_stuck) {
+    order->update_time = now;
+    events_.push_back({static_cast<int64_t>(events_.size()) + 1, *order});
+  }
+  return *order;
+}
+
+absl::StatusOr<std::vector<SagaStep>> InMemoryOrderRepository::SagaSteps(
+    const std::string& order_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = steps_.find(order_id);
+  if (it == steps_.end()) return std::vector<SagaStep>();
+  return it->second;
+}
+
+absl::StatusOr<int64_t> InMemoryOrderRepository::DeleteEventsBefore(absl::Time cutoff,
+                                                                     int limit) {
+  absl::MutexLock lock(&mu_);
+  int64_t deleted = 0;
+  while (deleted < limit && deleted_through_ < static_cast<int64_t>(events_.size()) &&
+         events_[deleted_through_].order.update_time < cutoff) {
+    ++deleted_through_;
+    ++deleted;
+  }
+  return deleted;
+}
+
+absl::StatusOr<int64_t> InMemoryOrderRepository::DeleteFinishedSagaStepsBefore(
+    absl::Time cutoff, int limit) {
+  absl::MutexLock lock(&mu_);
+  int64_t deleted = 0;
+  for (auto& [order_id, steps] : steps_) {
+    const Order* order = Find(order_id);
+    if (order == nullptr || order->status == OrderStatus::kPending) continue;
+    while (!steps.empty() && steps.front().time < cutoff && deleted < limit) {
+      steps.erase(steps.begin());
+      ++deleted;
+    }
+  }
+  return deleted;
 }
 
 }  // namespace order_saga::orders

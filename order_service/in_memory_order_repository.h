@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -26,14 +27,26 @@ class InMemoryOrderRepository final : public OrderRepository {
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
   absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
   absl::StatusOr<int64_t> LastEventId() override;
+  absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
+                                          const SagaFailure& failure) override;
+  absl::StatusOr<Order> ResumeSaga(const std::string& order_id, const std::string& note,
+                                   const std::string& trace_id) override;
+  absl::StatusOr<std::vector<SagaStep>> SagaSteps(const std::string& order_id) override;
+  absl::StatusOr<int64_t> DeleteEventsBefore(absl::Time cutoff, int limit) override;
+  absl::StatusOr<int64_t> DeleteFinishedSagaStepsBefore(absl::Time cutoff,
+                                                        int limit) override;
 
  private:
+  Order* Find(const std::string& order_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   Clock& clock_;
   absl::Mutex mu_;
   std::map<int64_t, Order> by_sequence_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> by_order_id_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> by_request_id_ ABSL_GUARDED_BY(mu_);
   std::vector<OrderEvent> events_ ABSL_GUARDED_BY(mu_);  // event i has id i + 1
+  int64_t deleted_through_ ABSL_GUARDED_BY(mu_) = 0;    // events up to this id are gone
+  std::map<std::string, std::vector<SagaStep>> steps_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace order_saga::orders

@@ -5,6 +5,8 @@
 
 #include "order_service/order_schema.h"
 #include "common/clock.h"
+#include "common/retention_sweeper.h"
+#include "common/trace_context.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
   SetDefaultListenAddress("127.0.0.1:50052");
   SetDefaultMetricsAddress("127.0.0.1:9092");
   ParseFlagsWithEnvironment(&argc, &argv, "order_service: the orders and their states");
-  google::InitGoogleLogging(argv[0]);
+  InitLoggingWithTraceIds(argv[0]);
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
@@ -93,12 +95,33 @@ int main(int argc, char** argv) {
   orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only,
                                    setup.authenticator.get());
 
+  // Retention (not on read-only replicas): on its own connection as the
+  // schema owner.
+  absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> maintenance_pool =
+      OpenMaintenanceDatabaseFromFlags();
+  if (!maintenance_pool.ok()) {
+    LOG(ERROR) << maintenance_pool.status();
+    return 2;
+  }
+  MysqlTransactionRunner maintenance_runner(**maintenance_pool, RealClock());
+  orders::MysqlOrderRepository maintenance(maintenance_runner);
+  RetentionSweeper retention(RetentionOptionsFromFlags(), RealClock(),
+                             server_options.metrics.get());
+  retention.Add("order_events", [&maintenance](absl::Time cutoff, int limit) {
+    return maintenance.DeleteEventsBefore(cutoff, limit);
+  });
+  retention.Add("saga_steps", [&maintenance](absl::Time cutoff, int limit) {
+    return maintenance.DeleteFinishedSagaStepsBefore(cutoff, limit);
+  });
+  if (!FLAGS_read_only) retention.Start();
+
   absl::Status served = RunDatabaseBackedGrpcServer(
-      server_options, {&service}, (*pool)->options(), [&feed] {
+      server_options, {&service}, (*pool)->options(), [&feed, &retention] {
         // Open watch streams end now, so that shutdown need not wait for
         // them; clients resume elsewhere with their last event id.
         feed.Stop(absl::UnavailableError(
             "server shutting down; reconnect with after_event_id"));
+        retention.Stop();
       });
   if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();

@@ -22,13 +22,15 @@ constexpr char kSelectOrders[] =
     "o.zip_code, o.line1, o.line2, "
     "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.created_at), "
     "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.updated_at), "
+    "o.saga_attempts, o.saga_last_error, o.stuck, "
+    "IFNULL(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.retry_after), 0), o.trace_id, "
     "i.product_id, i.quantity ";
 
 std::string Text(sql::ResultSet& row, int column) {
   return row.getString(column).asStdString();
 }
 
-// The order in the 15 columns from `first` on (kSelectOrders' order),
+// The order in the 20 columns from `first` on (kSelectOrders' order),
 // without its items.
 Order OrderFromRow(sql::ResultSet& row, int first) {
   Order order;
@@ -44,6 +46,13 @@ Order OrderFromRow(sql::ResultSet& row, int first) {
                             Text(row, first + 11), Text(row, first + 12)};
   order.create_time = absl::FromUnixMicros(row.getInt64(first + 13));
   order.update_time = absl::FromUnixMicros(row.getInt64(first + 14));
+  order.saga_attempts = row.getInt(first + 15);
+  order.saga_last_error = Text(row, first + 16);
+  order.stuck = row.getBoolean(first + 17);
+  if (const int64_t retry_after = row.getInt64(first + 18); retry_after != 0) {
+    order.retry_after = absl::FromUnixMicros(retry_after);
+  }
+  order.trace_id = Text(row, first + 19);
   return order;
 }
 
@@ -55,7 +64,7 @@ std::vector<Order> OrdersFromRows(sql::ResultSet& rows) {
     if (orders.empty() || orders.back().sequence != sequence) {
       orders.push_back(OrderFromRow(rows, 1));
     }
-    orders.back().items.push_back({rows.getInt64(16), rows.getInt(17)});
+    orders.back().items.push_back({rows.getInt64(21), rows.getInt(22)});
   }
   return orders;
 }
@@ -68,6 +77,8 @@ constexpr char kSelectEvents[] =
     "o.zip_code, o.line1, o.line2, "
     "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.created_at), "
     "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', e.occurred_at), "
+    "o.saga_attempts, o.saga_last_error, o.stuck, "
+    "IFNULL(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.retry_after), 0), o.trace_id, "
     "i.product_id, i.quantity ";
 
 // Groups joined event/item rows (ordered by e.event_id) into events.
@@ -78,7 +89,7 @@ std::vector<OrderEvent> EventsFromRows(sql::ResultSet& rows) {
     if (events.empty() || events.back().event_id != event_id) {
       events.push_back({event_id, OrderFromRow(rows, 2)});
     }
-    events.back().order.items.push_back({rows.getInt64(17), rows.getInt(18)});
+    events.back().order.items.push_back({rows.getInt64(22), rows.getInt(23)});
   }
   return events;
 }
@@ -133,6 +144,39 @@ absl::StatusOr<Order> LoadBy(MysqlSession& session, const char* column,
   return std::move(orders.front());
 }
 
+// The WHERE clause (" AND ...") of orders whose saga is in `state`
+// (SagaStateOf, with the database's clock).
+const char* SagaStateCondition(SagaState state) {
+  switch (state) {
+    case SagaState::kActive:
+      return " AND status = 'PENDING' AND stuck = 0 AND "
+             "(retry_after IS NULL OR retry_after <= CURRENT_TIMESTAMP(6))";
+    case SagaState::kBackingOff:
+      return " AND status = 'PENDING' AND stuck = 0 AND retry_after > CURRENT_TIMESTAMP(6)";
+    case SagaState::kStuck:
+      return " AND status = 'PENDING' AND stuck = 1";
+    case SagaState::kFinished:
+      return " AND status <> 'PENDING'";
+  }
+  return "";
+}
+
+// Appends one saga_steps row for the order on `session`, numbered with the
+// order's current attempt count.
+void AppendSagaStep(MysqlSession& session, const std::string& order_id,
+                    const std::string& step, const std::string& detail,
+                    const std::string& trace_id) {
+  sql::PreparedStatement& insert = session.Prepare(
+      "INSERT INTO saga_steps (order_pk, step, attempt, detail, trace_id, occurred_at) "
+      "SELECT id, ?, saga_attempts, ?, ?, CURRENT_TIMESTAMP(6) FROM orders "
+      "WHERE order_id = ?");
+  insert.setString(1, step);
+  insert.setString(2, detail);
+  insert.setString(3, trace_id);
+  insert.setString(4, order_id);
+  insert.executeUpdate();
+}
+
 }  // namespace
 
 absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
@@ -141,8 +185,8 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     sql::PreparedStatement& insert = session.Prepare(
         "INSERT INTO orders (order_id, request_id, customer_id, status, "
-        "recipient, phone, zip_code, line1, line2) "
-        "VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)");
+        "recipient, phone, zip_code, line1, line2, trace_id) "
+        "VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?)");
     insert.setString(1, order_id);
     insert.setString(2, order.request_id);
     insert.setString(3, order.customer_id);
@@ -151,6 +195,7 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
     insert.setString(6, order.shipping_address.zip_code);
     insert.setString(7, order.shipping_address.line1);
     insert.setString(8, order.shipping_address.line2);
+    insert.setString(9, order.trace_id);
     insert.executeUpdate();  // duplicate request_id -> ALREADY_EXISTS
     sql::PreparedStatement& item = session.Prepare(
         "INSERT INTO order_items (order_pk, product_id, quantity) "
@@ -209,8 +254,8 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
     ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
       sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
           "INSERT INTO orders (order_id, request_id, customer_id, status, "
-          "recipient, phone, zip_code, line1, line2) VALUES ",
-          Repeated("(?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)", size)));
+          "recipient, phone, zip_code, line1, line2, trace_id) VALUES ",
+          Repeated("(?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?)", size)));
       int parameter = 1;
       for (size_t i = begin; i < begin + size; ++i) {
         const NewOrder& order = orders[i]->order;
@@ -222,6 +267,7 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
         insert.setString(parameter++, order.shipping_address.zip_code);
         insert.setString(parameter++, order.shipping_address.line1);
         insert.setString(parameter++, order.shipping_address.line2);
+        insert.setString(parameter++, order.trace_id);
       }
       insert.executeUpdate();
     });
@@ -444,6 +490,7 @@ absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
   if (filter.updated_before.has_value()) {
     where += " AND updated_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
   }
+  if (filter.saga_state.has_value()) where += SagaStateCondition(*filter.saga_state);
   const std::string sql = absl::StrCat(
       kSelectOrders, "FROM (SELECT * FROM orders ", where,
       " ORDER BY id LIMIT ?) o JOIN order_items i ON i.order_pk = o.id "
@@ -533,6 +580,136 @@ absl::StatusOr<int64_t> MysqlOrderRepository::LastEventId() {
   });
   if (!status.ok()) return status;
   return last;
+}
+
+absl::StatusOr<Order> MysqlOrderRepository::RecordSagaFailure(
+    const std::string& order_id, const SagaFailure& failure) {
+  absl::StatusOr<Order> after = absl::InternalError("not loaded");
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // Each assignment reads saga_attempts before it is incremented (the
+    // increment comes last), so this holds with and without MariaDB's
+    // SIMULTANEOUS_ASSIGNMENT mode. Parking is a visible change: it moves
+    // updated_at and gets an event.
+    sql::PreparedStatement& update = session.Prepare(
+        "UPDATE orders SET "
+        "updated_at = IF(saga_attempts + 1 >= ?, CURRENT_TIMESTAMP(6), updated_at), "
+        "stuck = (saga_attempts + 1 >= ?), saga_last_error = ?, "
+        "retry_after = TIMESTAMPADD(MICROSECOND, "
+        "  CAST(LEAST(? * POW(2, LEAST(saga_attempts, 40)), ?) AS SIGNED), "
+        "  CURRENT_TIMESTAMP(6)), "
+        "saga_attempts = saga_attempts + 1 "
+        "WHERE order_id = ? AND status = 'PENDING' AND stuck = 0");
+    update.setInt(1, failure.max_attempts);
+    update.setInt(2, failure.max_attempts);
+    update.setString(3, failure.error);
+    update.setInt64(4, absl::ToInt64Microseconds(failure.retry_delay));
+    update.setInt64(5, absl::ToInt64Microseconds(failure.max_retry_delay));
+    update.setString(6, order_id);
+    const bool counted = update.executeUpdate() > 0;
+    if (counted) AppendSagaStep(session, order_id, failure.step, failure.error, failure.trace_id);
+    after = LoadBy(session, "order_id", order_id);
+    if (counted && after.ok() && after->stuck) {
+      AppendSagaStep(session, order_id, "stuck",
+                     absl::StrCat("parked after ", after->saga_attempts,
+                                  " failed attempts; an operator decides"),
+                     failure.trace_id);
+      AppendEvents(session, {&order_id});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return after;
+}
+
+absl::StatusOr<Order> MysqlOrderRepository::ResumeSaga(const std::string& order_id,
+                                                       const std::string& note,
+                                                       const std::string& trace_id) {
+  absl::StatusOr<Order> after = absl::InternalError("not loaded");
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& lock = session.Prepare(
+        "SELECT status, stuck FROM orders WHERE order_id = ? FOR UPDATE");
+    lock.setString(1, order_id);
+    std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
+    if (!rows->next()) {
+      return absl::NotFoundError(
+          absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+    }
+    if (Text(*rows, 1) != "PENDING") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "order_id: order '", order_id, "' is already ", Text(*rows, 1)));
+    }
+    const bool was_stuck = rows->getBoolean(2);
+    sql::PreparedStatement& update = session.Prepare(
+        "UPDATE orders SET updated_at = IF(stuck, CURRENT_TIMESTAMP(6), updated_at), "
+        "stuck = 0, saga_attempts = 0, retry_after = NULL WHERE order_id = ?");
+    update.setString(1, order_id);
+    update.executeUpdate();
+    AppendSagaStep(session, order_id, "operator", note, trace_id);
+    after = LoadBy(session, "order_id", order_id);
+    if (was_stuck && after.ok()) AppendEvents(session, {&order_id});
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return after;
+}
+
+absl::StatusOr<std::vector<SagaStep>> MysqlOrderRepository::SagaSteps(
+    const std::string& order_id) {
+  std::vector<SagaStep> steps;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& select = session.Prepare(
+        "SELECT s.step, s.attempt, s.detail, s.trace_id, "
+        "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', s.occurred_at) "
+        "FROM saga_steps s JOIN orders o ON o.id = s.order_pk "
+        "WHERE o.order_id = ? ORDER BY s.id");
+    select.setString(1, order_id);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    steps.clear();
+    while (rows->next()) {
+      steps.push_back({Text(*rows, 1), rows->getInt(2), Text(*rows, 3), Text(*rows, 4),
+                       absl::FromUnixMicros(rows->getInt64(5))});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return steps;
+}
+
+absl::StatusOr<int64_t> MysqlOrderRepository::DeleteEventsBefore(absl::Time cutoff,
+                                                                  int limit) {
+  int64_t deleted = 0;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // Oldest first by the primary key, so the range locked is small and
+    // in one place; the counter row is never touched.
+    sql::PreparedStatement& remove = session.Prepare(
+        "DELETE FROM order_events "
+        "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+        "ORDER BY event_id LIMIT ?");
+    remove.setInt64(1, absl::ToUnixMicros(cutoff));
+    remove.setInt(2, limit);
+    deleted = remove.executeUpdate();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return deleted;
+}
+
+absl::StatusOr<int64_t> MysqlOrderRepository::DeleteFinishedSagaStepsBefore(
+    absl::Time cutoff, int limit) {
+  int64_t deleted = 0;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& remove = session.Prepare(
+        "DELETE FROM saga_steps "
+        "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+        "AND order_pk IN (SELECT id FROM orders WHERE status <> 'PENDING') "
+        "ORDER BY id LIMIT ?");
+    remove.setInt64(1, absl::ToUnixMicros(cutoff));
+    remove.setInt(2, limit);
+    deleted = remove.executeUpdate();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return deleted;
 }
 
 }  // namespace order_saga::orders

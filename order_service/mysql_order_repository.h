@@ -37,6 +37,14 @@ class MysqlOrderRepository final : public OrderRepository {
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
   absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
   absl::StatusOr<int64_t> LastEventId() override;
+  absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
+                                          const SagaFailure& failure) override;
+  absl::StatusOr<Order> ResumeSaga(const std::string& order_id, const std::string& note,
+                                   const std::string& trace_id) override;
+  absl::StatusOr<std::vector<SagaStep>> SagaSteps(const std::string& order_id) override;
+  absl::StatusOr<int64_t> DeleteEventsBefore(absl::Time cutoff, int limit) override;
+  absl::StatusOr<int64_t> DeleteFinishedSagaStepsBefore(absl::Time cutoff,
+                                                        int limit) override;
 
  private:
   // The order whose `column` (order_id or request_id) equals `value`, in a

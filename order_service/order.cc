@@ -1,5 +1,7 @@
 #include "order_service/order.h"
 
+#include <algorithm>
+
 namespace order_saga::orders {
 
 bool TransitionApplies(const Order& order, OrderTransition::Kind kind) {
@@ -28,6 +30,19 @@ void ApplyTransition(const OrderTransition& transition, Order& order) {
       order.detail = transition.detail;
       break;
   }
+}
+
+absl::Duration SagaRetryDelay(const SagaFailure& failure, int failures) {
+  absl::Duration delay = failure.retry_delay;
+  for (int i = 1; i < failures && delay < failure.max_retry_delay; ++i) delay *= 2;
+  return std::min(delay, failure.max_retry_delay);
+}
+
+SagaState SagaStateOf(const Order& order, absl::Time now) {
+  if (order.status != OrderStatus::kPending) return SagaState::kFinished;
+  if (order.stuck) return SagaState::kStuck;
+  if (order.retry_after.has_value() && *order.retry_after > now) return SagaState::kBackingOff;
+  return SagaState::kActive;
 }
 
 }  // namespace order_saga::orders

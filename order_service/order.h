@@ -16,6 +16,7 @@ struct NewOrder {
   std::string customer_id;
   std::vector<LineItem> items;
   ShippingAddress shipping_address;
+  std::string trace_id;  // of the PlaceOrder that creates it; may be empty
 };
 
 // A new order and the id it gets, as one item of a batch.
@@ -38,6 +39,45 @@ struct Order {
   bool compensating = false;
   absl::Time create_time;
   absl::Time update_time;
+  // The saga's bookkeeping (schema 003_saga_state.sql): failed attempts
+  // since the start (or an operator's retry), the last error, whether the
+  // order is parked as stuck, and when the recovery sweep may try again.
+  int saga_attempts = 0;
+  std::string saga_last_error;
+  bool stuck = false;
+  std::optional<absl::Time> retry_after;
+  std::string trace_id;
+};
+
+// Where an order's saga stands (order.v1.SagaState).
+enum class SagaState { kActive, kBackingOff, kStuck, kFinished };
+
+SagaState SagaStateOf(const Order& order, absl::Time now);
+
+// A failed attempt to finish a saga, as the coordinator reports it.
+struct SagaFailure {
+  std::string step;
+  std::string error;
+  std::string trace_id;
+  // The order is parked as stuck at this many failed attempts.
+  int max_attempts = 10;
+  // The sweep leaves the order alone after its n-th failure for
+  // retry_delay x 2^(n-1), at most max_retry_delay.
+  absl::Duration retry_delay;
+  absl::Duration max_retry_delay;
+};
+
+// The backoff after an order's `failures`-th failed attempt (>= 1).
+absl::Duration SagaRetryDelay(const SagaFailure& failure, int failures);
+
+// One entry of an order's saga history (failed attempts, parking, operator
+// actions).
+struct SagaStep {
+  std::string step;
+  int attempt = 0;
+  std::string detail;
+  std::string trace_id;
+  absl::Time time;
 };
 
 // A saga step that changes an order's state.
@@ -73,6 +113,7 @@ struct OrderFilter {
   std::optional<OrderStatus> status;
   std::string customer_id;  // empty: any
   std::optional<absl::Time> updated_before;
+  std::optional<SagaState> saga_state;
   int64_t after_sequence = 0;
   int limit = 100;
 };

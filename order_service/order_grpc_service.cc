@@ -1,11 +1,13 @@
 #include "order_service/order_grpc_service.h"
 
+#include <glog/logging.h>
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 #include "common/request_validation.h"
+#include "common/trace_context.h"
 
 namespace order_saga::orders {
 namespace {
@@ -19,9 +21,47 @@ grpc::Status Respond(const absl::StatusOr<Order>& order, ::order::v1::Order* out
   return grpc::Status::OK;
 }
 
-NewOrder NewOrderFromProto(const ::order::v1::CreateOrderRequest& request) {
+NewOrder NewOrderFromProto(const ::order::v1::CreateOrderRequest& request,
+                           std::string trace_id) {
   return {request.request_id(), request.customer_id(), LineItemsFromProto(request.items()),
-          ShippingAddressFromProto(request.shipping_address())};
+          ShippingAddressFromProto(request.shipping_address()), std::move(trace_id)};
+}
+
+// One log line per participant call about an order, carrying the order's
+// trace id: the caller's if it sent one, else the one the order was
+// created with.
+void LogOrderStep(absl::string_view method, const std::string& caller_trace_id,
+                  const absl::StatusOr<Order>& order) {
+  if (!order.ok()) {
+    ScopedTraceId trace(caller_trace_id);
+    LOG(WARNING) << method << ": " << order.status();
+    return;
+  }
+  ScopedTraceId trace(caller_trace_id.empty() ? order->trace_id : caller_trace_id);
+  LOG(INFO) << method << " order " << order->order_id << ": "
+            << OrderStatusName(order->status) << (order->compensating ? " compensating" : "")
+            << (order->stuck ? " STUCK" : "");
+}
+
+void LogOrderSteps(absl::string_view method, const std::vector<std::string>& trace_ids,
+                   const std::vector<absl::StatusOr<Order>>& orders) {
+  for (size_t i = 0; i < orders.size(); ++i) {
+    LogOrderStep(method, i < trace_ids.size() ? trace_ids[i] : "", orders[i]);
+  }
+}
+
+::order::v1::SagaState SagaStateToProto(SagaState state) {
+  switch (state) {
+    case SagaState::kActive: return ::order::v1::SAGA_STATE_ACTIVE;
+    case SagaState::kBackingOff: return ::order::v1::SAGA_STATE_BACKING_OFF;
+    case SagaState::kStuck: return ::order::v1::SAGA_STATE_STUCK;
+    case SagaState::kFinished: return ::order::v1::SAGA_STATE_FINISHED;
+  }
+  return ::order::v1::SAGA_STATE_UNSPECIFIED;
+}
+
+google::protobuf::Timestamp TimestampOf(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
 }
 
 // What a read-only replica answers to a participant RPC.
@@ -60,38 +100,63 @@ void OrderToProto(const Order& order, ::order::v1::Order* out) {
   out->set_reject_reason(RejectReasonToProto(order.reject_reason));
   out->set_detail(order.detail);
   out->set_compensating(order.compensating);
-  *out->mutable_create_time() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(order.create_time));
-  *out->mutable_update_time() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(order.update_time));
+  *out->mutable_create_time() = TimestampOf(order.create_time);
+  *out->mutable_update_time() = TimestampOf(order.update_time);
+  const SagaState state = SagaStateOf(order, absl::Now());
+  out->set_saga_state(SagaStateToProto(state));
+  out->set_saga_attempts(order.saga_attempts);
+  out->set_saga_last_error(order.saga_last_error);
+  if (state == SagaState::kBackingOff) {
+    *out->mutable_saga_retry_time() = TimestampOf(*order.retry_after);
+  }
+  out->set_trace_id(order.trace_id);
+  if (state == SagaState::kStuck) {
+    out->set_detail(absl::StrCat("not decided yet: the order could not be completed after ",
+                                 order.saga_attempts,
+                                 " attempts and waits for an operator (last error: ",
+                                 order.saga_last_error, ")"));
+  }
 }
 
-grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext*,
+void SagaStepToProto(const SagaStep& step, ::order::v1::SagaStep* out) {
+  out->set_step(step.step);
+  out->set_attempt(step.attempt);
+  out->set_detail(step.detail);
+  out->set_trace_id(step.trace_id);
+  *out->mutable_time() = TimestampOf(step.time);
+}
+
+grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext* context,
                                            const ::order::v1::CreateOrderRequest* request,
                                            ::order::v1::Order* response) {
   if (read_only_) return WritesRefused("CreateOrder");
-  absl::StatusOr<Order> order = lifecycle_.CreateOrder(NewOrderFromProto(*request));
+  const std::string trace_id = TraceIdOf(*context);
+  absl::StatusOr<Order> order = lifecycle_.CreateOrder(NewOrderFromProto(*request, trace_id));
   feed_.Nudge();
+  LogOrderStep("CreateOrder", trace_id, order);
   return Respond(order, response);
 }
 
-grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext*,
+grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext* context,
                                             const ::order::v1::CreateOrdersRequest* request,
                                             ::order::v1::OrderBatchResponse* response) {
   if (read_only_) return WritesRefused("CreateOrders");
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
+  const std::vector<std::string> trace_ids = EntryTraceIdsOf(*context, request->requests_size());
   std::vector<NewOrder> orders;
   orders.reserve(request->requests_size());
-  for (const ::order::v1::CreateOrderRequest& entry : request->requests()) {
-    orders.push_back(NewOrderFromProto(entry));
+  for (int i = 0; i < request->requests_size(); ++i) {
+    orders.push_back(NewOrderFromProto(request->requests(i), trace_ids[i]));
   }
-  RespondBatch(lifecycle_.CreateOrders(std::move(orders)), response);
+  const std::vector<absl::StatusOr<Order>> created = lifecycle_.CreateOrders(std::move(orders));
+  RespondBatch(created, response);
   feed_.Nudge();
+  LogOrderSteps("CreateOrders", trace_ids, created);
   return grpc::Status::OK;
 }
 
-grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext*,
+grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext* context,
                                              const ::order::v1::ApproveOrdersRequest* request,
                                              ::order::v1::OrderBatchResponse* response) {
   if (read_only_) return WritesRefused("ApproveOrders");
@@ -102,37 +167,43 @@ grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext*,
   for (const ::order::v1::ApproveOrderRequest& entry : request->requests()) {
     order_ids.push_back(entry.order_id());
   }
-  RespondBatch(lifecycle_.ApproveOrders(order_ids, kApprovalDetail), response);
+  const std::vector<absl::StatusOr<Order>> approved =
+      lifecycle_.ApproveOrders(order_ids, kApprovalDetail);
+  RespondBatch(approved, response);
   feed_.Nudge();
+  LogOrderSteps("ApproveOrders", EntryTraceIdsOf(*context, order_ids.size()), approved);
   return grpc::Status::OK;
 }
 
-grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext*,
+grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext* context,
                                             const ::order::v1::ApproveOrderRequest* request,
                                             ::order::v1::Order* response) {
   if (read_only_) return WritesRefused("ApproveOrder");
   absl::StatusOr<Order> order = lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail);
   feed_.Nudge();
+  LogOrderStep("ApproveOrder", TraceIdOf(*context), order);
   return Respond(order, response);
 }
 
-grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext*,
+grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext* context,
                                            const ::order::v1::RejectOrderRequest* request,
                                            ::order::v1::Order* response) {
   if (read_only_) return WritesRefused("RejectOrder");
   absl::StatusOr<Order> order = lifecycle_.RejectOrder(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
+  LogOrderStep("RejectOrder", TraceIdOf(*context), order);
   return Respond(order, response);
 }
 
 grpc::Status OrderGrpcService::MarkCompensating(
-    grpc::ServerContext*, const ::order::v1::MarkCompensatingRequest* request,
+    grpc::ServerContext* context, const ::order::v1::MarkCompensatingRequest* request,
     ::order::v1::Order* response) {
   if (read_only_) return WritesRefused("MarkCompensating");
   absl::StatusOr<Order> order = lifecycle_.MarkCompensating(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
+  LogOrderStep("MarkCompensating", TraceIdOf(*context), order);
   return Respond(order, response);
 }
 
@@ -184,9 +255,20 @@ grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext* context,
     updated_before = absl::FromUnixMicros(
         TimeUtil::TimestampToMicroseconds(request->updated_before()));
   }
+  std::optional<SagaState> saga_state;
+  switch (request->saga_state()) {
+    case ::order::v1::SAGA_STATE_UNSPECIFIED: break;
+    case ::order::v1::SAGA_STATE_ACTIVE: saga_state = SagaState::kActive; break;
+    case ::order::v1::SAGA_STATE_BACKING_OFF: saga_state = SagaState::kBackingOff; break;
+    case ::order::v1::SAGA_STATE_STUCK: saga_state = SagaState::kStuck; break;
+    case ::order::v1::SAGA_STATE_FINISHED: saga_state = SagaState::kFinished; break;
+    default:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "saga_state: not a SagaState value");
+  }
   absl::StatusOr<OrderPage> page =
       lifecycle_.ListOrders(status, *customer, request->page_size(),
-                            request->page_token(), updated_before);
+                            request->page_token(), updated_before, saga_state);
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const Order& order : page->orders) OrderToProto(order, response->add_orders());
   response->set_next_page_token(page->next_page_token);
@@ -207,6 +289,58 @@ grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext* context,
   response->set_approved(counts->approved);
   response->set_rejected(counts->rejected);
   response->set_total(counts->pending + counts->approved + counts->rejected);
+  return grpc::Status::OK;
+}
+
+grpc::Status OrderGrpcService::RecordSagaFailure(
+    grpc::ServerContext* context, const ::order::v1::RecordSagaFailureRequest* request,
+    ::order::v1::Order* response) {
+  if (read_only_) return WritesRefused("RecordSagaFailure");
+  SagaFailure failure;
+  failure.step = request->step();
+  failure.error = request->error();
+  failure.trace_id = TraceIdOf(*context);
+  failure.max_attempts = request->max_attempts();
+  failure.retry_delay =
+      absl::Microseconds(TimeUtil::DurationToMicroseconds(request->retry_delay()));
+  failure.max_retry_delay =
+      absl::Microseconds(TimeUtil::DurationToMicroseconds(request->max_retry_delay()));
+  absl::StatusOr<Order> order = lifecycle_.RecordSagaFailure(request->order_id(), failure);
+  feed_.Nudge();
+  LogOrderStep("RecordSagaFailure", failure.trace_id, order);
+  return Respond(order, response);
+}
+
+grpc::Status OrderGrpcService::ResumeSaga(grpc::ServerContext* context,
+                                          const ::order::v1::ResumeSagaRequest* request,
+                                          ::order::v1::Order* response) {
+  if (read_only_) return WritesRefused("ResumeSaga");
+  const std::string trace_id = TraceIdOf(*context);
+  absl::StatusOr<Order> order =
+      lifecycle_.ResumeSaga(request->order_id(), request->note(), trace_id);
+  feed_.Nudge();
+  LogOrderStep("ResumeSaga", trace_id, order);
+  return Respond(order, response);
+}
+
+grpc::Status OrderGrpcService::GetSagaHistory(grpc::ServerContext* context,
+                                              const ::order::v1::GetSagaHistoryRequest* request,
+                                              ::order::v1::SagaHistory* response) {
+  absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "GetSagaHistory");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status admin = RequireAdmin(authenticator_, *caller, "GetSagaHistory");
+      !admin.ok()) {
+    return ToGrpcStatus(admin);
+  }
+  absl::StatusOr<OrderHistory> history = lifecycle_.History(request->order_id());
+  if (!history.ok()) return ToGrpcStatus(history.status());
+  OrderToProto(history->order, response->mutable_order());
+  for (const SagaStep& step : history->steps) SagaStepToProto(step, response->add_steps());
+  for (const OrderEvent& event : history->events) {
+    ::order::v1::OrderEvent* out = response->add_events();
+    out->set_event_id(event.event_id);
+    OrderToProto(event.order, out->mutable_order());
+  }
   return grpc::Status::OK;
 }
 

@@ -10,8 +10,10 @@
 
 namespace order_saga::orders {
 
-// Fills `out` from `order`.
+// Fills `out` from `order`. A stuck order's detail says that it waits for
+// an operator (the stored detail is kept for the decision).
 void OrderToProto(const Order& order, ::order::v1::Order* out);
+void SagaStepToProto(const SagaStep& step, ::order::v1::SagaStep* out);
 
 // The watch streams use gRPC's callback API (no thread per open stream);
 // every other method is synchronous.
@@ -63,6 +65,15 @@ class OrderGrpcService final : public OrderServiceBase {
   grpc::Status CountOrders(grpc::ServerContext* context,
                            const ::order::v1::CountOrdersRequest* request,
                            ::order::v1::CountOrdersResponse* response) override;
+  grpc::Status RecordSagaFailure(grpc::ServerContext* context,
+                                 const ::order::v1::RecordSagaFailureRequest* request,
+                                 ::order::v1::Order* response) override;
+  grpc::Status ResumeSaga(grpc::ServerContext* context,
+                          const ::order::v1::ResumeSagaRequest* request,
+                          ::order::v1::Order* response) override;
+  grpc::Status GetSagaHistory(grpc::ServerContext* context,
+                              const ::order::v1::GetSagaHistoryRequest* request,
+                              ::order::v1::SagaHistory* response) override;
   grpc::ServerWriteReactor<::order::v1::OrderEvent>* WatchOrder(
       grpc::CallbackServerContext* context,
       const ::order::v1::WatchOrderRequest* request) override;

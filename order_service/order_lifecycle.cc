@@ -110,7 +110,7 @@ absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
 absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
     std::optional<OrderStatus> status, const std::string& customer_id,
     int32_t page_size, const std::string& page_token,
-    std::optional<absl::Time> updated_before) {
+    std::optional<absl::Time> updated_before, std::optional<SagaState> saga_state) {
   RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
   OrderFilter filter;
   ASSIGN_OR_RETURN(filter.limit, ResolvePageSize(page_size));
@@ -118,6 +118,7 @@ absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
   filter.status = status;
   filter.customer_id = customer_id;
   filter.updated_before = updated_before;
+  filter.saga_state = saga_state;
   OrderPage page;
   ASSIGN_OR_RETURN(page.orders, repository_.List(filter));
   if (static_cast<int>(page.orders.size()) == filter.limit) {
@@ -149,6 +150,44 @@ absl::StatusOr<OrderEventSubscription> OrderLifecycle::WatchOrders(
   subscription.customer_id = customer_id;
   subscription.after_event_id = after_event_id.value_or(head);
   return subscription;
+}
+
+absl::StatusOr<Order> OrderLifecycle::RecordSagaFailure(const std::string& order_id,
+                                                        const SagaFailure& failure) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateText(failure.step, "step", kMaxSagaStepBytes, true));
+  RETURN_IF_ERROR(ValidateText(failure.error, "error", kMaxSagaNoteBytes, false));
+  if (failure.max_attempts < 1 || failure.max_attempts > 1000) {
+    return absl::InvalidArgumentError("max_attempts: must be between 1 and 1000");
+  }
+  if (failure.retry_delay < absl::ZeroDuration() || failure.retry_delay > absl::Hours(24)) {
+    return absl::InvalidArgumentError("retry_delay: must be between 0 and 24 hours");
+  }
+  if (failure.max_retry_delay < failure.retry_delay ||
+      failure.max_retry_delay > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "max_retry_delay: must be between retry_delay and 24 hours");
+  }
+  return repository_.RecordSagaFailure(order_id, failure);
+}
+
+absl::StatusOr<Order> OrderLifecycle::ResumeSaga(const std::string& order_id,
+                                                 const std::string& note,
+                                                 const std::string& trace_id) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateText(note, "note", kMaxSagaNoteBytes, false));
+  return repository_.ResumeSaga(order_id, note, trace_id);
+}
+
+absl::StatusOr<OrderHistory> OrderLifecycle::History(const std::string& order_id) {
+  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  OrderHistory history;
+  ASSIGN_OR_RETURN(history.order, repository_.Get(order_id));
+  ASSIGN_OR_RETURN(history.steps, repository_.SagaSteps(order_id));
+  OrderEventFilter filter;
+  filter.order_id = order_id;
+  ASSIGN_OR_RETURN(history.events, repository_.Events(filter));
+  return history;
 }
 
 }  // namespace order_saga::orders

@@ -14,10 +14,20 @@
 namespace order_saga::orders {
 
 inline constexpr size_t kMaxOrderIdBytes = 64;
+// Sizes of a saga history entry (schema 003_saga_state.sql).
+inline constexpr size_t kMaxSagaStepBytes = 32;
+inline constexpr size_t kMaxSagaNoteBytes = 1024;
 
 struct OrderPage {
   std::vector<Order> orders;
   std::string next_page_token;
+};
+
+// An order with its saga history and its outbox events (still retained).
+struct OrderHistory {
+  Order order;
+  std::vector<SagaStep> steps;
+  std::vector<OrderEvent> events;
 };
 
 // A random UUID (version 4) string.
@@ -55,8 +65,17 @@ class OrderLifecycle {
                                        const std::string& customer_id,
                                        int32_t page_size,
                                        const std::string& page_token,
-                                       std::optional<absl::Time> updated_before);
+                                       std::optional<absl::Time> updated_before,
+                                       std::optional<SagaState> saga_state = std::nullopt);
   absl::StatusOr<OrderCounts> CountOrders(const std::string& customer_id);
+
+  // The saga's bookkeeping and operators' actions (OrderRepository), with
+  // INVALID_ARGUMENT naming the field.
+  absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
+                                          const SagaFailure& failure);
+  absl::StatusOr<Order> ResumeSaga(const std::string& order_id, const std::string& note,
+                                   const std::string& trace_id);
+  absl::StatusOr<OrderHistory> History(const std::string& order_id);
 
   // What a watch stream subscribes to (OrderEventFeed), or INVALID_ARGUMENT
   // naming the field. One order's watch starts from its first event (the

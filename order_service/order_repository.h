@@ -78,6 +78,28 @@ class OrderRepository {
   virtual absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) = 0;
   // The id of the newest event; 0 if there is none.
   virtual absl::StatusOr<int64_t> LastEventId() = 0;
+
+  // The saga's bookkeeping of a PENDING, not stuck order (else the order is
+  // returned unchanged): counts a failed attempt, records it in the
+  // history, sets the backoff, and parks the order as stuck (with an
+  // event) once failure.max_attempts is reached. NOT_FOUND if unknown.
+  virtual absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
+                                                  const SagaFailure& failure) = 0;
+  // An operator takes over a PENDING order: clears stuck (with an event if
+  // it was), the attempt count and the backoff, and records `note`.
+  // FAILED_PRECONDITION if the order is final; NOT_FOUND if unknown.
+  virtual absl::StatusOr<Order> ResumeSaga(const std::string& order_id,
+                                           const std::string& note,
+                                           const std::string& trace_id) = 0;
+  // The order's saga history, oldest first.
+  virtual absl::StatusOr<std::vector<SagaStep>> SagaSteps(const std::string& order_id) = 0;
+
+  // Retention (docs/OPERATIONS.md): deletes at most `limit` outbox events
+  // that occurred before `cutoff`, oldest first, in one short transaction;
+  // returns how many. Likewise the history of orders that are final.
+  virtual absl::StatusOr<int64_t> DeleteEventsBefore(absl::Time cutoff, int limit) = 0;
+  virtual absl::StatusOr<int64_t> DeleteFinishedSagaStepsBefore(absl::Time cutoff,
+                                                                int limit) = 0;
 };
 
 }  // namespace order_saga::orders

@@ -51,6 +51,19 @@ class BatchingOrderParticipant final : public OrderParticipant {
                                                   absl::Time deadline) override {
     return inner_.ListStalePending(updated_before, page_token, deadline);
   }
+  absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
+                                                  const SagaFailureReport& report,
+                                                  absl::Time deadline) override {
+    return inner_.RecordSagaFailure(order_id, report, deadline);
+  }
+  absl::StatusOr<OrderSnapshot> ResumeSaga(const std::string& order_id,
+                                           const std::string& note,
+                                           absl::Time deadline) override {
+    return inner_.ResumeSaga(order_id, note, deadline);
+  }
+  absl::StatusOr<int64_t> CountStuck(absl::Time deadline) override {
+    return inner_.CountStuck(deadline);
+  }
 
   // Batch calls made so far and the calls they carried, both kinds together.
   BatchCounts counts() const;
@@ -59,10 +72,12 @@ class BatchingOrderParticipant final : public OrderParticipant {
   struct Create {
     const PlaceOrderCommand* command;
     absl::Time deadline;
+    std::string trace_id;
   };
   struct Approve {
     const std::string* order_id;
     absl::Time deadline;
+    std::string trace_id;
   };
 
   OrderParticipant& inner_;
@@ -97,6 +112,7 @@ class BatchingInventoryParticipant final : public InventoryParticipant {
   struct Reservation {
     ReserveCall call;
     absl::Time deadline;
+    std::string trace_id;
   };
 
   InventoryParticipant& inner_;

@@ -5,6 +5,7 @@
 
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
+#include "common/trace_context.h"
 
 namespace order_saga::coordinator {
 namespace {
@@ -22,7 +23,19 @@ OrderSnapshot SnapshotFromProto(const ::order::v1::Order& order) {
   snapshot.detail = order.detail();
   snapshot.compensating = order.compensating();
   snapshot.items = LineItemsFromProto(order.items());
+  snapshot.saga_attempts = order.saga_attempts();
+  snapshot.stuck = order.saga_state() == ::order::v1::SAGA_STATE_STUCK;
+  snapshot.trace_id = order.trace_id();
   return snapshot;
+}
+
+google::protobuf::Timestamp TimestampOf(absl::Time time) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+google::protobuf::Duration DurationOf(absl::Duration duration) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(
+      absl::ToInt64Microseconds(duration));
 }
 
 // Runs one unary call with `deadline` and converts the answer.
@@ -30,6 +43,7 @@ template <typename Request, typename Response, typename Call>
 absl::StatusOr<Response> Invoke(Call call, const Request& request, absl::Time deadline) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(deadline));
+  AddTraceMetadata(context);
   Response response;
   grpc::Status status = call(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
@@ -194,9 +208,8 @@ absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
   request.set_status(::order::v1::ORDER_STATUS_PENDING);
   request.set_page_size(100);
   request.set_page_token(page_token);
-  *request.mutable_updated_before() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-          absl::ToUnixMicros(updated_before));
+  request.set_saga_state(::order::v1::SAGA_STATE_ACTIVE);
+  *request.mutable_updated_before() = TimestampOf(updated_before);
   absl::StatusOr<::order::v1::ListOrdersResponse> response =
       Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
           [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
@@ -211,12 +224,52 @@ absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
   return page;
 }
 
+absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::RecordSagaFailure(
+    const std::string& order_id, const SagaFailureReport& report, absl::Time deadline) {
+  ::order::v1::RecordSagaFailureRequest request;
+  request.set_order_id(order_id);
+  request.set_step(report.step);
+  request.set_error(report.error);
+  request.set_max_attempts(report.max_attempts);
+  *request.mutable_retry_delay() = DurationOf(report.retry_delay);
+  *request.mutable_max_retry_delay() = DurationOf(report.max_retry_delay);
+  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::RecordSagaFailure,
+                        request, deadline);
+}
+
+absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::ResumeSaga(const std::string& order_id,
+                                                               const std::string& note,
+                                                               absl::Time deadline) {
+  ::order::v1::ResumeSagaRequest request;
+  request.set_order_id(order_id);
+  request.set_note(note);
+  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::ResumeSaga, request,
+                        deadline);
+}
+
+absl::StatusOr<int64_t> GrpcOrderParticipant::CountStuck(absl::Time deadline) {
+  ::order::v1::ListOrdersRequest request;
+  request.set_status(::order::v1::ORDER_STATUS_PENDING);
+  request.set_saga_state(::order::v1::SAGA_STATE_STUCK);
+  request.set_page_size(1000);
+  absl::StatusOr<::order::v1::ListOrdersResponse> response =
+      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
+          [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
+              ::order::v1::ListOrdersResponse* o) { return stub_->ListOrders(c, r, o); },
+          request, deadline);
+  if (!response.ok()) return response.status();
+  return response->orders_size();
+}
+
 absl::StatusOr<ReserveAnswer> GrpcInventoryParticipant::Reserve(
     const std::string& order_id, const std::vector<LineItem>& items,
     absl::Time deadline) {
   ::inventory::v1::ReserveRequest request;
   request.set_order_id(order_id);
   LineItemsToProto(items, request.mutable_items());
+  // Refused if it reaches the inventory after this attempt was given up
+  // (and the order has no record): see ReserveRequest.not_after.
+  *request.mutable_not_after() = TimestampOf(deadline);
   absl::StatusOr<::inventory::v1::ReserveResponse> response =
       Invoke<::inventory::v1::ReserveRequest, ::inventory::v1::ReserveResponse>(
           [&](grpc::ClientContext* c, const ::inventory::v1::ReserveRequest& r,
@@ -233,6 +286,7 @@ std::vector<absl::StatusOr<ReserveAnswer>> GrpcInventoryParticipant::ReserveBatc
     ::inventory::v1::ReserveRequest* entry = request.add_requests();
     entry->set_order_id(call->order_id);
     LineItemsToProto(call->items, entry->mutable_items());
+    *entry->mutable_not_after() = TimestampOf(deadline);
   }
   absl::StatusOr<::inventory::v1::ReserveBatchResponse> response =
       Invoke<::inventory::v1::ReserveBatchRequest, ::inventory::v1::ReserveBatchResponse>(

@@ -39,6 +39,13 @@ class GrpcOrderParticipant final : public OrderParticipant {
   absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
                                                   const std::string& page_token,
                                                   absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
+                                                  const SagaFailureReport& report,
+                                                  absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> ResumeSaga(const std::string& order_id,
+                                           const std::string& note,
+                                           absl::Time deadline) override;
+  absl::StatusOr<int64_t> CountStuck(absl::Time deadline) override;
 
  private:
   std::unique_ptr<::order::v1::OrderService::Stub> stub_;

@@ -11,6 +11,7 @@
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
 #include "common/tls_config.h"
+#include "common/trace_context.h"
 #include "common/metrics/batch_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "saga/background_sagas.h"
@@ -18,6 +19,7 @@
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
+#include "saga/saga_admin_service.h"
 #include "saga/saga_metrics.h"
 #include "saga/saga_grpc_service.h"
 #include "saga/sold_out_cache.h"
@@ -65,6 +67,17 @@ DEFINE_int32(recovery_age_ms, 15000,
              "RECOVERY_AGE_MS)");
 DEFINE_int32(recovery_interval_ms, 2000,
              "pause between recovery sweeps (env RECOVERY_INTERVAL_MS)");
+DEFINE_int32(saga_max_attempts, 10,
+             "failed attempts to finish an order's saga before it is parked as "
+             "stuck for an operator (SagaAdmin) (env SAGA_MAX_ATTEMPTS)");
+DEFINE_validator(saga_max_attempts, &order_saga::FlagAtLeastOne);
+DEFINE_int32(saga_retry_backoff_ms, 15000,
+             "after a failed attempt the recovery sweep waits this long, doubled "
+             "with each further failure (env SAGA_RETRY_BACKOFF_MS)");
+DEFINE_validator(saga_retry_backoff_ms, &order_saga::FlagNotNegative);
+DEFINE_int32(saga_max_retry_backoff_ms, 600000,
+             "longest wait between attempts (env SAGA_MAX_RETRY_BACKOFF_MS)");
+DEFINE_validator(saga_max_retry_backoff_ms, &order_saga::FlagNotNegative);
 
 int main(int argc, char** argv) {
   using namespace order_saga;
@@ -73,7 +86,7 @@ int main(int argc, char** argv) {
   SetDefaultMetricsAddress("127.0.0.1:9091");
   ParseFlagsWithEnvironment(&argc, &argv,
                             "saga_coordinator: places orders with the order saga");
-  google::InitGoogleLogging(argv[0]);
+  InitLoggingWithTraceIds(argv[0]);
   FLAGS_logtostderr = true;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // for grpcurl
 
@@ -90,10 +103,12 @@ int main(int argc, char** argv) {
   // The same identity and CA as the server side (already checked there).
   const std::shared_ptr<grpc::ChannelCredentials> to_services =
       MakeChannelCredentials(*TlsConfigFromFlags());
-  coordinator::GrpcOrderParticipant grpc_orders(
-      CreateServiceChannel(FLAGS_order_service_address, reconnect, to_services));
-  coordinator::GrpcInventoryParticipant grpc_inventory(
-      CreateServiceChannel(FLAGS_inventory_service_address, reconnect, to_services));
+  const std::shared_ptr<grpc::Channel> order_channel =
+      CreateServiceChannel(FLAGS_order_service_address, reconnect, to_services);
+  const std::shared_ptr<grpc::Channel> inventory_channel =
+      CreateServiceChannel(FLAGS_inventory_service_address, reconnect, to_services);
+  coordinator::GrpcOrderParticipant grpc_orders(order_channel);
+  coordinator::GrpcInventoryParticipant grpc_inventory(inventory_channel);
   coordinator::BatchingOrderParticipant batching_orders(grpc_orders, order_batches);
   coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
                                                                inventory_batches);
@@ -110,6 +125,12 @@ int main(int argc, char** argv) {
   saga_options.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);
   saga_options.compensation_deadline = absl::Milliseconds(FLAGS_compensation_deadline_ms);
   saga_options.retry.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
+  saga_options.max_attempts = FLAGS_saga_max_attempts;
+  saga_options.attempt_backoff = absl::Milliseconds(FLAGS_saga_retry_backoff_ms);
+  saga_options.max_attempt_backoff = absl::Milliseconds(FLAGS_saga_max_retry_backoff_ms);
+  saga_options.on_attempt_failed = [&saga_metrics](const std::string& step, bool parked) {
+    saga_metrics.AttemptFailed(step, parked);
+  };
   coordinator::ProductAdmission admission(FLAGS_max_sagas_per_product);
   coordinator::PlaceOrderSaga place_order(orders, inventory, sold_out, admission,
                                           RealClock(), saga_options);
@@ -119,6 +140,9 @@ int main(int argc, char** argv) {
   sweeper_options.interval = absl::Milliseconds(FLAGS_recovery_interval_ms);
   sweeper_options.saga_deadline = saga_options.saga_deadline;
   sweeper_options.on_recovered = [&saga_metrics](int orders) { saga_metrics.Recovered(orders); };
+  sweeper_options.on_stuck_count = [&saga_metrics](int64_t orders) {
+    saga_metrics.StuckNow(orders);
+  };
   coordinator::RecoverySweeper sweeper(orders, place_order, RealClock(), sweeper_options);
   sweeper.Start();
 
@@ -129,12 +153,14 @@ int main(int argc, char** argv) {
       FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, RealClock());
   coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
                                       setup.authenticator.get(), &rate_limiter);
+  coordinator::SagaAdminService admin(place_order, orders, order_channel, inventory_channel,
+                                      RealClock(), &saga_metrics, setup.authenticator.get());
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();
     sweeper.Stop();
   };
-  absl::Status served = RunGrpcServer(server_options, {&service}, hooks);
+  absl::Status served = RunGrpcServer(server_options, {&service, &admin}, hooks);
   if (const int running = background.running(); running > 0) {
     LOG(INFO) << "finishing " << running << " background sagas";
   }

@@ -21,6 +21,8 @@ struct PlaceOrderCommand {
   std::string customer_id;
   std::vector<LineItem> items;
   ShippingAddress shipping_address;
+  // The request's trace id (common/trace_context.h); empty: a new one.
+  std::string trace_id;
 };
 
 // An order as the order service reports it.
@@ -32,6 +34,20 @@ struct OrderSnapshot {
   std::string detail;
   bool compensating = false;
   std::vector<LineItem> items;
+  // The saga's bookkeeping (order.v1.Order): failed attempts so far,
+  // parked for an operator, and the trace id of the PlaceOrder.
+  int saga_attempts = 0;
+  bool stuck = false;
+  std::string trace_id;
+};
+
+// A failed attempt to finish a saga (OrderService.RecordSagaFailure).
+struct SagaFailureReport {
+  std::string step;
+  std::string error;
+  int max_attempts = 10;
+  absl::Duration retry_delay;
+  absl::Duration max_retry_delay;
 };
 
 struct StaleOrderPage {
@@ -79,10 +95,23 @@ class OrderParticipant {
   // nullopt if no order has this request_id.
   virtual absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(
       const std::string& request_id, absl::Time deadline) = 0;
-  // PENDING orders last updated before `updated_before`, one page.
+  // PENDING orders last updated before `updated_before` whose saga is
+  // active (not stuck, not backing off), one page.
   virtual absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
                                                           const std::string& page_token,
                                                           absl::Time deadline) = 0;
+  // Counts a failed attempt; returns the order afterwards (stuck once the
+  // budget is spent).
+  virtual absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
+                                                          const SagaFailureReport& report,
+                                                          absl::Time deadline) = 0;
+  // An operator takes over: clears stuck and the backoff, records `note`.
+  // FAILED_PRECONDITION if the order is final.
+  virtual absl::StatusOr<OrderSnapshot> ResumeSaga(const std::string& order_id,
+                                                   const std::string& note,
+                                                   absl::Time deadline) = 0;
+  // PENDING orders parked as stuck (at most 1000 counted).
+  virtual absl::StatusOr<int64_t> CountStuck(absl::Time deadline) = 0;
 };
 
 enum class ReserveOutcome { kReserved, kOutOfStock, kUnknownProduct, kReleased };

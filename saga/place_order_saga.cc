@@ -4,19 +4,44 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/request_validation.h"
+#include "absl/random/random.h"
 #include "common/status_macros.h"
+#include "common/trace_context.h"
 
 namespace order_saga::coordinator {
-namespace {
 
-PlaceOrderOutcome StillPending(const std::string& order_id, const absl::Status& why) {
-  LOG(WARNING) << "order " << order_id << " left PENDING for recovery: " << why;
+PlaceOrderOutcome PlaceOrderSaga::Unfinished(const std::string& order_id,
+                                             const std::string& step,
+                                             const absl::Status& why) {
+  absl::BitGen random;
+  SagaFailureReport report;
+  report.step = step;
+  report.error = std::string(why.ToString()).substr(0, 1000);
+  report.max_attempts = options_.max_attempts;
+  report.retry_delay = options_.attempt_backoff * absl::Uniform(random, 0.8, 1.2);
+  report.max_retry_delay = std::max(report.retry_delay, options_.max_attempt_backoff);
+  absl::StatusOr<OrderSnapshot> recorded =
+      orders_.RecordSagaFailure(order_id, report, clock_.Now() + options_.retry.call_timeout);
+  const bool parked = recorded.ok() && recorded->stuck;
+  if (!recorded.ok()) {
+    LOG(WARNING) << "order " << order_id << " PENDING: " << step << " failed: " << why
+                 << " (the failure could not be recorded: " << recorded.status() << ")";
+  } else if (parked) {
+    LOG(ERROR) << "order " << order_id << " STUCK after " << recorded->saga_attempts
+               << " failed attempts; last: " << step << ": " << why
+               << "; an operator decides (SagaAdmin)";
+  } else {
+    LOG(WARNING) << "order " << order_id << " PENDING: " << step << " failed (attempt "
+                 << recorded->saga_attempts << " of " << options_.max_attempts << "): " << why
+                 << "; the recovery sweep retries it";
+  }
+  if (options_.on_attempt_failed) options_.on_attempt_failed(step, parked);
   return {order_id, OrderStatus::kPending, RejectReason::kNone,
-          absl::StrCat("decision not completed yet (", why.message(),
-                       "); it will be completed by recovery")};
+          parked ? absl::StrCat("not decided: the order could not be completed (",
+                                why.message(), ") and waits for an operator")
+                 : absl::StrCat("decision not completed yet (", why.message(),
+                                "); it will be completed by recovery")};
 }
-
-}  // namespace
 
 PlaceOrderOutcome PlaceOrderSaga::Decided(const OrderSnapshot& order) const {
   return {order.order_id, order.status, order.reject_reason, order.detail};
@@ -27,6 +52,7 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
     const std::function<void(const PlaceOrderOutcome&)>& on_recorded) {
   RETURN_IF_ERROR(ValidateNewOrder(command.request_id, command.customer_id,
                                    command.items, command.shipping_address));
+  ScopedTraceId trace(command.trace_id.empty() ? NewTraceId() : command.trace_id);
   const absl::Time deadline = clock_.Now() + options_.saga_deadline;
   ASSIGN_OR_RETURN(ProductAdmission::Ticket ticket,
                    admission_.Admit(command.items, deadline));
@@ -73,6 +99,8 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
 
 PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time deadline) {
   if (order.status != OrderStatus::kPending) return Decided(order);
+  std::optional<ScopedTraceId> trace;
+  if (CurrentTraceId().empty()) trace.emplace(order.trace_id);
   if (order.compensating) {
     return Compensate(order.order_id, order.reject_reason, order.detail);
   }
@@ -98,7 +126,7 @@ PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time d
       return Compensate(order.order_id, RejectReason::kInventoryUnavailable,
                         "reservation was released before it could be made");
   }
-  return StillPending(order.order_id, absl::InternalError("unknown reserve outcome"));
+  return Unfinished(order.order_id, "reserve", absl::InternalError("unknown reserve outcome"));
 }
 
 PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time deadline) {
@@ -106,7 +134,7 @@ PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return orders_.ApproveOrder(order.order_id, call_deadline);
       });
-  if (!approved.ok()) return StillPending(order.order_id, approved.status());
+  if (!approved.ok()) return Unfinished(order.order_id, "approve", approved.status());
   if (approved->status == OrderStatus::kApproved) {
     LOG(INFO) << "order " << order.order_id << " APPROVED";
     return Decided(*approved);
@@ -124,7 +152,7 @@ PlaceOrderOutcome PlaceOrderSaga::Reject(const std::string& order_id, RejectReas
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return orders_.RejectOrder(order_id, reason, detail, call_deadline);
       });
-  if (!rejected.ok()) return StillPending(order_id, rejected.status());
+  if (!rejected.ok()) return Unfinished(order_id, "reject", rejected.status());
   LOG(INFO) << "order " << order_id << " " << OrderStatusName(rejected->status) << " "
             << RejectReasonName(rejected->reject_reason) << ": " << rejected->detail;
   return Decided(*rejected);
@@ -140,7 +168,7 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return orders_.MarkCompensating(order_id, reason, detail, call_deadline);
       });
-  if (!marked.ok()) return StillPending(order_id, marked.status());
+  if (!marked.ok()) return Unfinished(order_id, "mark_compensating", marked.status());
   if (marked->status == OrderStatus::kApproved) {
     LOG(INFO) << "order " << order_id << " APPROVED (approval won over compensation)";
     return Decided(*marked);
@@ -150,11 +178,21 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return inventory_.Release(order_id, call_deadline);
       });
-  if (!released.ok()) return StillPending(order_id, released);
+  if (!released.ok()) return Unfinished(order_id, "release", released);
   // 3. Only now is the order REJECTED: nothing is held for it.
   const RejectReason final_reason =
       marked->reject_reason == RejectReason::kNone ? reason : marked->reject_reason;
   return Reject(order_id, final_reason, marked->detail, deadline);
+}
+
+PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
+                                              const std::string& note) {
+  if (order.status != OrderStatus::kPending) return Decided(order);
+  std::optional<ScopedTraceId> trace;
+  if (CurrentTraceId().empty()) trace.emplace(order.trace_id);
+  LOG(WARNING) << "order " << order.order_id << " force-rejected by an operator: " << note;
+  return Compensate(order.order_id, RejectReason::kRejectedByOperator,
+                    absl::StrCat("rejected by an operator: ", note));
 }
 
 }  // namespace order_saga::coordinator

@@ -37,6 +37,17 @@ class PlaceOrderSaga {
     // Extra time a compensation (mark, release, reject) gets once started.
     absl::Duration compensation_deadline = absl::Seconds(5);
     RetryPolicy retry;
+    // A drive that ends without a decision counts as a failed attempt
+    // (OrderParticipant::RecordSagaFailure); at `max_attempts` the order is
+    // parked as stuck. The recovery sweep leaves it alone for
+    // attempt_backoff x 2^(n-1) after the n-th failure, at most
+    // max_attempt_backoff (each jittered by +-20%).
+    int max_attempts = 10;
+    absl::Duration attempt_backoff = absl::Seconds(15);
+    absl::Duration max_attempt_backoff = absl::Minutes(10);
+    // Told of each failed attempt (the step) and whether it parked the
+    // order (metrics).
+    std::function<void(const std::string& step, bool parked)> on_attempt_failed;
   };
 
   // Collaborators must outlive the saga.
@@ -64,10 +75,24 @@ class PlaceOrderSaga {
       const std::function<void(const PlaceOrderOutcome&)>& on_recorded = nullptr);
 
   // Drives a recorded order from the Reserve step (or from its compensation
-  // if one was started) to a decision. Used by PlaceOrder and by recovery.
+  // if one was started) to a decision. Used by PlaceOrder, by recovery and
+  // by operators. Logs carry the order's trace id.
   PlaceOrderOutcome Drive(const OrderSnapshot& order, absl::Time deadline);
 
+  // An operator's rejection (SagaAdmin/ForceRejectOrder): compensates the
+  // order with REJECTED_BY_OPERATOR and `note`. An order approved first
+  // stays approved.
+  PlaceOrderOutcome ForceReject(const OrderSnapshot& order, const std::string& note);
+
+  const Options& options() const { return options_; }
+
  private:
+  // The outcome of a drive that could not finish `step`: the failure is
+  // recorded (counted, backed off, parked at the budget) and the order
+  // stays PENDING for the sweep or an operator.
+  PlaceOrderOutcome Unfinished(const std::string& order_id, const std::string& step,
+                               const absl::Status& why);
+
   PlaceOrderOutcome Approve(const OrderSnapshot& order, absl::Time deadline);
   PlaceOrderOutcome Reject(const std::string& order_id, RejectReason reason,
                            const std::string& detail, absl::Time deadline);

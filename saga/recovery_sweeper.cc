@@ -52,6 +52,10 @@ void RecoverySweeper::Loop() {
     } else if (options_.on_recovered) {
       options_.on_recovered(*recovered);
     }
+    if (options_.on_stuck_count) {
+      absl::StatusOr<int64_t> stuck = orders_.CountStuck(clock_.Now() + options_.saga_deadline);
+      if (stuck.ok()) options_.on_stuck_count(*stuck);
+    }
   }
 }
 

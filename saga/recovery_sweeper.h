@@ -1,5 +1,7 @@
 // Re-drives PENDING orders that nobody has touched for a while (their
 // coordinator crashed or gave up mid-saga), so no order stays PENDING.
+// Orders whose last attempt failed wait out their backoff, and orders parked
+// as stuck are left to an operator (docs/OPERATIONS.md, "Stuck sagas").
 // Safe to run in every coordinator at once: every saga step is idempotent.
 #pragma once
 
@@ -27,6 +29,8 @@ class RecoverySweeper {
     absl::Duration saga_deadline = absl::Seconds(5);
     // If set, told how many orders each background sweep re-drove (metrics).
     std::function<void(int)> on_recovered;
+    // If set, told after each background sweep how many orders are stuck.
+    std::function<void(int64_t)> on_stuck_count;
   };
 
   // Collaborators must outlive the sweeper.

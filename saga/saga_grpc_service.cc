@@ -7,6 +7,7 @@
 
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
+#include "common/trace_context.h"
 
 namespace order_saga::coordinator {
 namespace {
@@ -40,9 +41,14 @@ grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext* context,
       return ToGrpcStatus(admitted);
     }
   }
+  // The client's trace if it sent a valid traceparent, else a new one; the
+  // client gets it back in the response headers.
+  std::string trace_id = TraceIdOf(*context);
+  if (trace_id.empty()) trace_id = NewTraceId();
+  context->AddInitialMetadata(kTraceIdResponseHeader, trace_id);
   PlaceOrderCommand command{request->request_id(), *customer,
                             LineItemsFromProto(request->items()),
-                            ShippingAddressFromProto(request->shipping_address())};
+                            ShippingAddressFromProto(request->shipping_address()), trace_id};
   grpc::Status status;
   if (request->respond_when_recorded() && background_ != nullptr &&
       PlaceOrderInBackground(command, response, &status)) {

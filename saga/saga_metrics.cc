@@ -23,7 +23,30 @@ SagaMetrics::SagaMetrics(prometheus::Registry& registry)
                      .Name("ordersaga_sagas_recovered_total")
                      .Help("PENDING orders re-driven by the recovery sweep")
                      .Register(registry)
-                     .Add({})) {}
+                     .Add({})),
+      attempt_failures_(prometheus::BuildCounter()
+                            .Name("ordersaga_saga_attempt_failures_total")
+                            .Help("Saga drives that ended without a decision, by failed step")
+                            .Register(registry)),
+      parked_(prometheus::BuildCounter()
+                  .Name("ordersaga_sagas_parked_total")
+                  .Help("Orders parked as stuck after spending their retry budget")
+                  .Register(registry)
+                  .Add({})),
+      stuck_(prometheus::BuildGauge()
+                 .Name("ordersaga_sagas_stuck")
+                 .Help("PENDING orders stuck now, waiting for an operator (at most 1000)")
+                 .Register(registry)
+                 .Add({})),
+      admin_actions_(prometheus::BuildCounter()
+                         .Name("ordersaga_admin_actions_total")
+                         .Help("Operators' saga actions (retry, force_reject)")
+                         .Register(registry)) {}
+
+void SagaMetrics::AttemptFailed(const std::string& step, bool parked) {
+  attempt_failures_.Add({{"step", step}}).Increment();
+  if (parked) parked_.Increment();
+}
 
 void SagaMetrics::Observe(const absl::StatusOr<PlaceOrderOutcome>& outcome) {
   if (!outcome.ok()) return;

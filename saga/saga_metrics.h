@@ -6,6 +6,13 @@
 //   ordersaga_sagas_in_flight               PlaceOrder calls being handled
 //   ordersaga_sagas_recovered_total         PENDING orders re-driven by the
 //       recovery sweep
+//   ordersaga_saga_attempt_failures_total{step}  drives that ended without a
+//       decision, by the step that failed
+//   ordersaga_sagas_parked_total            orders parked as stuck
+//   ordersaga_sagas_stuck                   orders stuck now (at most 1000
+//       counted; set after each sweep)
+//   ordersaga_admin_actions_total{action}   operators' retries and forced
+//       rejections
 // Thread-safe.
 #pragma once
 
@@ -40,12 +47,19 @@ class SagaMetrics {
   // Records how a PlaceOrder ended (errors are counted by the gRPC metrics).
   void Observe(const absl::StatusOr<PlaceOrderOutcome>& outcome);
   void Recovered(int orders) { recovered_.Increment(orders); }
+  void AttemptFailed(const std::string& step, bool parked);
+  void StuckNow(int64_t orders) { stuck_.Set(static_cast<double>(orders)); }
+  void AdminAction(const std::string& action) { admin_actions_.Add({{"action", action}}).Increment(); }
 
  private:
   prometheus::Family<prometheus::Counter>& sagas_;
   prometheus::Counter& door_rejections_;
   prometheus::Gauge& in_flight_;
   prometheus::Counter& recovered_;
+  prometheus::Family<prometheus::Counter>& attempt_failures_;
+  prometheus::Counter& parked_;
+  prometheus::Gauge& stuck_;
+  prometheus::Family<prometheus::Counter>& admin_actions_;
 };
 
 }  // namespace order_saga::coordinator

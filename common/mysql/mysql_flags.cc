@@ -87,6 +87,25 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
   return pool;
 }
 
+absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenMaintenanceDatabaseFromFlags() {
+  absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
+  if (!options.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--mysql_dsn: ", options.status().message()));
+  }
+  if (!FLAGS_mysql_migration_dsn.empty()) {
+    absl::StatusOr<MysqlDsn> dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
+    if (!dsn.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mysql_migration_dsn: ", dsn.status().message()));
+    }
+    options->dsn = *std::move(dsn);
+  }
+  options->size = 1;
+  options->metrics = nullptr;
+  return std::make_unique<MysqlConnectionPool>(*std::move(options));
+}
+
 absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
                                          const std::vector<grpc::Service*>& services,
                                          const MysqlConnectionPool::Options& pool_options,

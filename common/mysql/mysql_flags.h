@@ -26,6 +26,11 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags();
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
     const std::vector<SchemaMigration>& migrations, DatabaseMetrics* metrics = nullptr);
 
+// A one-connection pool for maintenance (retention deletes): on
+// --mysql_migration_dsn, the schema owner, when it is set, so that the
+// service's own user needs no DELETE right; else on --mysql_dsn.
+absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenMaintenanceDatabaseFromFlags();
+
 // RunGrpcServer for a service that owns a database: its health status
 // follows the database's reachability (probed every
 // --mysql_health_interval_ms on a connection made from `pool_options`).

@@ -369,7 +369,8 @@ absl::Status LocalStack::Launch(const Options& options,
                          "--order_service_address=" + order_address(),
                          "--inventory_service_address=" + inventory_address(),
                          // Recovery quickly enough for a test to watch it.
-                         "--recovery_age_ms=1500", "--recovery_interval_ms=200"},
+                         "--recovery_age_ms=1500", "--recovery_interval_ms=200",
+                         "--saga_retry_backoff_ms=500", "--saga_max_retry_backoff_ms=2000"},
                         log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i))),
                         saga_address(i)};
     for (const std::string& flag : coordinator_extra_flags_) coordinator.args.push_back(flag);

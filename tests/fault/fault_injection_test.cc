@@ -9,12 +9,16 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <grpcpp/grpcpp.h>
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "audit/audit_snapshot.h"
 #include "common/clock.h"
+#include "common/fake_clock.h"
+#include "common/retention_sweeper.h"
 #include "common/mysql/mysql_transaction_runner.h"
 #include "inventory_service/inventory_grpc_service.h"
 #include "inventory_service/inventory_schema.h"
@@ -28,6 +32,7 @@
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
+#include "saga/saga_admin_service.h"
 #include "tests/fault/faulty_services.h"
 #include "tests/storage/mysql_test_database.h"
 
@@ -99,16 +104,79 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     options.retry.call_timeout = absl::Milliseconds(300);
     options.retry.initial_backoff = absl::Milliseconds(5);
     options.retry.max_backoff = absl::Milliseconds(50);
+    // Failed drives may be retried at once by the tests' sweeps; three
+    // failures park an order.
+    options.max_attempts = 3;
+    options.attempt_backoff = absl::ZeroDuration();
+    options.max_attempt_backoff = absl::ZeroDuration();
     saga_ = std::make_unique<coordinator::PlaceOrderSaga>(
         *order_participant_, *inventory_participant_, sold_out_, admission_, RealClock(),
         options);
+    // The operator's service, on a server of its own (the coordinator's).
+    admin_ = std::make_unique<coordinator::SagaAdminService>(
+        *saga_, *order_participant_, channel_, channel_, RealClock());
+    grpc::ServerBuilder admin_builder;
+    int admin_port = 0;
+    admin_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                                   &admin_port);
+    admin_builder.RegisterService(admin_.get());
+    admin_server_ = admin_builder.BuildAndStart();
+    ASSERT_NE(admin_port, 0);
+    admin_stub_ = ::saga::v1::SagaAdmin::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", admin_port), grpc::InsecureChannelCredentials()));
     inventory_stub_ = ::inventory::v1::InventoryService::NewStub(channel_);
     ASSERT_TRUE(ledger_->UpsertProduct({1, "one", 100, 10, {}}).ok());
     ASSERT_TRUE(ledger_->UpsertProduct({2, "two", 100, 10, {}}).ok());
   }
 
   void TearDown() override {
+    if (admin_server_ != nullptr) admin_server_->Shutdown();
     if (server_ != nullptr) server_->Shutdown();
+  }
+
+  // One sweep that re-drives every stale, due order at once.
+  int Sweep() {
+    coordinator::RecoverySweeper::Options options;
+    options.recovery_age = absl::ZeroDuration();
+    coordinator::RecoverySweeper sweeper(*order_participant_, *saga_, RealClock(), options);
+    absl::StatusOr<int> recovered = sweeper.SweepOnce();
+    EXPECT_TRUE(recovered.ok()) << recovered.status();
+    return recovered.ok() ? *recovered : -1;
+  }
+
+  orders::Order OrderNamed(const std::string& request_id) {
+    absl::StatusOr<orders::Order> order = lifecycle_->GetOrder("", request_id);
+    EXPECT_TRUE(order.ok()) << order.status();
+    return order.ok() ? *order : orders::Order();
+  }
+
+  // ListSagas(STUCK) through the admin service.
+  ::saga::v1::ListSagasResponse StuckSagas() {
+    grpc::ClientContext context;
+    ::saga::v1::ListSagasRequest request;
+    ::saga::v1::ListSagasResponse response;
+    grpc::Status status = admin_stub_->ListSagas(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  ::saga::v1::OrderTimeline Explain(const std::string& order_id) {
+    grpc::ClientContext context;
+    ::saga::v1::ExplainOrderRequest request;
+    request.set_order_id(order_id);
+    ::saga::v1::OrderTimeline timeline;
+    grpc::Status status = admin_stub_->ExplainOrder(&context, request, &timeline);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return timeline;
+  }
+
+  // Drives order `request_id` until it is parked: the first drive and two
+  // sweeps, each failing at `method` (a permanent fault).
+  orders::Order DriveUntilStuck(const std::string& request_id) {
+    EXPECT_EQ(Place(request_id).status, OrderStatus::kPending);
+    EXPECT_EQ(Sweep(), 1);
+    EXPECT_EQ(Sweep(), 1);
+    return OrderNamed(request_id);
   }
 
   PlaceOrderOutcome Place(const std::string& request_id) {
@@ -158,7 +226,18 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   coordinator::ProductAdmission admission_{8};
   std::unique_ptr<coordinator::PlaceOrderSaga> saga_;
   std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_stub_;
+  std::unique_ptr<coordinator::SagaAdminService> admin_;
+  std::unique_ptr<grpc::Server> admin_server_;
+  std::unique_ptr<::saga::v1::SagaAdmin::Stub> admin_stub_;
 };
+
+// True if some timeline entry's `what` contains `text`.
+bool HasEntry(const ::saga::v1::OrderTimeline& timeline, const std::string& text) {
+  for (const ::saga::v1::TimelineEntry& entry : timeline.entries()) {
+    if (absl::StrContains(entry.what(), text)) return true;
+  }
+  return false;
+}
 
 TEST_P(FaultInjectionTest, ReserveAnswerLostAfterCommitIsRetriedAndTakesStockOnce) {
   plan_.Set("Reserve", Fault::kLoseAnswer, 2);
@@ -247,6 +326,246 @@ TEST_P(FaultInjectionTest, OrderLeftPendingByALostApprovalIsFinishedByRecovery) 
   EXPECT_EQ(*recovered, 1);
   EXPECT_EQ(lifecycle_->GetOrder("", "r1")->status, OrderStatus::kApproved);
   ExpectCleanAudit();
+}
+
+// A participant that fails permanently: the order is parked as STUCK after
+// its budget (3 drives), each permanent error is tried once per drive (no
+// retry storm), the sweep then leaves it alone, and it shows up in the
+// admin listing with its history. RetrySaga resolves it once the fault is
+// gone.
+TEST_P(FaultInjectionTest, PermanentFailureEndsStuckAndRetrySagaResolvesIt) {
+  plan_.Set("Reserve", Fault::kFailPermanently, -1);
+  plan_.Set("Release", Fault::kFailPermanently, -1);
+  const orders::Order stuck = DriveUntilStuck("r1");
+  EXPECT_EQ(stuck.status, OrderStatus::kPending);
+  EXPECT_TRUE(stuck.stuck);
+  EXPECT_EQ(stuck.saga_attempts, 3);
+  EXPECT_TRUE(absl::StrContains(stuck.saga_last_error, "permanent failure of Release"))
+      << stuck.saga_last_error;
+  EXPECT_EQ(plan_.Calls("Release"), 3);
+  // Parked: the sweep does not touch it any more.
+  EXPECT_EQ(Sweep(), 0);
+  EXPECT_EQ(plan_.Calls("Release"), 3);
+
+  ::saga::v1::ListSagasResponse listed = StuckSagas();
+  ASSERT_EQ(listed.sagas_size(), 1);
+  const ::saga::v1::Saga& saga = listed.sagas(0);
+  EXPECT_EQ(saga.order().order_id(), stuck.order_id);
+  EXPECT_EQ(saga.order().status(), ::order::v1::ORDER_STATUS_PENDING);
+  EXPECT_EQ(saga.order().saga_state(), ::order::v1::SAGA_STATE_STUCK);
+  EXPECT_TRUE(absl::StrContains(saga.order().detail(), "waits for an operator"))
+      << saga.order().detail();
+  ASSERT_EQ(saga.steps_size(), 4);  // three failed releases, then parked
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(saga.steps(i).step(), "release");
+    EXPECT_EQ(saga.steps(i).attempt(), i + 1);
+  }
+  EXPECT_EQ(saga.steps(3).step(), "stuck");
+
+  plan_.Set("Reserve", Fault::kNone, 0);
+  plan_.Set("Release", Fault::kNone, 0);
+  grpc::ClientContext context;
+  ::saga::v1::RetrySagaRequest retry;
+  retry.set_order_id(stuck.order_id);
+  ::saga::v1::PlaceOrderResponse outcome;
+  grpc::Status status = admin_stub_->RetrySaga(&context, retry, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The compensation it was in is finished: rejected, nothing held.
+  EXPECT_EQ(outcome.status(), ::order::v1::ORDER_STATUS_REJECTED);
+  EXPECT_EQ(outcome.reject_reason(), ::order::v1::REJECT_REASON_INVENTORY_UNAVAILABLE);
+  EXPECT_EQ(StuckSagas().sagas_size(), 0);
+  EXPECT_EQ(Stock(1), 10);
+
+  const ::saga::v1::OrderTimeline timeline = Explain(stuck.order_id);
+  EXPECT_TRUE(HasEntry(timeline, "order recorded")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "compensation started")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "release failed (attempt 3)")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "parked as stuck")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "operator action")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "tombstone recorded")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "REJECTED")) << timeline.DebugString();
+  ExpectCleanAudit();
+}
+
+// Stock reserved, then the approval fails permanently: stuck while holding
+// stock. ForceRejectOrder runs the compensation: stock back, order
+// REJECTED_BY_OPERATOR with the operator's note.
+TEST_P(FaultInjectionTest, PermanentFailureEndsStuckAndForceRejectResolvesIt) {
+  plan_.Set("ApproveOrder", Fault::kFailPermanently, -1);
+  const orders::Order stuck = DriveUntilStuck("r1");
+  ASSERT_TRUE(stuck.stuck);
+  EXPECT_EQ(Stock(1), 8);  // held for the stuck order
+  EXPECT_EQ(plan_.Calls("ApproveOrder"), 3);
+
+  grpc::ClientContext context;
+  ::saga::v1::ForceRejectOrderRequest reject;
+  reject.set_order_id(stuck.order_id);
+  reject.set_note("customer called; approval service broken");
+  ::saga::v1::PlaceOrderResponse outcome;
+  grpc::Status status = admin_stub_->ForceRejectOrder(&context, reject, &outcome);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(outcome.status(), ::order::v1::ORDER_STATUS_REJECTED);
+  EXPECT_EQ(outcome.reject_reason(), ::order::v1::REJECT_REASON_REJECTED_BY_OPERATOR);
+  EXPECT_TRUE(absl::StrContains(outcome.detail(), "customer called")) << outcome.detail();
+  EXPECT_EQ(Stock(1), 10);
+  EXPECT_EQ(Stock(2), 10);
+
+  // A final order cannot be retried or force-rejected again.
+  grpc::ClientContext again_context;
+  grpc::Status again = admin_stub_->ForceRejectOrder(&again_context, reject, &outcome);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  const ::saga::v1::OrderTimeline timeline = Explain(stuck.order_id);
+  EXPECT_TRUE(HasEntry(timeline, "stock reserved")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "stock released")) << timeline.DebugString();
+  EXPECT_TRUE(HasEntry(timeline, "REJECTED REJECT_REASON_REJECTED_BY_OPERATOR"))
+      << timeline.DebugString();
+  ExpectCleanAudit();
+}
+
+// An inventory outage (UNAVAILABLE): each drive retries with backoff within
+// its deadline, and between drives the sweep waits out a doubling backoff
+// instead of re-driving the order on every pass. Once the inventory is back
+// the order is finished, and the attempts are counted in its history.
+TEST_P(FaultInjectionTest, TransientOutageIsRetriedWithBackoffWithoutAStorm) {
+  coordinator::PlaceOrderSaga::Options options;
+  options.saga_deadline = absl::Milliseconds(300);
+  options.compensation_deadline = absl::Milliseconds(300);
+  options.retry.call_timeout = absl::Milliseconds(100);
+  options.retry.initial_backoff = absl::Milliseconds(10);
+  options.retry.max_backoff = absl::Milliseconds(50);
+  options.max_attempts = 100;
+  options.attempt_backoff = absl::Milliseconds(400);
+  options.max_attempt_backoff = absl::Seconds(10);
+  coordinator::PlaceOrderSaga saga(*order_participant_, *inventory_participant_, sold_out_,
+                                   admission_, RealClock(), options);
+  coordinator::RecoverySweeper::Options sweep;
+  sweep.recovery_age = absl::ZeroDuration();
+  coordinator::RecoverySweeper sweeper(*order_participant_, saga, RealClock(), sweep);
+
+  plan_.Set("Reserve", Fault::kFailBefore, -1);
+  plan_.Set("Release", Fault::kFailBefore, -1);
+  coordinator::PlaceOrderCommand command;
+  command.request_id = "r1";
+  command.items = {{1, 2}, {2, 1}};
+  absl::StatusOr<PlaceOrderOutcome> placed = saga.PlaceOrder(command);
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  EXPECT_EQ(placed->status, OrderStatus::kPending);
+  // Sweep every 20 ms for 2.5 s of outage. Without the backoff that would
+  // re-drive the order on about every pass (8 drives or more, each 300 ms);
+  // with it, the waits of 0.4, 0.8 and 1.6 s allow at most 4 drives.
+  const absl::Time outage_end = absl::Now() + absl::Milliseconds(2500);
+  while (absl::Now() < outage_end) {
+    ASSERT_TRUE(sweeper.SweepOnce().ok());
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const orders::Order during = OrderNamed("r1");
+  EXPECT_EQ(during.status, OrderStatus::kPending);
+  EXPECT_FALSE(during.stuck);
+  EXPECT_GE(during.saga_attempts, 2);
+  EXPECT_LE(during.saga_attempts, 4);
+  // Within a drive, calls back off too: at most ~10 per 300 ms drive.
+  EXPECT_LE(plan_.Calls("Release"), 12 * during.saga_attempts);
+
+  plan_.Set("Reserve", Fault::kNone, 0);
+  plan_.Set("Release", Fault::kNone, 0);
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (OrderNamed("r1").status == OrderStatus::kPending && absl::Now() < give_up) {
+    ASSERT_TRUE(sweeper.SweepOnce().ok());
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const orders::Order after = OrderNamed("r1");
+  EXPECT_EQ(after.status, OrderStatus::kRejected);
+  EXPECT_EQ(after.reject_reason, RejectReason::kInventoryUnavailable);
+  absl::StatusOr<std::vector<orders::SagaStep>> steps = order_repository_->SagaSteps(after.order_id);
+  ASSERT_TRUE(steps.ok());
+  EXPECT_EQ(static_cast<int>(steps->size()), after.saga_attempts);
+  EXPECT_EQ(Stock(1), 10);
+  ExpectCleanAudit();
+}
+
+// Retention with an injected clock: eight days later, with seven days of
+// retention, it deletes the outbox, the history of finished orders and the
+// reservation records that hold nothing, and keeps held reservations and
+// the history of a PENDING order. A Reserve for a deleted order that comes
+// after its deadline is still refused and takes nothing.
+TEST_P(FaultInjectionTest, RetentionDeletesOnlyWhatItMayAndALateReserveIsStillRefused) {
+  const std::string approved = Place("approved").order_id;  // RESERVED, held
+  coordinator::PlaceOrderCommand too_big;
+  too_big.request_id = "out-of-stock";
+  too_big.items = {{1, 50}};
+  absl::StatusOr<PlaceOrderOutcome> refused = saga_->PlaceOrder(too_big);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->reject_reason, RejectReason::kOutOfStock);
+  plan_.Set("Reserve", Fault::kFailPermanently, 1);
+  const PlaceOrderOutcome tombstoned = Place("tombstone");  // Release before any Reserve
+  EXPECT_EQ(tombstoned.status, OrderStatus::kRejected);
+  plan_.Set("ApproveOrder", Fault::kFailPermanently, 1);
+  const PlaceOrderOutcome pending = Place("pending");  // one failed attempt, PENDING
+  EXPECT_EQ(pending.status, OrderStatus::kPending);
+  ASSERT_EQ(order_repository_->SagaSteps(pending.order_id)->size(), 1u);
+
+  FakeClock later(absl::Now() + absl::Hours(24 * 8));
+  RetentionOptions options;
+  options.retention = absl::Hours(24 * 7);
+  options.batch_size = 2;  // several small batches
+  RetentionSweeper retention(options, later);
+  orders::MysqlOrderRepository& orders = *order_repository_;
+  inventory::MysqlInventoryRepository& reservations = *inventory_repository_;
+  retention.Add("order_events", [&orders](absl::Time cutoff, int limit) {
+    return orders.DeleteEventsBefore(cutoff, limit);
+  });
+  retention.Add("saga_steps", [&orders](absl::Time cutoff, int limit) {
+    return orders.DeleteFinishedSagaStepsBefore(cutoff, limit);
+  });
+  retention.Add("reservations", [&reservations](absl::Time cutoff, int limit) {
+    return reservations.DeleteFinishedReservationsBefore(cutoff, limit);
+  });
+  // Nothing is old yet with the real clock.
+  RetentionSweeper today(options, RealClock());
+  today.Add("reservations", [&reservations](absl::Time cutoff, int limit) {
+    return reservations.DeleteFinishedReservationsBefore(cutoff, limit);
+  });
+  EXPECT_EQ(today.SweepOnce()->at("reservations"), 0);
+
+  absl::StatusOr<std::map<std::string, int64_t>> deleted = retention.SweepOnce();
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_GE(deleted->at("order_events"), 8);  // every event of the 4 orders
+  EXPECT_EQ(deleted->at("saga_steps"), 0);    // the only steps are the PENDING order's
+  EXPECT_EQ(deleted->at("reservations"), 2);  // the refusal and the tombstone
+  EXPECT_TRUE(orders.Events({})->empty());
+  EXPECT_EQ(orders.SagaSteps(pending.order_id)->size(), 1u);
+  EXPECT_TRUE(reservations.GetReservation(approved).ok());
+  EXPECT_TRUE(reservations.GetReservation(pending.order_id).ok());
+  EXPECT_TRUE(absl::IsNotFound(reservations.GetReservation(tombstoned.order_id).status()));
+  EXPECT_TRUE(absl::IsNotFound(reservations.GetReservation(refused->order_id).status()));
+
+  // The tombstone is gone. A Reserve for that order, sent with the deadline
+  // of an attempt long past, is refused and records nothing...
+  ::inventory::v1::ReserveRequest late;
+  late.set_order_id(tombstoned.order_id);
+  for (const auto& [product, quantity] : {std::pair<int64_t, int>{1, 2}, {2, 1}}) {
+    ::common::v1::LineItem* item = late.add_items();
+    item->set_product_id(product);
+    item->set_quantity(quantity);
+  }
+  *late.mutable_not_after() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(absl::Now() - absl::Minutes(5)));
+  grpc::ClientContext context;
+  ::inventory::v1::ReserveResponse response;
+  grpc::Status status = inventory_stub_->Reserve(&context, late, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_TRUE(absl::IsNotFound(reservations.GetReservation(tombstoned.order_id).status()));
+  // ...and so is one judged by the injected clock, eight days on.
+  inventory::StockLedger ledger_later(reservations, later);
+  absl::StatusOr<inventory::ReservationResult> from_the_past = ledger_later.ReserveStock(
+      tombstoned.order_id, {{1, 2}, {2, 1}}, absl::Now() + absl::Seconds(1));
+  EXPECT_TRUE(absl::IsFailedPrecondition(from_the_past.status())) << from_the_past.status();
+  // A late repeat for an order with a record still gets that record.
+  absl::StatusOr<inventory::ReservationResult> repeat =
+      ledger_later.ReserveStock(approved, {{1, 2}, {2, 1}}, absl::Now());
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->outcome, inventory::ReservationOutcome::kReserved);
+  EXPECT_EQ(Stock(1), 6);  // the approved and the pending order hold 2 each
 }
 
 INSTANTIATE_TEST_SUITE_P(Calls, FaultInjectionTest, ::testing::Bool(),

@@ -13,6 +13,9 @@ grpc::Status WithFault(FaultPlan& plan, const std::string& method, Call call) {
   if (fault == Fault::kFailBefore) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "injected: failed before " + method);
   }
+  if (fault == Fault::kFailPermanently) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "injected: permanent failure of " + method);
+  }
   if (fault == Fault::kDelay) absl::SleepFor(delay);
   grpc::Status status = call();
   plan.MarkCompleted(method);
@@ -31,11 +34,17 @@ void FaultPlan::Set(const std::string& method, Fault fault, int times, absl::Dur
 
 Fault FaultPlan::Next(const std::string& method, absl::Duration* delay) {
   absl::MutexLock lock(&mu_);
+  ++calls_[method];
   auto it = entries_.find(method);
   if (it == entries_.end() || it->second.times == 0) return Fault::kNone;
   if (it->second.times > 0) --it->second.times;
   *delay = it->second.delay;
   return it->second.fault;
+}
+
+int FaultPlan::Calls(const std::string& method) {
+  absl::MutexLock lock(&mu_);
+  return calls_[method];
 }
 
 int FaultPlan::Completed(const std::string& method) {

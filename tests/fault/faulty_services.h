@@ -23,6 +23,9 @@ enum class Fault {
   kLoseAnswer,
   // Wait `delay`, then call the real handler (the caller gave up already).
   kDelay,
+  // Answer INTERNAL without calling the real handler: a permanent error,
+  // which the saga does not retry.
+  kFailPermanently,
 };
 
 // Faults to inject, per method name ("Reserve", "ApproveOrder"...). Each
@@ -36,6 +39,8 @@ class FaultPlan {
   // Real handler calls completed, per method (delayed ones included).
   int Completed(const std::string& method);
   void MarkCompleted(const std::string& method);
+  // Calls that reached `method` at all (faulted or not).
+  int Calls(const std::string& method);
 
  private:
   struct Entry {
@@ -46,6 +51,7 @@ class FaultPlan {
   absl::Mutex mu_;
   std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> completed_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> calls_ ABSL_GUARDED_BY(mu_);
 };
 
 class FaultyInventoryService final : public ::inventory::v1::InventoryService::Service {
@@ -78,6 +84,11 @@ class FaultyInventoryService final : public ::inventory::v1::InventoryService::S
                                 const ::inventory::v1::ListReservationsRequest* request,
                                 ::inventory::v1::ListReservationsResponse* response) override {
     return real_.ListReservations(context, request, response);
+  }
+  grpc::Status GetReservation(grpc::ServerContext* context,
+                              const ::inventory::v1::GetReservationRequest* request,
+                              ::inventory::v1::Reservation* response) override {
+    return real_.GetReservation(context, request, response);
   }
 
  private:
@@ -122,6 +133,21 @@ class FaultyOrderService final : public ::order::v1::OrderService::Service {
                            const ::order::v1::CountOrdersRequest* request,
                            ::order::v1::CountOrdersResponse* response) override {
     return real_.CountOrders(context, request, response);
+  }
+  grpc::Status RecordSagaFailure(grpc::ServerContext* context,
+                                 const ::order::v1::RecordSagaFailureRequest* request,
+                                 ::order::v1::Order* response) override {
+    return real_.RecordSagaFailure(context, request, response);
+  }
+  grpc::Status ResumeSaga(grpc::ServerContext* context,
+                          const ::order::v1::ResumeSagaRequest* request,
+                          ::order::v1::Order* response) override {
+    return real_.ResumeSaga(context, request, response);
+  }
+  grpc::Status GetSagaHistory(grpc::ServerContext* context,
+                              const ::order::v1::GetSagaHistoryRequest* request,
+                              ::order::v1::SagaHistory* response) override {
+    return real_.GetSagaHistory(context, request, response);
   }
 
  private:

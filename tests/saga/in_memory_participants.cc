@@ -1,5 +1,7 @@
 #include "tests/saga/in_memory_participants.h"
 
+#include "common/trace_context.h"
+
 namespace order_saga::coordinator::testing {
 namespace {
 
@@ -21,8 +23,10 @@ Result WithFaults(Faults& faults, Action action) {
 
 absl::StatusOr<OrderSnapshot> Snapshot(const absl::StatusOr<orders::Order>& order) {
   if (!order.ok()) return order.status();
-  return OrderSnapshot{order->order_id, order->request_id,   order->status, order->reject_reason,
-                       order->detail,   order->compensating, order->items};
+  return OrderSnapshot{order->order_id,      order->request_id,   order->status,
+                       order->reject_reason, order->detail,       order->compensating,
+                       order->items,         order->saga_attempts, order->stuck,
+                       order->trace_id};
 }
 
 }  // namespace
@@ -31,7 +35,8 @@ absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::CreateOrder(
     const PlaceOrderCommand& command, absl::Time) {
   return WithFaults<absl::StatusOr<OrderSnapshot>>(create_faults, [&] {
     return Snapshot(lifecycle_.CreateOrder({command.request_id, command.customer_id,
-                                            command.items, command.shipping_address}));
+                                            command.items, command.shipping_address,
+                                            CurrentTraceId()}));
   });
 }
 
@@ -66,12 +71,34 @@ absl::StatusOr<std::optional<OrderSnapshot>> InMemoryOrderParticipant::FindByReq
 absl::StatusOr<StaleOrderPage> InMemoryOrderParticipant::ListStalePending(
     absl::Time updated_before, const std::string& page_token, absl::Time) {
   absl::StatusOr<orders::OrderPage> page =
-      lifecycle_.ListOrders(OrderStatus::kPending, "", 100, page_token, updated_before);
+      lifecycle_.ListOrders(OrderStatus::kPending, "", 100, page_token, updated_before,
+                            orders::SagaState::kActive);
   if (!page.ok()) return page.status();
   StaleOrderPage out;
   for (const orders::Order& order : page->orders) out.orders.push_back(*Snapshot(order));
   out.next_page_token = page->next_page_token;
   return out;
+}
+
+absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::RecordSagaFailure(
+    const std::string& order_id, const SagaFailureReport& report, absl::Time) {
+  ++failures_recorded;
+  return Snapshot(lifecycle_.RecordSagaFailure(
+      order_id, {report.step, report.error, CurrentTraceId(), report.max_attempts,
+                 report.retry_delay, report.max_retry_delay}));
+}
+
+absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::ResumeSaga(const std::string& order_id,
+                                                                   const std::string& note,
+                                                                   absl::Time) {
+  return Snapshot(lifecycle_.ResumeSaga(order_id, note, CurrentTraceId()));
+}
+
+absl::StatusOr<int64_t> InMemoryOrderParticipant::CountStuck(absl::Time) {
+  absl::StatusOr<orders::OrderPage> page = lifecycle_.ListOrders(
+      OrderStatus::kPending, "", 1000, "", std::nullopt, orders::SagaState::kStuck);
+  if (!page.ok()) return page.status();
+  return static_cast<int64_t>(page->orders.size());
 }
 
 absl::StatusOr<ReserveAnswer> InMemoryInventoryParticipant::Reserve(

@@ -44,8 +44,17 @@ class InMemoryOrderParticipant final : public OrderParticipant {
                                                   const std::string& page_token,
                                                   absl::Time deadline) override;
 
+  absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
+                                                  const SagaFailureReport& report,
+                                                  absl::Time deadline) override;
+  absl::StatusOr<OrderSnapshot> ResumeSaga(const std::string& order_id,
+                                           const std::string& note,
+                                           absl::Time deadline) override;
+  absl::StatusOr<int64_t> CountStuck(absl::Time deadline) override;
+
   orders::OrderLifecycle& lifecycle() { return lifecycle_; }
   Faults create_faults, approve_faults, reject_faults;
+  std::atomic<int> failures_recorded{0};
   // Runs just before ApproveOrder executes (to interleave a competitor).
   std::function<void(const std::string& order_id)> before_approve;
 
