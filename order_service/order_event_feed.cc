@@ -1,5 +1,7 @@
 #include "order_service/order_event_feed.h"
 
+#include <optional>
+
 #include <algorithm>
 #include <utility>
 
@@ -146,6 +148,12 @@ bool OrderEventFeed::CatchUp() {
   bool ok = true;
   for (const Read& read : reads) {
     absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(read.filter);
+    // One order without events: unknown, or its events were deleted by
+    // retention (then its current state stands in for them, as event 0).
+    std::optional<absl::StatusOr<Order>> current;
+    if (events.ok() && events->empty() && !read.filter.order_id.empty()) {
+      current = repository_.Get(read.filter.order_id);
+    }
     absl::MutexLock lock(&mu_);
     auto it = subscribers_.find(read.key);
     if (it == subscribers_.end()) continue;  // gone meanwhile
@@ -156,14 +164,33 @@ bool OrderEventFeed::CatchUp() {
       continue;
     }
     if (!state.filter.order_id.empty() && !state.read_once && events->empty()) {
-      read.key->OnEnd(absl::NotFoundError(
-          absl::StrCat("order_id: no order with order_id '", state.filter.order_id, "'")));
+      if (current.has_value() && current->ok()) {
+        events->push_back({0, **current});
+      } else if (current.has_value() && !absl::IsNotFound(current->status())) {
+        ok = false;
+        continue;
+      } else {
+        read.key->OnEnd(absl::NotFoundError(
+            absl::StrCat("order_id: no order with order_id '", state.filter.order_id, "'")));
+        subscribers_.erase(it);
+        continue;
+      }
+    }
+    // Ids have no gaps, so a jump in an unfiltered read means retention
+    // deleted the events the watcher asked for.
+    if (state.filter.order_id.empty() && state.filter.customer_id.empty() &&
+        !events->empty() && events->front().event_id > read.filter.after_event_id + 1) {
+      read.key->OnEnd(absl::OutOfRangeError(absl::StrCat(
+          "after_event_id: events ", read.filter.after_event_id + 1, " to ",
+          events->front().event_id - 1,
+          " were deleted by retention (--retention_hours); read the current state with "
+          "ListOrders and watch again from event ", events->front().event_id - 1)));
       subscribers_.erase(it);
       continue;
     }
     state.read_once = true;
     const bool complete = static_cast<int>(events->size()) < read.filter.limit;
-    if (!events->empty()) state.position = events->back().event_id;
+    if (!events->empty()) state.position = std::max(state.position, events->back().event_id);
     // A short read returned every matching event up to the head the feed
     // had read before it: those were committed before the read began.
     if (complete) state.position = std::max(state.position, read.head);

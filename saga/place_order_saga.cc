@@ -159,8 +159,8 @@ PlaceOrderOutcome PlaceOrderSaga::Reject(const std::string& order_id, RejectReas
 }
 
 PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
-                                             RejectReason reason,
-                                             const std::string& detail) {
+                                             RejectReason reason, const std::string& detail,
+                                             bool final_say) {
   const absl::Time deadline = clock_.Now() + options_.compensation_deadline;
   // 1. Make the order unapprovable; if it was approved first, it keeps its
   //    reservation and there is nothing to compensate.
@@ -180,6 +180,7 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
       });
   if (!released.ok()) return Unfinished(order_id, "release", released);
   // 3. Only now is the order REJECTED: nothing is held for it.
+  if (final_say) return Reject(order_id, reason, detail, deadline);
   const RejectReason final_reason =
       marked->reject_reason == RejectReason::kNone ? reason : marked->reject_reason;
   return Reject(order_id, final_reason, marked->detail, deadline);
@@ -192,7 +193,7 @@ PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
   if (CurrentTraceId().empty()) trace.emplace(order.trace_id);
   LOG(WARNING) << "order " << order.order_id << " force-rejected by an operator: " << note;
   return Compensate(order.order_id, RejectReason::kRejectedByOperator,
-                    absl::StrCat("rejected by an operator: ", note));
+                    absl::StrCat("rejected by an operator: ", note), /*final_say=*/true);
 }
 
 }  // namespace order_saga::coordinator

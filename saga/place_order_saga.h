@@ -96,8 +96,10 @@ class PlaceOrderSaga {
   PlaceOrderOutcome Approve(const OrderSnapshot& order, absl::Time deadline);
   PlaceOrderOutcome Reject(const std::string& order_id, RejectReason reason,
                            const std::string& detail, absl::Time deadline);
+  // With `final_say`, the rejection takes `reason` and `detail` even if a
+  // compensation with another reason was started before (an operator's).
   PlaceOrderOutcome Compensate(const std::string& order_id, RejectReason reason,
-                               const std::string& detail);
+                               const std::string& detail, bool final_say = false);
   PlaceOrderOutcome Decided(const OrderSnapshot& order) const;
 
   OrderParticipant& orders_;

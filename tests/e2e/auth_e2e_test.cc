@@ -194,6 +194,73 @@ TEST_F(AuthE2ETest, OnlyAnAdminUpsertsProducts) {
   EXPECT_TRUE(Upsert(Token("ops", Role::kAdmin), 8, 5).ok());
 }
 
+// The operators' service: admins only. An admin's ExplainOrder reads the
+// order's history and reservation from the services over mutual TLS.
+TEST_F(AuthE2ETest, OnlyAnAdminUsesTheSagaAdminService) {
+  auto admin_as = [](const std::string& token) {
+    return saga::v1::SagaAdmin::NewStub(Channel(stack_->saga_address(), token));
+  };
+  saga::v1::ListSagasRequest list;
+  saga::v1::ListSagasResponse sagas;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = admin_as(Token("alice", Role::kCustomer))->ListSagas(&context, list, &sagas);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    EXPECT_EQ(admin_as("")->ListSagas(&context, list, &sagas).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    saga::v1::ForceRejectOrderRequest reject;
+    reject.set_order_id("whatever");
+    reject.set_note("no");
+    saga::v1::PlaceOrderResponse response;
+    EXPECT_EQ(admin_as(Token("alice", Role::kCustomer))
+                  ->ForceRejectOrder(&context, reject, &response)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 21, 5).ok());
+  saga::v1::PlaceOrderRequest request;
+  request.set_request_id("admin-explained");
+  request.set_customer_id("carol");
+  common::v1::LineItem* item = request.add_items();
+  item->set_product_id(21);
+  item->set_quantity(1);
+  saga::v1::PlaceOrderResponse placed;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    ASSERT_TRUE(saga::v1::SagaCoordinator::NewStub(
+                    Channel(stack_->saga_address(), Token("carol", Role::kCustomer)))
+                    ->PlaceOrder(&context, request, &placed)
+                    .ok());
+  }
+  ASSERT_EQ(placed.status(), order::v1::ORDER_STATUS_APPROVED);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    ASSERT_TRUE(admin_as(stack_->admin_token())->ListSagas(&context, list, &sagas).ok());
+  }
+  saga::v1::ExplainOrderRequest explain;
+  explain.set_order_id(placed.order_id());
+  saga::v1::OrderTimeline timeline;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  grpc::Status status = admin_as(stack_->admin_token())->ExplainOrder(&context, explain, &timeline);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(timeline.order().status(), order::v1::ORDER_STATUS_APPROVED);
+  EXPECT_TRUE(absl::StartsWith(timeline.reservation(), "RESERVATION_OUTCOME_RESERVED"))
+      << timeline.DebugString();
+  EXPECT_GE(timeline.entries_size(), 3) << timeline.DebugString();
+}
+
 TEST_F(AuthE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsAndAuthOn) {
   ASSERT_TRUE(Upsert(stack_->admin_token(), 4, 30).ok());
   ASSERT_TRUE(Upsert(stack_->admin_token(), 5, 20).ok());

@@ -153,6 +153,107 @@ TEST_F(GrpcurlScriptsE2ETest, EachScriptDoesItsTaskAgainstTheRealServers) {
   ShellRun refused = Script("place-order g-4 7:0");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(refused.output, "quantity")) << refused.output;
+
+  // The operators' scripts on a decided order: its story; it is no saga to
+  // retry or reject any more.
+  ShellRun explained = Script("explain-order " + order_id);
+  EXPECT_EQ(explained.exit_code, 0) << explained.output;
+  EXPECT_TRUE(absl::StrContains(explained.output, "order recorded (PENDING)")) << explained.output;
+  EXPECT_TRUE(absl::StrContains(explained.output, "RESERVATION_OUTCOME_RESERVED"))
+      << explained.output;
+  EXPECT_EQ(Script("list-sagas").exit_code, 0);
+  ShellRun retried = Script("retry-saga " + order_id);
+  EXPECT_NE(retried.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(retried.output, "already APPROVED")) << retried.output;
+  EXPECT_EQ(Script("list-sagas DONE").exit_code, 2);
+}
+
+// The whole operator story with grpcurl alone, against the real binaries:
+// the inventory goes away, two orders spend their retry budget (two
+// attempts here) and are parked as stuck; the operator finds them, reads
+// their story, brings the inventory back, retries one and force-rejects
+// the other. No stock is lost.
+class StuckSagaGrpcurlE2ETest : public GrpcurlScriptsE2ETest {
+ protected:
+  static void SetUpTestSuite() {
+    LocalStack::Options options;
+    options.coordinator_flags = {"--saga_max_attempts=2",        "--saga_deadline_ms=1000",
+                                 "--compensation_deadline_ms=1000", "--call_timeout_ms=200",
+                                 "--max_reconnect_backoff_ms=100"};
+    StartStack(std::move(options));
+  }
+
+  std::string OrderIdIn(const std::string& output) {
+    std::smatch id;
+    EXPECT_TRUE(std::regex_search(output, id, std::regex("\"orderId\": \"([^\"]+)\"")))
+        << output;
+    return id.size() > 1 ? std::string(id[1]) : "";
+  }
+
+  // Waits up to 60 s until list-sagas (stuck) names every id.
+  bool WaitUntilStuck(const std::vector<std::string>& order_ids) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < give_up) {
+      const std::string listed = Script("list-sagas").output;
+      if (std::all_of(order_ids.begin(), order_ids.end(), [&](const std::string& id) {
+            return absl::StrContains(listed, id);
+          })) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return false;
+  }
+};
+
+TEST_F(StuckSagaGrpcurlE2ETest, AnOperatorFindsExplainsRetriesAndForceRejectsWithGrpcurlAlone) {
+  ASSERT_EQ(Script("upsert-product 8 eight 100 5").exit_code, 0);
+  ASSERT_TRUE(stack_->Kill(LocalStack::Role::kInventory).ok());
+  ShellRun first = Script("place-order stuck-1 8:1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_TRUE(absl::StrContains(first.output, "ORDER_STATUS_PENDING")) << first.output;
+  ShellRun second = Script("place-order stuck-2 8:2");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const std::string retry_id = OrderIdIn(first.output);
+  const std::string reject_id = OrderIdIn(second.output);
+  ASSERT_TRUE(WaitUntilStuck({retry_id, reject_id})) << Script("list-sagas ACTIVE").output;
+
+  ShellRun listed = Script("list-sagas STUCK");
+  EXPECT_TRUE(absl::StrContains(listed.output, "SAGA_STATE_STUCK")) << listed.output;
+  EXPECT_TRUE(absl::StrContains(listed.output, "\"step\": \"release\"")) << listed.output;
+  ShellRun order = Script("get-order " + retry_id);
+  EXPECT_TRUE(absl::StrContains(order.output, "ORDER_STATUS_PENDING")) << order.output;
+  EXPECT_TRUE(absl::StrContains(order.output, "waits for an operator")) << order.output;
+  ShellRun explained = Script("explain-order " + retry_id);
+  EXPECT_TRUE(absl::StrContains(explained.output, "compensation started")) << explained.output;
+  EXPECT_TRUE(absl::StrContains(explained.output, "release failed (attempt 2)"))
+      << explained.output;
+  EXPECT_TRUE(absl::StrContains(explained.output, "parked as stuck")) << explained.output;
+
+  ASSERT_TRUE(stack_->Restart(LocalStack::Role::kInventory).ok());
+  // The coordinator reconnects within --max_reconnect_backoff_ms; an
+  // operator whose retry still fails simply retries again.
+  ShellRun retried;
+  for (int i = 0; i < 20; ++i) {
+    retried = Script("retry-saga " + retry_id);
+    if (absl::StrContains(retried.output, "ORDER_STATUS_REJECTED")) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_EQ(retried.exit_code, 0) << retried.output;
+  EXPECT_TRUE(absl::StrContains(retried.output, "REJECT_REASON_INVENTORY_UNAVAILABLE"))
+      << retried.output;
+  ShellRun rejected = Script("force-reject-order " + reject_id + " 'customer cancelled by phone'");
+  EXPECT_EQ(rejected.exit_code, 0) << rejected.output;
+  EXPECT_TRUE(absl::StrContains(rejected.output, "REJECT_REASON_REJECTED_BY_OPERATOR"))
+      << rejected.output;
+  EXPECT_TRUE(absl::StrContains(rejected.output, "customer cancelled by phone")) << rejected.output;
+
+  ShellRun left = Script("list-sagas");
+  EXPECT_FALSE(absl::StrContains(left.output, retry_id)) << left.output;
+  EXPECT_FALSE(absl::StrContains(left.output, reject_id)) << left.output;
+  EXPECT_TRUE(absl::StrContains(Script("explain-order " + reject_id).output, "operator action"));
+  ShellRun product = Script("get-product 8");
+  EXPECT_TRUE(absl::StrContains(product.output, "\"stock\": \"5\"")) << product.output;
 }
 
 }  // namespace

@@ -333,5 +333,48 @@ TYPED_TEST(InventoryRepositoryTest, ListProductsPages) {
   EXPECT_EQ((*rest)[0].product_id, 5);
 }
 
+
+TYPED_TEST(InventoryRepositoryTest, GetReservationReadsTheRecordWithItsTimes) {
+  ASSERT_TRUE(this->repo().Reserve("o1", kBundle).ok());
+  ASSERT_TRUE(this->repo().Release("o1").ok());
+  ASSERT_TRUE(this->repo().Release("o2").ok());  // tombstone
+  absl::StatusOr<Reservation> released = this->repo().GetReservation("o1");
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_EQ(released->outcome, ReservationOutcome::kReleased);
+  EXPECT_FALSE(released->tombstone);
+  EXPECT_EQ(released->items, kBundle);
+  EXPECT_LE(released->create_time, released->update_time);
+  EXPECT_LE(absl::AbsDuration(released->update_time - absl::Now()), absl::Minutes(1));
+  absl::StatusOr<Reservation> tombstone = this->repo().GetReservation("o2");
+  ASSERT_TRUE(tombstone.ok());
+  EXPECT_TRUE(tombstone->tombstone);
+  EXPECT_TRUE(tombstone->items.empty());
+  EXPECT_TRUE(absl::IsNotFound(this->repo().GetReservation("o3").status()));
+}
+
+// Retention deletes records that hold nothing (released, tombstones,
+// refusals), a batch at a time, and never a held reservation.
+TYPED_TEST(InventoryRepositoryTest, RetentionDeletesOnlyRecordsThatHoldNothing) {
+  ASSERT_TRUE(this->repo().Reserve("held", kBundle).ok());
+  ASSERT_TRUE(this->repo().Reserve("released", kBundle).ok());
+  ASSERT_TRUE(this->repo().Release("released").ok());
+  ASSERT_TRUE(this->repo().Release("tombstone").ok());
+  ASSERT_EQ(this->repo().Reserve("refused", {{4, 1000}})->outcome, ReservationOutcome::kOutOfStock);
+  const absl::Time later = absl::Now() + absl::Seconds(1);
+  EXPECT_EQ(*this->repo().DeleteFinishedReservationsBefore(absl::Now() - absl::Hours(1), 10), 0);
+  EXPECT_EQ(*this->repo().DeleteFinishedReservationsBefore(later, 2), 2);
+  EXPECT_EQ(*this->repo().DeleteFinishedReservationsBefore(later, 2), 1);
+  EXPECT_EQ(*this->repo().DeleteFinishedReservationsBefore(later, 2), 0);
+  EXPECT_TRUE(this->repo().GetReservation("held").ok());
+  for (const char* gone : {"released", "tombstone", "refused"}) {
+    EXPECT_TRUE(absl::IsNotFound(this->repo().GetReservation(gone).status())) << gone;
+  }
+  absl::StatusOr<std::vector<Reservation>> left = this->repo().ListReservations("", 10, std::nullopt);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().items, kBundle);
+  EXPECT_EQ(this->Stock(4), 28);  // only the held reservation's units are out
+}
+
 }  // namespace
 }  // namespace order_saga::inventory

@@ -451,5 +451,112 @@ TYPED_TEST(OrderRepositoryTest, ConcurrentWritersLeaveNoGapBehindAReader) {
   EXPECT_GT(reads, 1);
 }
 
+
+SagaFailure Failure(const std::string& step, int max_attempts) {
+  return {step, "UNAVAILABLE: " + step + " down", "0af7651916cd43dd8448eb211c80319c",
+          max_attempts, absl::Seconds(10), absl::Seconds(25)};
+}
+
+// The saga's bookkeeping: each failure counts, backs off (10 s, 20 s, then
+// capped at 25 s), and is recorded; the budget's last one parks the order
+// with an event; a parked or final order is not counted further.
+TYPED_TEST(OrderRepositoryTest, SagaFailuresBackOffAndParkTheOrderAtTheBudget) {
+  absl::StatusOr<Order> order = this->Create("r1");
+  ASSERT_TRUE(order.ok());
+  const int64_t events_before = *this->repo().LastEventId();
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Order> first = this->repo().RecordSagaFailure(order->order_id, Failure("reserve", 3));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->saga_attempts, 1);
+  EXPECT_FALSE(first->stuck);
+  EXPECT_EQ(first->saga_last_error, "UNAVAILABLE: reserve down");
+  ASSERT_TRUE(first->retry_after.has_value());
+  EXPECT_NEAR(absl::ToDoubleSeconds(*first->retry_after - start), 10, 2);
+  EXPECT_EQ(SagaStateOf(*first, absl::Now()), SagaState::kBackingOff);
+  EXPECT_EQ(*this->repo().LastEventId(), events_before);  // not a visible change
+
+  absl::StatusOr<Order> second = this->repo().RecordSagaFailure(order->order_id, Failure("release", 3));
+  ASSERT_TRUE(second.ok());
+  EXPECT_NEAR(absl::ToDoubleSeconds(*second->retry_after - start), 20, 2);
+  absl::StatusOr<Order> third = this->repo().RecordSagaFailure(order->order_id, Failure("release", 3));
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE(third->stuck);
+  EXPECT_EQ(third->saga_attempts, 3);
+  EXPECT_EQ(third->status, OrderStatus::kPending);
+  EXPECT_EQ(SagaStateOf(*third, absl::Now()), SagaState::kStuck);
+  EXPECT_EQ(*this->repo().LastEventId(), events_before + 1);  // parking is an event
+
+  // Parked: no further counting.
+  EXPECT_EQ(this->repo().RecordSagaFailure(order->order_id, Failure("release", 3))->saga_attempts, 3);
+  absl::StatusOr<std::vector<SagaStep>> steps = this->repo().SagaSteps(order->order_id);
+  ASSERT_TRUE(steps.ok());
+  ASSERT_EQ(steps->size(), 4u);
+  EXPECT_EQ((*steps)[0].step, "reserve");
+  EXPECT_EQ((*steps)[0].attempt, 1);
+  EXPECT_EQ((*steps)[2].step, "release");
+  EXPECT_EQ((*steps)[2].attempt, 3);
+  EXPECT_EQ((*steps)[3].step, "stuck");
+  EXPECT_EQ((*steps)[3].trace_id, "0af7651916cd43dd8448eb211c80319c");
+
+  OrderFilter stuck;
+  stuck.saga_state = SagaState::kStuck;
+  EXPECT_EQ(this->repo().List(stuck)->size(), 1u);
+  OrderFilter active;
+  active.saga_state = SagaState::kActive;
+  EXPECT_TRUE(this->repo().List(active)->empty());
+
+  // A final order is returned unchanged.
+  absl::StatusOr<Order> other = this->Create("r2");
+  ASSERT_TRUE(this->repo().Transition(other->order_id, {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
+  EXPECT_EQ(this->repo().RecordSagaFailure(other->order_id, Failure("approve", 3))->saga_attempts, 0);
+  EXPECT_TRUE(absl::IsNotFound(
+      this->repo().RecordSagaFailure("no-such-order", Failure("approve", 3)).status()));
+}
+
+TYPED_TEST(OrderRepositoryTest, ResumeSagaClearsStuckAndRefusesFinalOrders) {
+  absl::StatusOr<Order> order = this->Create("r1");
+  ASSERT_TRUE(order.ok());
+  ASSERT_TRUE(this->repo().RecordSagaFailure(order->order_id, Failure("approve", 1))->stuck);
+  const int64_t events_before = *this->repo().LastEventId();
+  absl::StatusOr<Order> resumed = this->repo().ResumeSaga(order->order_id, "retry by ops", "");
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_FALSE(resumed->stuck);
+  EXPECT_EQ(resumed->saga_attempts, 0);
+  EXPECT_FALSE(resumed->retry_after.has_value());
+  EXPECT_EQ(SagaStateOf(*resumed, absl::Now()), SagaState::kActive);
+  EXPECT_EQ(*this->repo().LastEventId(), events_before + 1);
+  EXPECT_EQ(this->repo().SagaSteps(order->order_id)->back().detail, "retry by ops");
+
+  ASSERT_TRUE(this->repo().Transition(order->order_id, {OrderTransition::Kind::kReject, RejectReason::kRejectedByOperator, "no"}).ok());
+  EXPECT_EQ(this->repo().Get(order->order_id)->reject_reason, RejectReason::kRejectedByOperator);
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      this->repo().ResumeSaga(order->order_id, "again", "").status()));
+  EXPECT_TRUE(absl::IsNotFound(this->repo().ResumeSaga("no-such-order", "x", "").status()));
+}
+
+// Retention: events older than the cutoff go, oldest first, a batch at a
+// time; history goes only for final orders.
+TYPED_TEST(OrderRepositoryTest, RetentionDeletesOldEventsAndTheHistoryOfFinalOrdersOnly) {
+  absl::StatusOr<Order> pending = this->Create("r1");
+  absl::StatusOr<Order> final_order = this->Create("r2");
+  ASSERT_TRUE(pending.ok() && final_order.ok());
+  ASSERT_TRUE(this->repo().RecordSagaFailure(pending->order_id, Failure("approve", 5)).ok());
+  ASSERT_TRUE(this->repo().RecordSagaFailure(final_order->order_id, Failure("approve", 5)).ok());
+  ASSERT_TRUE(this->repo().Transition(final_order->order_id, {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
+  // 3 events: two creations and one approval.
+  EXPECT_EQ(*this->repo().DeleteEventsBefore(absl::Now() - absl::Hours(1), 10), 0);
+  EXPECT_EQ(*this->repo().DeleteEventsBefore(absl::Now() + absl::Seconds(1), 2), 2);
+  absl::StatusOr<std::vector<OrderEvent>> left = this->repo().Events({});
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().event_id, 3);  // the oldest went first
+  EXPECT_EQ(*this->repo().DeleteEventsBefore(absl::Now() + absl::Seconds(1), 2), 1);
+  EXPECT_EQ(*this->repo().LastEventId(), 3);  // ids go on from where they were
+
+  EXPECT_EQ(*this->repo().DeleteFinishedSagaStepsBefore(absl::Now() + absl::Seconds(1), 10), 1);
+  EXPECT_EQ(this->repo().SagaSteps(pending->order_id)->size(), 1u);
+  EXPECT_TRUE(this->repo().SagaSteps(final_order->order_id)->empty());
+}
+
 }  // namespace
 }  // namespace order_saga::orders

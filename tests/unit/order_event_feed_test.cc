@@ -159,5 +159,32 @@ TEST_F(OrderEventFeedTest, StopEndsEverySubscriptionWithItsReason) {
   EXPECT_EQ(late.WaitForEnd()->code(), absl::StatusCode::kUnavailable);
 }
 
+// Retention deleted the events: a watch of one order gets its current
+// state as event 0; a watch of everything that asks for deleted events is
+// told so (OUT_OF_RANGE) instead of silently missing them.
+TEST_F(OrderEventFeedTest, EventsDeletedByRetentionAreReplacedOrReported) {
+  const std::string old_order = PlaceAndApprove("a");  // events 1, 2
+  PlaceAndApprove("a");                                // events 3, 4
+  ASSERT_EQ(*repository_.DeleteEventsBefore(absl::Now() + absl::Seconds(1), 100), 4);
+  PlaceAndApprove("a");  // events 5, 6
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(1);
+  RecordingSubscriber one;
+  feed->Subscribe(&one, {0, "", old_order});
+  EXPECT_EQ(one.WaitFor(1), (std::vector<int64_t>{0}));
+  feed->Unsubscribe(&one);
+
+  RecordingSubscriber all;
+  feed->Subscribe(&all, {0, "", ""});
+  std::optional<absl::Status> end = all.WaitForEnd();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->code(), absl::StatusCode::kOutOfRange) << *end;
+  EXPECT_NE(end->message().find("events 1 to 4 were deleted"), std::string::npos) << *end;
+
+  RecordingSubscriber recent;
+  feed->Subscribe(&recent, {4, "", ""});
+  EXPECT_EQ(recent.WaitFor(2), (std::vector<int64_t>{5, 6}));
+  feed->Unsubscribe(&recent);
+}
+
 }  // namespace
 }  // namespace order_saga::orders
