@@ -16,4 +16,10 @@ bool FlagNotNegative(const char* flag, int32_t value) {
   return false;
 }
 
+bool FlagAtMostTenMinutesMs(const char* flag, int32_t value) {
+  if (value >= 0 && value <= 600000) return true;
+  std::fprintf(stderr, "--%s: must be between 0 and 600000 (10 minutes), got %d\n", flag, value);
+  return false;
+}
+
 }  // namespace order_saga

@@ -9,5 +9,7 @@ namespace order_saga {
 
 bool FlagAtLeastOne(const char* flag, int32_t value);
 bool FlagNotNegative(const char* flag, int32_t value);
+// 0 to 600000 milliseconds (ten minutes).
+bool FlagAtMostTenMinutesMs(const char* flag, int32_t value);
 
 }  // namespace order_saga

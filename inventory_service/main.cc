@@ -9,6 +9,7 @@
 #include "common/retention_sweeper.h"
 #include "common/trace_context.h"
 #include "common/env_flags.h"
+#include "common/flag_validators.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/server_flags.h"
@@ -24,21 +25,11 @@ DEFINE_int32(reserve_deadline_limit_ms, 60000,
              "a Reserve whose not_after is further ahead than this is refused "
              "(INVALID_ARGUMENT); keep it above the coordinator's --call_timeout_ms "
              "(env RESERVE_DEADLINE_LIMIT_MS)");
-DEFINE_validator(reserve_deadline_limit_ms, [](const char* flag, int32_t value) {
-  if (value >= 1 && value <= 600000) return true;
-  std::fprintf(stderr, "--%s: must be between 1 and 600000 (10 minutes), got %d\n", flag,
-               value);
-  return false;
-});
+DEFINE_validator(reserve_deadline_limit_ms, &order_saga::FlagAtMostTenMinutesMs);
 DEFINE_int32(reserve_clock_skew_ms, 2000,
              "how far the coordinator's clock may be from this server's: a Reserve "
              "is late once now > not_after + this (env RESERVE_CLOCK_SKEW_MS)");
-DEFINE_validator(reserve_clock_skew_ms, [](const char* flag, int32_t value) {
-  if (value >= 0 && value <= 600000) return true;
-  std::fprintf(stderr, "--%s: must be between 0 and 600000 (10 minutes), got %d\n", flag,
-               value);
-  return false;
-});
+DEFINE_validator(reserve_clock_skew_ms, &order_saga::FlagAtMostTenMinutesMs);
 
 int main(int argc, char** argv) {
   using namespace order_saga;
@@ -91,14 +82,8 @@ int main(int argc, char** argv) {
   // Retention of records that hold nothing, on its own connection as the
   // schema owner. --retention_hours >= 2 is far above the latest a Reserve
   // can still be accepted (not_after <= arrival + 10 minutes, + skew).
-  absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> maintenance_pool =
-      OpenMaintenanceDatabaseFromFlags();
-  if (!maintenance_pool.ok()) {
-    LOG(ERROR) << maintenance_pool.status();
-    return 2;
-  }
-  MysqlTransactionRunner maintenance_runner(**maintenance_pool, RealClock());
-  order_saga::inventory::MysqlInventoryRepository maintenance(maintenance_runner);
+  std::unique_ptr<MaintenanceDatabase> maintenance_db = OpenMaintenanceDatabaseFromFlagsOrExit();
+  order_saga::inventory::MysqlInventoryRepository maintenance(maintenance_db->runner);
   RetentionSweeper retention(RetentionOptionsFromFlags(), RealClock(),
                              server_options.metrics.get());
   retention.Add("reservations", [&maintenance](absl::Time cutoff, int limit) {

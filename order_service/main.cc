@@ -97,14 +97,8 @@ int main(int argc, char** argv) {
 
   // Retention (not on read-only replicas): on its own connection as the
   // schema owner.
-  absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> maintenance_pool =
-      OpenMaintenanceDatabaseFromFlags();
-  if (!maintenance_pool.ok()) {
-    LOG(ERROR) << maintenance_pool.status();
-    return 2;
-  }
-  MysqlTransactionRunner maintenance_runner(**maintenance_pool, RealClock());
-  orders::MysqlOrderRepository maintenance(maintenance_runner);
+  std::unique_ptr<MaintenanceDatabase> maintenance_db = OpenMaintenanceDatabaseFromFlagsOrExit();
+  orders::MysqlOrderRepository maintenance(maintenance_db->runner);
   RetentionSweeper retention(RetentionOptionsFromFlags(), RealClock(),
                              server_options.metrics.get());
   retention.Add("order_events", [&maintenance](absl::Time cutoff, int limit) {

@@ -675,16 +675,11 @@ absl::StatusOr<std::vector<SagaStep>> MysqlOrderRepository::SagaSteps(
   return steps;
 }
 
-absl::StatusOr<int64_t> MysqlOrderRepository::DeleteEventsBefore(absl::Time cutoff,
-                                                                  int limit) {
+absl::StatusOr<int64_t> MysqlOrderRepository::DeleteOldRows(const char* sql,
+                                                            absl::Time cutoff, int limit) {
   int64_t deleted = 0;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    // Oldest first by the primary key, so the range locked is small and
-    // in one place; the counter row is never touched.
-    sql::PreparedStatement& remove = session.Prepare(
-        "DELETE FROM order_events "
-        "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
-        "ORDER BY event_id LIMIT ?");
+    sql::PreparedStatement& remove = session.Prepare(sql);
     remove.setInt64(1, absl::ToUnixMicros(cutoff));
     remove.setInt(2, limit);
     deleted = remove.executeUpdate();
@@ -694,22 +689,25 @@ absl::StatusOr<int64_t> MysqlOrderRepository::DeleteEventsBefore(absl::Time cuto
   return deleted;
 }
 
+absl::StatusOr<int64_t> MysqlOrderRepository::DeleteEventsBefore(absl::Time cutoff,
+                                                                  int limit) {
+  // Oldest first by the primary key, so the range locked is small and in
+  // one place; the counter row is never touched.
+  return DeleteOldRows(
+      "DELETE FROM order_events "
+      "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+      "ORDER BY event_id LIMIT ?",
+      cutoff, limit);
+}
+
 absl::StatusOr<int64_t> MysqlOrderRepository::DeleteFinishedSagaStepsBefore(
     absl::Time cutoff, int limit) {
-  int64_t deleted = 0;
-  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& remove = session.Prepare(
-        "DELETE FROM saga_steps "
-        "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
-        "AND order_pk IN (SELECT id FROM orders WHERE status <> 'PENDING') "
-        "ORDER BY id LIMIT ?");
-    remove.setInt64(1, absl::ToUnixMicros(cutoff));
-    remove.setInt(2, limit);
-    deleted = remove.executeUpdate();
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return deleted;
+  return DeleteOldRows(
+      "DELETE FROM saga_steps "
+      "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+      "AND order_pk IN (SELECT id FROM orders WHERE status <> 'PENDING') "
+      "ORDER BY id LIMIT ?",
+      cutoff, limit);
 }
 
 }  // namespace order_saga::orders

@@ -64,6 +64,9 @@ class MysqlOrderRepository final : public OrderRepository {
   // Transition(kind) would apply, in one transaction.
   std::vector<absl::StatusOr<Order>> DecideBatch(OrderTransition::Kind kind,
                                                  const std::vector<Decision>& decisions);
+  // Runs `sql`, a DELETE with two parameters (cutoff, limit), in a
+  // transaction of its own; returns the rows deleted.
+  absl::StatusOr<int64_t> DeleteOldRows(const char* sql, absl::Time cutoff, int limit);
   // Whether a failed batch is retried one order at a time (see CreateBatch).
   bool SplitAfter(const absl::Status& status, size_t batch_size);
 

@@ -6,6 +6,7 @@
 #include "common/grpc_status.h"
 #include "common/proto_conversion.h"
 #include "common/trace_context.h"
+#include "saga/unary_call.h"
 
 namespace order_saga::coordinator {
 namespace {
@@ -38,16 +39,14 @@ google::protobuf::Duration DurationOf(absl::Duration duration) {
       absl::ToInt64Microseconds(duration));
 }
 
-// Runs one unary call with `deadline` and converts the answer.
-template <typename Request, typename Response, typename Call>
-absl::StatusOr<Response> Invoke(Call call, const Request& request, absl::Time deadline) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(deadline));
-  AddTraceMetadata(context);
-  Response response;
-  grpc::Status status = call(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+// ListOrders on the order service.
+absl::StatusOr<::order::v1::ListOrdersResponse> ListOrders(
+    ::order::v1::OrderService::Stub& stub, const ::order::v1::ListOrdersRequest& request,
+    absl::Time deadline) {
+  return Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
+      [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
+          ::order::v1::ListOrdersResponse* o) { return stub.ListOrders(c, r, o); },
+      request, deadline);
 }
 
 // An order-returning call on the order service.
@@ -211,10 +210,7 @@ absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
   request.set_saga_state(::order::v1::SAGA_STATE_ACTIVE);
   *request.mutable_updated_before() = TimestampOf(updated_before);
   absl::StatusOr<::order::v1::ListOrdersResponse> response =
-      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
-          [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
-              ::order::v1::ListOrdersResponse* o) { return stub_->ListOrders(c, r, o); },
-          request, deadline);
+      ListOrders(*stub_, request, deadline);
   if (!response.ok()) return response.status();
   StaleOrderPage page;
   for (const ::order::v1::Order& order : response->orders()) {
@@ -253,10 +249,7 @@ absl::StatusOr<int64_t> GrpcOrderParticipant::CountStuck(absl::Time deadline) {
   request.set_saga_state(::order::v1::SAGA_STATE_STUCK);
   request.set_page_size(1000);
   absl::StatusOr<::order::v1::ListOrdersResponse> response =
-      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
-          [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
-              ::order::v1::ListOrdersResponse* o) { return stub_->ListOrders(c, r, o); },
-          request, deadline);
+      ListOrders(*stub_, request, deadline);
   if (!response.ok()) return response.status();
   return response->orders_size();
 }

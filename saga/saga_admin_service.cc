@@ -13,6 +13,7 @@
 #include "common/request_validation.h"
 #include "common/status_macros.h"
 #include "common/trace_context.h"
+#include "saga/unary_call.h"
 
 namespace order_saga::coordinator {
 namespace {
@@ -23,18 +24,6 @@ constexpr size_t kMaxOrderIdBytes = 64;
 constexpr size_t kMaxNoteBytes = 512;
 constexpr int kDefaultSagaPage = 50;
 constexpr int kMaxSagaPage = 200;
-
-// Runs one unary read with the coordinator's call timeout.
-template <typename Request, typename Response, typename Call>
-absl::StatusOr<Response> Read(Call call, const Request& request, absl::Time deadline) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(deadline));
-  AddTraceMetadata(context);
-  Response response;
-  grpc::Status status = call(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
-}
 
 grpc::Status Respond(const PlaceOrderOutcome& outcome, ::saga::v1::PlaceOrderResponse* out) {
   out->set_order_id(outcome.order_id);
@@ -109,7 +98,7 @@ absl::StatusOr<::order::v1::SagaHistory> SagaAdminService::History(
     const std::string& order_id) const {
   ::order::v1::GetSagaHistoryRequest request;
   request.set_order_id(order_id);
-  return Read<::order::v1::GetSagaHistoryRequest, ::order::v1::SagaHistory>(
+  return Invoke<::order::v1::GetSagaHistoryRequest, ::order::v1::SagaHistory>(
       [&](grpc::ClientContext* c, const ::order::v1::GetSagaHistoryRequest& r,
           ::order::v1::SagaHistory* o) { return order_service_->GetSagaHistory(c, r, o); },
       request, clock_.Now() + saga_.options().retry.call_timeout);
@@ -139,7 +128,7 @@ grpc::Status SagaAdminService::ListSagas(grpc::ServerContext* context,
   list.set_page_size(request->page_size() == 0 ? kDefaultSagaPage : request->page_size());
   list.set_page_token(request->page_token());
   absl::StatusOr<::order::v1::ListOrdersResponse> page =
-      Read<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
+      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
           [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
               ::order::v1::ListOrdersResponse* o) { return order_service_->ListOrders(c, r, o); },
           list, clock_.Now() + saga_.options().retry.call_timeout);
@@ -235,7 +224,7 @@ grpc::Status SagaAdminService::ExplainOrder(grpc::ServerContext* context,
   ::inventory::v1::GetReservationRequest get;
   get.set_order_id(request->order_id());
   absl::StatusOr<::inventory::v1::Reservation> reservation =
-      Read<::inventory::v1::GetReservationRequest, ::inventory::v1::Reservation>(
+      Invoke<::inventory::v1::GetReservationRequest, ::inventory::v1::Reservation>(
           [&](grpc::ClientContext* c, const ::inventory::v1::GetReservationRequest& r,
               ::inventory::v1::Reservation* o) {
             return inventory_service_->GetReservation(c, r, o);

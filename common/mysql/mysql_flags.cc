@@ -1,5 +1,7 @@
 #include "common/mysql/mysql_flags.h"
 
+#include <cstdlib>
+
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
@@ -87,23 +89,24 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
   return pool;
 }
 
-absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenMaintenanceDatabaseFromFlags() {
+std::unique_ptr<MaintenanceDatabase> OpenMaintenanceDatabaseFromFlagsOrExit() {
   absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
   if (!options.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--mysql_dsn: ", options.status().message()));
+    LOG(ERROR) << "--mysql_dsn: " << options.status().message();
+    std::exit(2);
   }
   if (!FLAGS_mysql_migration_dsn.empty()) {
     absl::StatusOr<MysqlDsn> dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
     if (!dsn.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--mysql_migration_dsn: ", dsn.status().message()));
+      LOG(ERROR) << "--mysql_migration_dsn: " << dsn.status().message();
+      std::exit(2);
     }
     options->dsn = *std::move(dsn);
   }
   options->size = 1;
   options->metrics = nullptr;
-  return std::make_unique<MysqlConnectionPool>(*std::move(options));
+  return std::make_unique<MaintenanceDatabase>(
+      std::make_unique<MysqlConnectionPool>(*std::move(options)));
 }
 
 absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,

@@ -6,7 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "common/grpc_server.h"
+#include "common/clock.h"
 #include "common/mysql/mysql_connection_pool.h"
+#include "common/mysql/mysql_transaction_runner.h"
 #include "common/mysql/schema_migrator.h"
 
 namespace order_saga {
@@ -26,10 +28,17 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags();
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
     const std::vector<SchemaMigration>& migrations, DatabaseMetrics* metrics = nullptr);
 
-// A one-connection pool for maintenance (retention deletes): on
+// A one-connection database for maintenance (retention deletes): on
 // --mysql_migration_dsn, the schema owner, when it is set, so that the
-// service's own user needs no DELETE right; else on --mysql_dsn.
-absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenMaintenanceDatabaseFromFlags();
+// service's own user needs no DELETE right; else on --mysql_dsn. Exits 2
+// (logging which flag) if the DSN does not parse.
+struct MaintenanceDatabase {
+  explicit MaintenanceDatabase(std::unique_ptr<MysqlConnectionPool> pool_in)
+      : pool(std::move(pool_in)), runner(*pool, RealClock()) {}
+  std::unique_ptr<MysqlConnectionPool> pool;
+  MysqlTransactionRunner runner;
+};
+std::unique_ptr<MaintenanceDatabase> OpenMaintenanceDatabaseFromFlagsOrExit();
 
 // RunGrpcServer for a service that owns a database: its health status
 // follows the database's reachability (probed every

@@ -1,0 +1,27 @@
+// One unary call to a participant service, as the coordinator makes them:
+// with a deadline and the current trace's metadata (common/trace_context.h),
+// the answer converted to absl::StatusOr.
+#pragma once
+
+#include <grpcpp/client_context.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/grpc_status.h"
+#include "common/trace_context.h"
+
+namespace order_saga::coordinator {
+
+// `call(context, request, response)` is a stub method bound in a lambda.
+template <typename Request, typename Response, typename Call>
+absl::StatusOr<Response> Invoke(Call call, const Request& request, absl::Time deadline) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  AddTraceMetadata(context);
+  Response response;
+  grpc::Status status = call(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+}  // namespace order_saga::coordinator
