@@ -32,12 +32,16 @@ DEFINE_int32(max_reconnect_backoff_ms, 1000,
              "longest wait between reconnect attempts to a service that went "
              "away (env MAX_RECONNECT_BACKOFF_MS)");
 DEFINE_int32(saga_deadline_ms, 5000,
-             "time a saga gets to reach a decision (env SAGA_DEADLINE_MS)");
+             "time a saga gets to reach a decision, at most 600000 (env SAGA_DEADLINE_MS)");
+DEFINE_validator(saga_deadline_ms, &order_saga::FlagAtMostTenMinutesMs);
 DEFINE_int32(compensation_deadline_ms, 5000,
-             "time a compensation gets once started (env "
+             "time a compensation gets once started, at most 600000 (env "
              "COMPENSATION_DEADLINE_MS)");
+DEFINE_validator(compensation_deadline_ms, &order_saga::FlagAtMostTenMinutesMs);
 DEFINE_int32(call_timeout_ms, 1000,
-             "deadline of each downstream call (env CALL_TIMEOUT_MS)");
+             "deadline of each downstream call, at most 600000; it is also the not_after "
+             "of each Reserve (env CALL_TIMEOUT_MS)");
+DEFINE_validator(call_timeout_ms, &order_saga::FlagAtMostTenMinutesMs);
 DEFINE_int32(sold_out_ttl_ms, 2000,
              "how long a product seen sold out is turned away at the door "
              "(env SOLD_OUT_TTL_MS)");

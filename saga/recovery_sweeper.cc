@@ -12,9 +12,19 @@ absl::StatusOr<int> RecoverySweeper::SweepOnce() {
     absl::StatusOr<StaleOrderPage> page = orders_.ListStalePending(
         updated_before, page_token, clock_.Now() + options_.saga_deadline);
     if (!page.ok()) return page.status();
-    for (const OrderSnapshot& order : page->orders) {
-      PlaceOrderOutcome outcome =
-          saga_.Drive(order, clock_.Now() + options_.saga_deadline);
+    for (const OrderSnapshot& listed : page->orders) {
+      // Read the order again right before driving it: the page may be
+      // minutes old by now (each order before it took up to a saga and a
+      // compensation deadline), and a Reserve must only ever follow a
+      // fresh read of a PENDING order that is not compensating (the proof
+      // that retention is long enough rests on it; OPERATIONS.md).
+      const absl::Time deadline = clock_.Now() + options_.saga_deadline;
+      absl::StatusOr<std::optional<OrderSnapshot>> fresh =
+          orders_.FindByRequestId(listed.request_id, deadline);
+      if (!fresh.ok()) return fresh.status();
+      if (!fresh->has_value() || (*fresh)->status != OrderStatus::kPending) continue;
+      const OrderSnapshot& order = **fresh;
+      PlaceOrderOutcome outcome = saga_.Drive(order, deadline);
       LOG(INFO) << "order " << order.order_id << " recovered: "
                 << OrderStatusName(outcome.status) << " "
                 << RejectReasonName(outcome.reject_reason);
