@@ -1,15 +1,13 @@
 #include "audit/stock_audit.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/proto_conversion.h"
 
 namespace order_saga::audit {
 namespace {
 
-using ::google::protobuf::util::TimeUtil;
 using ::inventory::v1::RESERVATION_OUTCOME_RESERVED;
 using ::order::v1::ORDER_STATUS_APPROVED;
 using ::order::v1::ORDER_STATUS_PENDING;
@@ -26,7 +24,7 @@ bool SameItems(const ::order::v1::Order& order, const ::inventory::v1::Reservati
 }
 
 absl::Time UpdateTime(const ::order::v1::Order& order) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(order.update_time()));
+  return TimeFromProto(order.update_time());
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "common/proto_conversion.h"
 
+#include <google/protobuf/util/time_util.h>
+
 namespace order_saga {
+
+using google::protobuf::util::TimeUtil;
 
 std::vector<LineItem> LineItemsFromProto(
     const google::protobuf::RepeatedPtrField<common::v1::LineItem>& items) {
@@ -73,6 +77,22 @@ RejectReason RejectReasonFromProto(order::v1::RejectReason reason) {
       return RejectReason::kRejectedByOperator;
     default: return RejectReason::kNone;
   }
+}
+
+google::protobuf::Timestamp TimeToProto(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+absl::Time TimeFromProto(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+google::protobuf::Duration DurationToProto(absl::Duration duration) {
+  return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(duration));
+}
+
+absl::Duration DurationFromProto(const google::protobuf::Duration& duration) {
+  return absl::Microseconds(TimeUtil::DurationToMicroseconds(duration));
 }
 
 }  // namespace order_saga

@@ -4,6 +4,10 @@
 
 #include <vector>
 
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/time/time.h"
 #include "common/order_types.h"
 #include "common/v1/common.pb.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -25,5 +29,11 @@ order::v1::OrderStatus OrderStatusToProto(OrderStatus status);
 order::v1::RejectReason RejectReasonToProto(RejectReason reason);
 // UNSPECIFIED and unknown values map to kNone.
 RejectReason RejectReasonFromProto(order::v1::RejectReason reason);
+
+// Times and durations, to the microsecond.
+google::protobuf::Timestamp TimeToProto(absl::Time time);
+absl::Time TimeFromProto(const google::protobuf::Timestamp& timestamp);
+google::protobuf::Duration DurationToProto(absl::Duration duration);
+absl::Duration DurationFromProto(const google::protobuf::Duration& duration);
 
 }  // namespace order_saga

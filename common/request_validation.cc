@@ -84,4 +84,8 @@ absl::Status ValidateBatchSize(int entries) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateOrderId(absl::string_view order_id) {
+  return ValidateText(order_id, "order_id", kMaxOrderIdBytes, true);
+}
+
 }  // namespace order_saga

@@ -14,6 +14,7 @@ namespace order_saga {
 inline constexpr int kMaxLineItems = 100;
 inline constexpr int32_t kMaxQuantity = 1000;
 inline constexpr size_t kMaxIdBytes = 128;
+inline constexpr size_t kMaxOrderIdBytes = 64;
 inline constexpr size_t kMaxAddressFieldBytes = 256;
 inline constexpr size_t kMaxDetailBytes = 1024;
 inline constexpr int kMaxBatchEntries = 1000;
@@ -26,6 +27,9 @@ absl::Status ValidateLineItems(const std::vector<LineItem>& items,
 // Text of at most `max_bytes` bytes; non-empty when `required`.
 absl::Status ValidateText(absl::string_view value, absl::string_view field,
                           size_t max_bytes, bool required);
+
+// An order id: required, at most kMaxOrderIdBytes; the field is "order_id".
+absl::Status ValidateOrderId(absl::string_view order_id);
 
 // Each address field at most kMaxAddressFieldBytes.
 absl::Status ValidateShippingAddress(const ShippingAddress& address,

@@ -86,6 +86,10 @@ ScopedTraceId::ScopedTraceId(std::string trace_id)
 
 ScopedTraceId::~ScopedTraceId() { current_trace_id = std::move(previous_); }
 
+ScopedTraceIdUnlessSet::ScopedTraceIdUnlessSet(const std::string& trace_id) {
+  if (current_trace_id.empty()) scope_.emplace(trace_id);
+}
+
 ScopedEntryTraceIds::ScopedEntryTraceIds(std::vector<std::string> trace_ids)
     : previous_(std::exchange(entry_trace_ids, std::move(trace_ids))) {}
 

@@ -49,6 +49,17 @@ class ScopedTraceId {
   std::string previous_;
 };
 
+// Sets the calling thread's trace id to `trace_id` for the scope's
+// lifetime unless it already has one (work resumed for an order: its stored
+// trace id, unless the caller brought its own).
+class ScopedTraceIdUnlessSet {
+ public:
+  explicit ScopedTraceIdUnlessSet(const std::string& trace_id);
+
+ private:
+  std::optional<ScopedTraceId> scope_;
+};
+
 // Sets the trace ids of the entries of the batch call the calling thread
 // makes in the scope (one per entry, in order).
 class ScopedEntryTraceIds {

@@ -1,7 +1,6 @@
 #include "inventory_service/inventory_grpc_service.h"
 
 #include <glog/logging.h>
-#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
@@ -12,7 +11,6 @@
 namespace order_saga::inventory {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 
 // Names for log lines, as ReservationOutcome's proto names end.
 const char* OutcomeName(ReservationOutcome outcome) {
@@ -76,7 +74,7 @@ absl::StatusOr<std::optional<ReservationOutcome>> OutcomeFilterFromProto(
 
 std::optional<absl::Time> NotAfterOf(const ::inventory::v1::ReserveRequest& request) {
   if (!request.has_not_after()) return std::nullopt;
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(request.not_after()));
+  return TimeFromProto(request.not_after());
 }
 
 // One log line per reservation decision (the thread's trace id is the
@@ -218,10 +216,8 @@ grpc::Status InventoryGrpcService::GetReservation(
   response->set_outcome(OutcomeToProto(reservation->outcome));
   LineItemsToProto(reservation->items, response->mutable_items());
   response->set_detail(reservation->detail);
-  *response->mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(reservation->create_time));
-  *response->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(reservation->update_time));
+  *response->mutable_create_time() = TimeToProto(reservation->create_time);
+  *response->mutable_update_time() = TimeToProto(reservation->update_time);
   return grpc::Status::OK;
 }
 

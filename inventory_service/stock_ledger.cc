@@ -42,7 +42,7 @@ absl::Status StockLedger::CheckNotAfter(const std::string& order_id,
 absl::StatusOr<ReservationResult> StockLedger::ReserveStock(
     const std::string& order_id, std::vector<LineItem> items,
     std::optional<absl::Time> not_after) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   RETURN_IF_ERROR(ValidateLineItems(items));
   RETURN_IF_ERROR(CheckNotAfter(order_id, not_after));
   return repository_.Reserve(order_id, SortedByProductId(std::move(items)));
@@ -53,7 +53,7 @@ std::vector<absl::StatusOr<ReservationResult>> StockLedger::ReserveStockBatch(
   return RunValidEntries<ReservationResult>(
       requests,
       [this](ReserveRequest& request) -> absl::Status {
-        RETURN_IF_ERROR(ValidateText(request.order_id, "order_id", kMaxOrderIdBytes, true));
+        RETURN_IF_ERROR(ValidateOrderId(request.order_id));
         RETURN_IF_ERROR(ValidateLineItems(request.items));
         RETURN_IF_ERROR(CheckNotAfter(request.order_id, request.not_after));
         request.items = SortedByProductId(std::move(request.items));
@@ -66,7 +66,7 @@ std::vector<absl::StatusOr<ReservationResult>> StockLedger::ReserveStockBatch(
 
 absl::StatusOr<ReleaseResult> StockLedger::ReleaseReservation(
     const std::string& order_id) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   return repository_.Release(order_id);
 }
 
@@ -126,7 +126,7 @@ absl::StatusOr<ReservationPage> StockLedger::ListReservations(
 }
 
 absl::StatusOr<Reservation> StockLedger::GetReservation(const std::string& order_id) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   return repository_.GetReservation(order_id);
 }
 

@@ -14,7 +14,6 @@
 
 namespace order_saga::inventory {
 
-inline constexpr size_t kMaxOrderIdBytes = 64;
 inline constexpr size_t kMaxProductNameChars = 255;
 inline constexpr int64_t kMaxStock = 1'000'000'000'000;
 

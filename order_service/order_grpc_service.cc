@@ -1,7 +1,6 @@
 #include "order_service/order_grpc_service.h"
 
 #include <glog/logging.h>
-#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
@@ -12,7 +11,6 @@
 namespace order_saga::orders {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 
 // Writes `order` (or the error) into the response.
 grpc::Status Respond(const absl::StatusOr<Order>& order, ::order::v1::Order* out) {
@@ -60,9 +58,7 @@ void LogOrderSteps(absl::string_view method, const std::vector<std::string>& tra
   return ::order::v1::SAGA_STATE_UNSPECIFIED;
 }
 
-google::protobuf::Timestamp TimestampOf(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
+
 
 // What a read-only replica answers to a participant RPC.
 grpc::Status WritesRefused(const char* method) {
@@ -100,14 +96,14 @@ void OrderToProto(const Order& order, ::order::v1::Order* out) {
   out->set_reject_reason(RejectReasonToProto(order.reject_reason));
   out->set_detail(order.detail);
   out->set_compensating(order.compensating);
-  *out->mutable_create_time() = TimestampOf(order.create_time);
-  *out->mutable_update_time() = TimestampOf(order.update_time);
+  *out->mutable_create_time() = TimeToProto(order.create_time);
+  *out->mutable_update_time() = TimeToProto(order.update_time);
   const SagaState state = SagaStateOf(order, absl::Now());
   out->set_saga_state(SagaStateToProto(state));
   out->set_saga_attempts(order.saga_attempts);
   out->set_saga_last_error(order.saga_last_error);
   if (state == SagaState::kBackingOff) {
-    *out->mutable_saga_retry_time() = TimestampOf(*order.retry_after);
+    *out->mutable_saga_retry_time() = TimeToProto(*order.retry_after);
   }
   out->set_trace_id(order.trace_id);
   if (state == SagaState::kStuck) {
@@ -123,7 +119,7 @@ void SagaStepToProto(const SagaStep& step, ::order::v1::SagaStep* out) {
   out->set_attempt(step.attempt);
   out->set_detail(step.detail);
   out->set_trace_id(step.trace_id);
-  *out->mutable_time() = TimestampOf(step.time);
+  *out->mutable_time() = TimeToProto(step.time);
 }
 
 grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext* context,
@@ -252,8 +248,7 @@ grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext* context,
   }
   std::optional<absl::Time> updated_before;
   if (request->has_updated_before()) {
-    updated_before = absl::FromUnixMicros(
-        TimeUtil::TimestampToMicroseconds(request->updated_before()));
+    updated_before = TimeFromProto(request->updated_before());
   }
   std::optional<SagaState> saga_state;
   switch (request->saga_state()) {
@@ -301,10 +296,8 @@ grpc::Status OrderGrpcService::RecordSagaFailure(
   failure.error = request->error();
   failure.trace_id = TraceIdOf(*context);
   failure.max_attempts = request->max_attempts();
-  failure.retry_delay =
-      absl::Microseconds(TimeUtil::DurationToMicroseconds(request->retry_delay()));
-  failure.max_retry_delay =
-      absl::Microseconds(TimeUtil::DurationToMicroseconds(request->max_retry_delay()));
+  failure.retry_delay = DurationFromProto(request->retry_delay());
+  failure.max_retry_delay = DurationFromProto(request->max_retry_delay());
   absl::StatusOr<Order> order = lifecycle_.RecordSagaFailure(request->order_id(), failure);
   feed_.Nudge();
   LogOrderStep("RecordSagaFailure", failure.trace_id, order);

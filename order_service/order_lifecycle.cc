@@ -60,7 +60,7 @@ std::vector<absl::StatusOr<Order>> OrderLifecycle::ApproveOrders(
   return RunValidEntries<Order>(
       entries,
       [](const OrderApproval& entry) {
-        return ValidateText(entry.order_id, "order_id", kMaxOrderIdBytes, true);
+        return ValidateOrderId(entry.order_id);
       },
       [this](const std::vector<const OrderApproval*>& valid) {
         return repository_.ApproveBatch(valid);
@@ -69,7 +69,7 @@ std::vector<absl::StatusOr<Order>> OrderLifecycle::ApproveOrders(
 
 absl::StatusOr<Order> OrderLifecycle::Decide(const std::string& order_id,
                                              OrderTransition transition) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   RETURN_IF_ERROR(ValidateText(transition.detail, "detail", kMaxDetailBytes, false));
   return repository_.Transition(order_id, transition);
 }
@@ -100,7 +100,7 @@ absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
         "order_id: set exactly one of order_id and request_id");
   }
   if (!order_id.empty()) {
-    RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+    RETURN_IF_ERROR(ValidateOrderId(order_id));
     return repository_.Get(order_id);
   }
   RETURN_IF_ERROR(ValidateText(request_id, "request_id", kMaxIdBytes, true));
@@ -134,7 +134,7 @@ absl::StatusOr<OrderCounts> OrderLifecycle::CountOrders(const std::string& custo
 
 absl::StatusOr<OrderEventSubscription> OrderLifecycle::WatchOrder(
     const std::string& order_id) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   OrderEventSubscription subscription;
   subscription.order_id = order_id;
   return subscription;
@@ -154,9 +154,9 @@ absl::StatusOr<OrderEventSubscription> OrderLifecycle::WatchOrders(
 
 absl::StatusOr<Order> OrderLifecycle::RecordSagaFailure(const std::string& order_id,
                                                         const SagaFailure& failure) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   RETURN_IF_ERROR(ValidateText(failure.step, "step", kMaxSagaStepBytes, true));
-  RETURN_IF_ERROR(ValidateText(failure.error, "error", kMaxSagaNoteBytes, false));
+  RETURN_IF_ERROR(ValidateText(failure.error, "error", kMaxDetailBytes, false));
   if (failure.max_attempts < 1 || failure.max_attempts > 1000) {
     return absl::InvalidArgumentError("max_attempts: must be between 1 and 1000");
   }
@@ -174,13 +174,13 @@ absl::StatusOr<Order> OrderLifecycle::RecordSagaFailure(const std::string& order
 absl::StatusOr<Order> OrderLifecycle::ResumeSaga(const std::string& order_id,
                                                  const std::string& note,
                                                  const std::string& trace_id) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
-  RETURN_IF_ERROR(ValidateText(note, "note", kMaxSagaNoteBytes, false));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
+  RETURN_IF_ERROR(ValidateText(note, "note", kMaxDetailBytes, false));
   return repository_.ResumeSaga(order_id, note, trace_id);
 }
 
 absl::StatusOr<OrderHistory> OrderLifecycle::History(const std::string& order_id) {
-  RETURN_IF_ERROR(ValidateText(order_id, "order_id", kMaxOrderIdBytes, true));
+  RETURN_IF_ERROR(ValidateOrderId(order_id));
   OrderHistory history;
   ASSIGN_OR_RETURN(history.order, repository_.Get(order_id));
   ASSIGN_OR_RETURN(history.steps, repository_.SagaSteps(order_id));

@@ -13,10 +13,9 @@
 
 namespace order_saga::orders {
 
-inline constexpr size_t kMaxOrderIdBytes = 64;
-// Sizes of a saga history entry (schema 003_saga_state.sql).
+// The step name of a saga history entry (schema 003_saga_state.sql); its
+// error or note is a detail (kMaxDetailBytes).
 inline constexpr size_t kMaxSagaStepBytes = 32;
-inline constexpr size_t kMaxSagaNoteBytes = 1024;
 
 struct OrderPage {
   std::vector<Order> orders;

@@ -1,6 +1,5 @@
 #include "saga/grpc_participants.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <grpcpp/client_context.h>
 
 #include "common/grpc_status.h"
@@ -30,14 +29,7 @@ OrderSnapshot SnapshotFromProto(const ::order::v1::Order& order) {
   return snapshot;
 }
 
-google::protobuf::Timestamp TimestampOf(absl::Time time) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
-google::protobuf::Duration DurationOf(absl::Duration duration) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(
-      absl::ToInt64Microseconds(duration));
-}
 
 // ListOrders on the order service.
 absl::StatusOr<::order::v1::ListOrdersResponse> ListOrders(
@@ -208,7 +200,7 @@ absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
   request.set_page_size(100);
   request.set_page_token(page_token);
   request.set_saga_state(::order::v1::SAGA_STATE_ACTIVE);
-  *request.mutable_updated_before() = TimestampOf(updated_before);
+  *request.mutable_updated_before() = TimeToProto(updated_before);
   absl::StatusOr<::order::v1::ListOrdersResponse> response =
       ListOrders(*stub_, request, deadline);
   if (!response.ok()) return response.status();
@@ -227,8 +219,8 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::RecordSagaFailure(
   request.set_step(report.step);
   request.set_error(report.error);
   request.set_max_attempts(report.max_attempts);
-  *request.mutable_retry_delay() = DurationOf(report.retry_delay);
-  *request.mutable_max_retry_delay() = DurationOf(report.max_retry_delay);
+  *request.mutable_retry_delay() = DurationToProto(report.retry_delay);
+  *request.mutable_max_retry_delay() = DurationToProto(report.max_retry_delay);
   return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::RecordSagaFailure,
                         request, deadline);
 }
@@ -262,7 +254,7 @@ absl::StatusOr<ReserveAnswer> GrpcInventoryParticipant::Reserve(
   LineItemsToProto(items, request.mutable_items());
   // Refused if it reaches the inventory after this attempt was given up
   // (and the order has no record): see ReserveRequest.not_after.
-  *request.mutable_not_after() = TimestampOf(deadline);
+  *request.mutable_not_after() = TimeToProto(deadline);
   absl::StatusOr<::inventory::v1::ReserveResponse> response =
       Invoke<::inventory::v1::ReserveRequest, ::inventory::v1::ReserveResponse>(
           [&](grpc::ClientContext* c, const ::inventory::v1::ReserveRequest& r,
@@ -279,7 +271,7 @@ std::vector<absl::StatusOr<ReserveAnswer>> GrpcInventoryParticipant::ReserveBatc
     ::inventory::v1::ReserveRequest* entry = request.add_requests();
     entry->set_order_id(call->order_id);
     LineItemsToProto(call->items, entry->mutable_items());
-    *entry->mutable_not_after() = TimestampOf(deadline);
+    *entry->mutable_not_after() = TimeToProto(deadline);
   }
   absl::StatusOr<::inventory::v1::ReserveBatchResponse> response =
       Invoke<::inventory::v1::ReserveBatchRequest, ::inventory::v1::ReserveBatchResponse>(

@@ -99,8 +99,7 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
 
 PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time deadline) {
   if (order.status != OrderStatus::kPending) return Decided(order);
-  std::optional<ScopedTraceId> trace;
-  if (CurrentTraceId().empty()) trace.emplace(order.trace_id);
+  ScopedTraceIdUnlessSet trace(order.trace_id);
   if (order.compensating) {
     return Compensate(order.order_id, order.reject_reason, order.detail);
   }
@@ -189,8 +188,7 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
 PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
                                               const std::string& note) {
   if (order.status != OrderStatus::kPending) return Decided(order);
-  std::optional<ScopedTraceId> trace;
-  if (CurrentTraceId().empty()) trace.emplace(order.trace_id);
+  ScopedTraceIdUnlessSet trace(order.trace_id);
   LOG(WARNING) << "order " << order.order_id << " force-rejected by an operator: " << note;
   return Compensate(order.order_id, RejectReason::kRejectedByOperator,
                     absl::StrCat("rejected by an operator: ", note), /*final_say=*/true);

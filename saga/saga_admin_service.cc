@@ -1,6 +1,5 @@
 #include "saga/saga_admin_service.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <glog/logging.h>
 #include <grpcpp/client_context.h>
 
@@ -13,28 +12,20 @@
 #include "common/request_validation.h"
 #include "common/status_macros.h"
 #include "common/trace_context.h"
+#include "saga/saga_grpc_service.h"
 #include "saga/unary_call.h"
 
 namespace order_saga::coordinator {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 
-constexpr size_t kMaxOrderIdBytes = 64;
 constexpr size_t kMaxNoteBytes = 512;
 constexpr int kDefaultSagaPage = 50;
 constexpr int kMaxSagaPage = 200;
 
 grpc::Status Respond(const PlaceOrderOutcome& outcome, ::saga::v1::PlaceOrderResponse* out) {
-  out->set_order_id(outcome.order_id);
-  out->set_status(OrderStatusToProto(outcome.status));
-  out->set_reject_reason(RejectReasonToProto(outcome.reject_reason));
-  out->set_detail(outcome.detail);
+  PlaceOrderOutcomeToProto(outcome, out);
   return grpc::Status::OK;
-}
-
-absl::Status ValidOrderId(const std::string& order_id) {
-  return ValidateText(order_id, "order_id", kMaxOrderIdBytes, true);
 }
 
 void Add(::saga::v1::OrderTimeline* timeline, const google::protobuf::Timestamp& time,
@@ -149,7 +140,7 @@ grpc::Status SagaAdminService::RetrySaga(grpc::ServerContext* context,
                                          ::saga::v1::PlaceOrderResponse* response) {
   absl::StatusOr<std::string> admin = Admin(*context, "RetrySaga");
   if (!admin.ok()) return ToGrpcStatus(admin.status());
-  if (absl::Status valid = ValidOrderId(request->order_id()); !valid.ok()) {
+  if (absl::Status valid = ValidateOrderId(request->order_id()); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
   ScopedTraceId trace(TraceIdOf(*context));
@@ -158,8 +149,7 @@ grpc::Status SagaAdminService::RetrySaga(grpc::ServerContext* context,
                          clock_.Now() + saga_.options().retry.call_timeout);
   if (!order.ok()) return ToGrpcStatus(order.status());
   if (metrics_ != nullptr) metrics_->AdminAction("retry");
-  std::optional<ScopedTraceId> order_trace;
-  if (CurrentTraceId().empty()) order_trace.emplace(order->trace_id);
+  ScopedTraceIdUnlessSet order_trace(order->trace_id);
   LOG(WARNING) << "order " << order->order_id << " retried by " << *admin;
   return Respond(saga_.Drive(*order, clock_.Now() + saga_.options().saga_deadline), response);
 }
@@ -169,7 +159,7 @@ grpc::Status SagaAdminService::ForceRejectOrder(
     ::saga::v1::PlaceOrderResponse* response) {
   absl::StatusOr<std::string> admin = Admin(*context, "ForceRejectOrder");
   if (!admin.ok()) return ToGrpcStatus(admin.status());
-  if (absl::Status valid = ValidOrderId(request->order_id()); !valid.ok()) {
+  if (absl::Status valid = ValidateOrderId(request->order_id()); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
   if (absl::Status valid = ValidateText(request->note(), "note", kMaxNoteBytes, true);
@@ -199,7 +189,7 @@ grpc::Status SagaAdminService::ExplainOrder(grpc::ServerContext* context,
   if (absl::StatusOr<std::string> admin = Admin(*context, "ExplainOrder"); !admin.ok()) {
     return ToGrpcStatus(admin.status());
   }
-  if (absl::Status valid = ValidOrderId(request->order_id()); !valid.ok()) {
+  if (absl::Status valid = ValidateOrderId(request->order_id()); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
   absl::StatusOr<::order::v1::SagaHistory> history = History(request->order_id());
@@ -257,8 +247,7 @@ grpc::Status SagaAdminService::ExplainOrder(grpc::ServerContext* context,
 
   std::stable_sort(response->mutable_entries()->begin(), response->mutable_entries()->end(),
                    [](const ::saga::v1::TimelineEntry& a, const ::saga::v1::TimelineEntry& b) {
-                     return TimeUtil::TimestampToMicroseconds(a.time()) <
-                            TimeUtil::TimestampToMicroseconds(b.time());
+                     return TimeFromProto(a.time()) < TimeFromProto(b.time());
                    });
   return grpc::Status::OK;
 }

@@ -15,14 +15,19 @@ namespace {
 grpc::Status Respond(const absl::StatusOr<PlaceOrderOutcome>& outcome,
                      ::saga::v1::PlaceOrderResponse* response) {
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
-  response->set_order_id(outcome->order_id);
-  response->set_status(OrderStatusToProto(outcome->status));
-  response->set_reject_reason(RejectReasonToProto(outcome->reject_reason));
-  response->set_detail(outcome->detail);
+  PlaceOrderOutcomeToProto(*outcome, response);
   return grpc::Status::OK;
 }
 
 }  // namespace
+
+void PlaceOrderOutcomeToProto(const PlaceOrderOutcome& outcome,
+                              ::saga::v1::PlaceOrderResponse* out) {
+  out->set_order_id(outcome.order_id);
+  out->set_status(OrderStatusToProto(outcome.status));
+  out->set_reject_reason(RejectReasonToProto(outcome.reject_reason));
+  out->set_detail(outcome.detail);
+}
 
 grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext* context,
                                          const ::saga::v1::PlaceOrderRequest* request,

@@ -13,6 +13,10 @@
 
 namespace order_saga::coordinator {
 
+// Fills a PlaceOrderResponse (also the answer of the SagaAdmin actions).
+void PlaceOrderOutcomeToProto(const PlaceOrderOutcome& outcome,
+                              ::saga::v1::PlaceOrderResponse* out);
+
 class SagaGrpcService final : public ::saga::v1::SagaCoordinator::Service {
  public:
   // `saga` (and `metrics` and `background`, if not null) must outlive the
