@@ -88,4 +88,13 @@ absl::Status ValidateOrderId(absl::string_view order_id) {
   return ValidateText(order_id, "order_id", kMaxOrderIdBytes, true);
 }
 
+std::string TruncateUtf8(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t end = max_bytes;
+  // Back off continuation bytes (10xxxxxx) to the start of the character
+  // that does not fit.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
 }  // namespace order_saga

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,6 +28,11 @@ absl::Status ValidateLineItems(const std::vector<LineItem>& items,
 // Text of at most `max_bytes` bytes; non-empty when `required`.
 absl::Status ValidateText(absl::string_view value, absl::string_view field,
                           size_t max_bytes, bool required);
+
+// `text` cut to at most `max_bytes` bytes without splitting a UTF-8
+// character (a cut inside one would make the message unsendable: protobuf
+// refuses invalid UTF-8 in string fields).
+std::string TruncateUtf8(absl::string_view text, size_t max_bytes);
 
 // An order id: required, at most kMaxOrderIdBytes; the field is "order_id".
 absl::Status ValidateOrderId(absl::string_view order_id);

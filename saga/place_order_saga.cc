@@ -16,7 +16,7 @@ PlaceOrderOutcome PlaceOrderSaga::Unfinished(const std::string& order_id,
   absl::BitGen random;
   SagaFailureReport report;
   report.step = step;
-  report.error = std::string(why.ToString()).substr(0, 1000);
+  report.error = TruncateUtf8(why.ToString(), kMaxDetailBytes);
   report.max_attempts = options_.max_attempts;
   report.retry_delay = options_.attempt_backoff * absl::Uniform(random, 0.8, 1.2);
   report.max_retry_delay = std::max(report.retry_delay, options_.max_attempt_backoff);

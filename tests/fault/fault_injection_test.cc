@@ -18,6 +18,7 @@
 #include "audit/audit_snapshot.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
+#include "common/request_validation.h"
 #include "common/retention_sweeper.h"
 #include "common/mysql/mysql_transaction_runner.h"
 #include "inventory_service/inventory_grpc_service.h"
@@ -385,6 +386,23 @@ TEST_P(FaultInjectionTest, PermanentFailureEndsStuckAndRetrySagaResolvesIt) {
   EXPECT_TRUE(HasEntry(timeline, "tombstone recorded")) << timeline.DebugString();
   EXPECT_TRUE(HasEntry(timeline, "REJECTED")) << timeline.DebugString();
   ExpectCleanAudit();
+}
+
+// A participant's error longer than a history entry holds, in Korean: the
+// saga cuts it at a character boundary, so the order service (which refuses
+// invalid UTF-8 over gRPC) still records the attempt.
+TEST_P(FaultInjectionTest, LongMultibyteErrorIsRecordedCutAtACharacterBoundary) {
+  std::string message = "x";
+  for (int i = 0; i < 600; ++i) message += "재";
+  plan_.SetMessage("Release", message);
+  plan_.Set("Reserve", Fault::kFailPermanently, -1);
+  plan_.Set("Release", Fault::kFailPermanently, -1);
+  EXPECT_EQ(Place("r1").status, OrderStatus::kPending);
+  const orders::Order order = OrderNamed("r1");
+  EXPECT_EQ(order.saga_attempts, 1);
+  EXPECT_LE(order.saga_last_error.size(), kMaxDetailBytes);
+  EXPECT_TRUE(absl::StartsWith(order.saga_last_error, "INTERNAL: x재재")) << order.saga_last_error;
+  EXPECT_EQ(order.saga_last_error.size() % 3, 11 % 3);  // whole characters only
 }
 
 // Stock reserved, then the approval fails permanently: stuck while holding

@@ -14,7 +14,7 @@ grpc::Status WithFault(FaultPlan& plan, const std::string& method, Call call) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "injected: failed before " + method);
   }
   if (fault == Fault::kFailPermanently) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, "injected: permanent failure of " + method);
+    return grpc::Status(grpc::StatusCode::INTERNAL, plan.Message(method));
   }
   if (fault == Fault::kDelay) absl::SleepFor(delay);
   grpc::Status status = call();
@@ -26,6 +26,17 @@ grpc::Status WithFault(FaultPlan& plan, const std::string& method, Call call) {
 }
 
 }  // namespace
+
+void FaultPlan::SetMessage(const std::string& method, std::string message) {
+  absl::MutexLock lock(&mu_);
+  messages_[method] = std::move(message);
+}
+
+std::string FaultPlan::Message(const std::string& method) {
+  absl::MutexLock lock(&mu_);
+  auto it = messages_.find(method);
+  return it != messages_.end() ? it->second : "injected: permanent failure of " + method;
+}
 
 void FaultPlan::Set(const std::string& method, Fault fault, int times, absl::Duration delay) {
   absl::MutexLock lock(&mu_);

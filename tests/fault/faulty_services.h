@@ -34,6 +34,10 @@ class FaultPlan {
  public:
   void Set(const std::string& method, Fault fault, int times = 1,
            absl::Duration delay = absl::ZeroDuration());
+  // The message kFailPermanently answers for `method` (default: "injected:
+  // permanent failure of <method>").
+  void SetMessage(const std::string& method, std::string message);
+  std::string Message(const std::string& method);
   // The fault for this call of `method` (kNone once used up).
   Fault Next(const std::string& method, absl::Duration* delay);
   // Real handler calls completed, per method (delayed ones included).
@@ -52,6 +56,7 @@ class FaultPlan {
   std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> completed_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> calls_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> messages_ ABSL_GUARDED_BY(mu_);
 };
 
 class FaultyInventoryService final : public ::inventory::v1::InventoryService::Service {

@@ -56,6 +56,15 @@ TEST(ValidateLineItems, RejectsInt32AndInt64Extremes) {
   EXPECT_TRUE(ValidateLineItems({{INT64_MAX, 1}}).ok());
 }
 
+TEST(TruncateUtf8, CutsOnlyBetweenCharacters) {
+  EXPECT_EQ(TruncateUtf8("short", 10), "short");
+  EXPECT_EQ(TruncateUtf8("abcdef", 3), "abc");
+  EXPECT_EQ(TruncateUtf8("a재재", 4), "a재");    // 1 + 3 bytes fit exactly
+  EXPECT_EQ(TruncateUtf8("a재재", 6), "a재");    // the second 재 would be cut
+  EXPECT_EQ(TruncateUtf8("재", 2), "");
+  EXPECT_EQ(TruncateUtf8("é😀", 5), "é");       // 2 + 4 bytes
+}
+
 TEST(PageToken, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(*DecodePageToken(EncodePageToken(42)), 42);
   EXPECT_EQ(*DecodePageToken(""), 0);
