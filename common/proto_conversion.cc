@@ -84,7 +84,9 @@ google::protobuf::Timestamp TimeToProto(absl::Time time) {
 }
 
 absl::Time TimeFromProto(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+  // absl::Time holds any int64 of seconds: no overflow whatever a client
+  // sends (protobuf's microsecond conversion would overflow).
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
 google::protobuf::Duration DurationToProto(absl::Duration duration) {
@@ -92,7 +94,7 @@ google::protobuf::Duration DurationToProto(absl::Duration duration) {
 }
 
 absl::Duration DurationFromProto(const google::protobuf::Duration& duration) {
-  return absl::Microseconds(TimeUtil::DurationToMicroseconds(duration));
+  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
 }
 
 }  // namespace order_saga

@@ -59,6 +59,8 @@ class HostileInputE2ETest : public StackTest {
 };
 
 TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWritesNothing) {
+  auto admin = saga::v1::SagaAdmin::NewStub(
+      grpc::CreateChannel(stack_->saga_address(), stack_->credentials()));
   inventory::v1::Product seed;
   seed.set_product_id(7);
   seed.set_name("seven");
@@ -345,6 +347,149 @@ TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWrite
              [&](auto* c, const auto& q, auto* o) { return orders_->ApproveOrders(c, q, o); }, r);
        },
        StatusCode::INVALID_ARGUMENT, "requests"},
+      // The saga's bookkeeping and the operators' RPCs.
+      {"Reserve with not_after at the end of time",
+       [&] {
+         inventory::v1::ReserveRequest r;
+         r.set_order_id("h-40");
+         auto* item = r.add_items();
+         item->set_product_id(7);
+         item->set_quantity(1);
+         r.mutable_not_after()->set_seconds(LLONG_MAX);
+         return Call<inventory::v1::ReserveRequest, inventory::v1::ReserveResponse>(
+             [&](auto* c, const auto& q, auto* o) { return inventory_->Reserve(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "not_after"},
+      {"Reserve with not_after at the beginning of time",
+       [&] {
+         inventory::v1::ReserveRequest r;
+         r.set_order_id("h-41");
+         auto* item = r.add_items();
+         item->set_product_id(7);
+         item->set_quantity(1);
+         r.mutable_not_after()->set_seconds(LLONG_MIN);
+         r.mutable_not_after()->set_nanos(-1);
+         return Call<inventory::v1::ReserveRequest, inventory::v1::ReserveResponse>(
+             [&](auto* c, const auto& q, auto* o) { return inventory_->Reserve(c, q, o); }, r);
+       },
+       StatusCode::FAILED_PRECONDITION, "not_after"},
+      {"ListOrders with updated_before at the end of time",
+       [&] {
+         order::v1::ListOrdersRequest r;
+         r.mutable_updated_before()->set_seconds(LLONG_MAX);
+         r.mutable_updated_before()->set_nanos(INT_MAX);
+         return Call<order::v1::ListOrdersRequest, order::v1::ListOrdersResponse>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->ListOrders(c, q, o); }, r);
+       },
+       StatusCode::OK, ""},
+      {"ListOrders with saga_state 99",
+       [&] {
+         order::v1::ListOrdersRequest r;
+         r.set_saga_state(static_cast<order::v1::SagaState>(99));
+         return Call<order::v1::ListOrdersRequest, order::v1::ListOrdersResponse>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->ListOrders(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "saga_state"},
+      {"RecordSagaFailure without step",
+       [&] {
+         order::v1::RecordSagaFailureRequest r;
+         r.set_order_id("h-42");
+         r.set_max_attempts(3);
+         return Call<order::v1::RecordSagaFailureRequest, order::v1::Order>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->RecordSagaFailure(c, q, o); },
+             r);
+       },
+       StatusCode::INVALID_ARGUMENT, "step"},
+      {"RecordSagaFailure with max_attempts 0",
+       [&] {
+         order::v1::RecordSagaFailureRequest r;
+         r.set_order_id("h-43");
+         r.set_step("release");
+         return Call<order::v1::RecordSagaFailureRequest, order::v1::Order>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->RecordSagaFailure(c, q, o); },
+             r);
+       },
+       StatusCode::INVALID_ARGUMENT, "max_attempts"},
+      {"RecordSagaFailure with a retry_delay of ages",
+       [&] {
+         order::v1::RecordSagaFailureRequest r;
+         r.set_order_id("h-44");
+         r.set_step("release");
+         r.set_max_attempts(3);
+         r.mutable_retry_delay()->set_seconds(LLONG_MAX);
+         r.mutable_max_retry_delay()->set_seconds(LLONG_MAX);
+         return Call<order::v1::RecordSagaFailureRequest, order::v1::Order>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->RecordSagaFailure(c, q, o); },
+             r);
+       },
+       StatusCode::INVALID_ARGUMENT, "retry_delay"},
+      {"ResumeSaga without order_id",
+       [&] {
+         return Call<order::v1::ResumeSagaRequest, order::v1::Order>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->ResumeSaga(c, q, o); },
+             order::v1::ResumeSagaRequest());
+       },
+       StatusCode::INVALID_ARGUMENT, "order_id"},
+      {"GetSagaHistory without order_id",
+       [&] {
+         return Call<order::v1::GetSagaHistoryRequest, order::v1::SagaHistory>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->GetSagaHistory(c, q, o); },
+             order::v1::GetSagaHistoryRequest());
+       },
+       StatusCode::INVALID_ARGUMENT, "order_id"},
+      {"GetReservation without order_id",
+       [&] {
+         return Call<inventory::v1::GetReservationRequest, inventory::v1::Reservation>(
+             [&](auto* c, const auto& q, auto* o) { return inventory_->GetReservation(c, q, o); },
+             inventory::v1::GetReservationRequest());
+       },
+       StatusCode::INVALID_ARGUMENT, "order_id"},
+      {"ListSagas of finished orders",
+       [&] {
+         saga::v1::ListSagasRequest r;
+         r.set_state(order::v1::SAGA_STATE_FINISHED);
+         return Call<saga::v1::ListSagasRequest, saga::v1::ListSagasResponse>(
+             [&](auto* c, const auto& q, auto* o) { return admin->ListSagas(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "state"},
+      {"ListSagas with page_size 1001",
+       [&] {
+         saga::v1::ListSagasRequest r;
+         r.set_page_size(1001);
+         return Call<saga::v1::ListSagasRequest, saga::v1::ListSagasResponse>(
+             [&](auto* c, const auto& q, auto* o) { return admin->ListSagas(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "page_size"},
+      {"RetrySaga without order_id",
+       [&] {
+         return Call<saga::v1::RetrySagaRequest, saga::v1::PlaceOrderResponse>(
+             [&](auto* c, const auto& q, auto* o) { return admin->RetrySaga(c, q, o); },
+             saga::v1::RetrySagaRequest());
+       },
+       StatusCode::INVALID_ARGUMENT, "order_id"},
+      {"RetrySaga of an unknown order",
+       [&] {
+         saga::v1::RetrySagaRequest r;
+         r.set_order_id("no-such-order");
+         return Call<saga::v1::RetrySagaRequest, saga::v1::PlaceOrderResponse>(
+             [&](auto* c, const auto& q, auto* o) { return admin->RetrySaga(c, q, o); }, r);
+       },
+       StatusCode::NOT_FOUND, "order_id"},
+      {"ForceRejectOrder without note",
+       [&] {
+         saga::v1::ForceRejectOrderRequest r;
+         r.set_order_id("h-45");
+         return Call<saga::v1::ForceRejectOrderRequest, saga::v1::PlaceOrderResponse>(
+             [&](auto* c, const auto& q, auto* o) { return admin->ForceRejectOrder(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "note"},
+      {"ExplainOrder without order_id",
+       [&] {
+         return Call<saga::v1::ExplainOrderRequest, saga::v1::OrderTimeline>(
+             [&](auto* c, const auto& q, auto* o) { return admin->ExplainOrder(c, q, o); },
+             saga::v1::ExplainOrderRequest());
+       },
+       StatusCode::INVALID_ARGUMENT, "order_id"},
       {"ListProducts with page_size 1001",
        [&] {
          inventory::v1::ListProductsRequest r;
