@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace order_saga {
 
@@ -28,9 +29,19 @@ void ToEntryError(const absl::Status& status, int index, ::common::v1::EntryErro
 absl::Status FromEntryError(const ::common::v1::EntryError& error) {
   // A code outside google.rpc.Code (from a broken peer) reads as UNKNOWN.
   const int code = error.code();
+  absl::string_view message = error.message();
+  if (absl::ConsumePrefix(&message, "requests[")) {
+    const size_t end = message.find("].");
+    if (end != absl::string_view::npos && end > 0 &&
+        message.substr(0, end).find_first_not_of("0123456789") == absl::string_view::npos) {
+      message.remove_prefix(end + 2);
+    } else {
+      message = error.message();
+    }
+  }
   return absl::Status(code > 0 && code <= 16 ? static_cast<absl::StatusCode>(code)
                                              : absl::StatusCode::kUnknown,
-                      error.message());
+                      message);
 }
 
 }  // namespace order_saga

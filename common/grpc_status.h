@@ -18,7 +18,10 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // message prefixed with the entry ("requests[2]." + "items[0].quantity: ...").
 void ToEntryError(const absl::Status& status, int index, ::common::v1::EntryError* out);
 
-// The status an entry error stands for (its message unchanged).
+// The status an entry error stands for: what the single call would have
+// answered, so the entry prefix ToEntryError added ("requests[2].") is
+// taken off again and the message names the field as the single call's
+// would ("items[0].quantity: ...").
 absl::Status FromEntryError(const ::common::v1::EntryError& error);
 
 }  // namespace order_saga

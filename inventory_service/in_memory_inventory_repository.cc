@@ -3,6 +3,8 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "inventory_service/product_version.h"
 #include "inventory_service/reservation_decision.h"
 
 namespace order_saga::inventory {
@@ -42,6 +44,7 @@ absl::StatusOr<ReservationResult> InMemoryInventoryRepository::Reserve(
         Product& product = products_[item.product_id];
         product.stock -= item.quantity;
         product.status = StatusForStock(product.stock);
+        ++product.version;
       }
       reservation.items = items;
       break;
@@ -66,6 +69,7 @@ absl::StatusOr<ReleaseResult> InMemoryInventoryRepository::Release(
     Product& product = products_[item.product_id];
     product.stock += item.quantity;
     product.status = StatusForStock(product.stock);
+    ++product.version;
   }
   it->second.state = State::kReleased;
   it->second.detail = "released";
@@ -97,10 +101,18 @@ absl::StatusOr<std::vector<Product>> InMemoryInventoryRepository::ListProducts(
 absl::StatusOr<Product> InMemoryInventoryRepository::UpsertProduct(
     const Product& product) {
   absl::MutexLock lock(&mu_);
+  auto it = products_.find(product.product_id);
+  if (product.version != 0) {
+    RETURN_IF_ERROR(CheckExpectedVersion(product, it == products_.end()
+                                                      ? std::nullopt
+                                                      : std::optional<int64_t>(it->second.version)));
+  }
   Product& stored = products_[product.product_id];
   const int64_t supplied = stored.supplied + product.stock - stored.stock;
+  const int64_t version = stored.version + 1;
   stored = product;
   stored.supplied = supplied;
+  stored.version = version;
   stored.status = StatusForStock(product.stock);
   return stored;
 }

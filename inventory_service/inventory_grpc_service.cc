@@ -29,6 +29,7 @@ void ProductToProto(const Product& product, ::inventory::v1::Product* out) {
   out->set_price(product.price);
   out->set_stock(product.stock);
   out->set_supplied(product.supplied);
+  out->set_version(product.version);
   out->set_status(product.status == ProductStatus::kOnSale
                       ? ::inventory::v1::PRODUCT_STATUS_ON_SALE
                       : ::inventory::v1::PRODUCT_STATUS_SOLD_OUT);
@@ -182,6 +183,7 @@ grpc::Status InventoryGrpcService::UpsertProduct(grpc::ServerContext* context,
   product.name = request->name();
   product.price = request->price();
   product.stock = request->stock();
+  product.version = request->version();
   absl::StatusOr<Product> stored = ledger_.UpsertProduct(product);
   if (!stored.ok()) return ToGrpcStatus(stored.status());
   ProductToProto(*stored, response);

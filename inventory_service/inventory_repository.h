@@ -55,7 +55,10 @@ class InventoryRepository {
       int64_t after_product_id, int limit) = 0;
 
   // Creates the product or sets its name, price and stock; status follows
-  // stock. Returns the stored product.
+  // stock; the version goes up by one. With product.version set, only if the
+  // stored version is that one: ABORTED if it is another, NOT_FOUND if there
+  // is no such product (nothing written either way). Returns the stored
+  // product.
   virtual absl::StatusOr<Product> UpsertProduct(const Product& product) = 0;
 
   // Up to `limit` reservations with order id > `after_order_id`, ascending,

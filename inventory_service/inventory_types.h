@@ -23,6 +23,9 @@ struct Product {
   // Units ever put on sale (stock increases minus decreases by upserts);
   // output only. supplied == stock + units held by RESERVED reservations.
   int64_t supplied = 0;
+  // Bumped by every change of the row. On upsert: the version the caller
+  // expects to replace (optimistic concurrency); 0: unconditional.
+  int64_t version = 0;
 };
 
 // Status follows stock: 0 is SOLD_OUT, anything above is ON_SALE.

@@ -1,5 +1,6 @@
 #include "inventory_service/mysql_inventory_repository.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -10,13 +11,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/mysql/multi_row_statement.h"
+#include "common/random_id.h"
 #include "common/status_macros.h"
+#include "inventory_service/product_version.h"
 #include "inventory_service/reservation_decision.h"
 
 namespace order_saga::inventory {
 namespace {
 
-constexpr char kProductColumns[] = "product_id, name, price, stock, status, supplied";
+constexpr char kProductColumns[] = "product_id, name, price, stock, status, supplied, version";
 
 Product ProductFromRow(sql::ResultSet& row) {
   Product product;
@@ -25,6 +28,7 @@ Product ProductFromRow(sql::ResultSet& row) {
   product.price = row.getInt64("price");
   product.stock = row.getInt64("stock");
   product.supplied = row.getInt64("supplied");
+  product.version = row.getInt64("version");
   product.status = row.getString("status").asStdString() == "ON_SALE"
                        ? ProductStatus::kOnSale
                        : ProductStatus::kSoldOut;
@@ -48,27 +52,51 @@ const char* StateForOutcome(ReservationOutcome outcome) {
   return "RELEASED";
 }
 
-// Inserts the barrier row for `order_id` unless one exists; true if inserted.
+// Inserts the barrier row for `order_id`, written by call `call_id`, unless
+// one exists; true if inserted.
 bool ClaimBarrier(MysqlSession& session, const std::string& order_id,
-                  const char* state, const std::string& detail) {
+                  const char* state, const std::string& detail, const std::string& call_id) {
   sql::PreparedStatement& claim = session.Prepare(
-      "INSERT IGNORE INTO reservations (order_id, state, detail) "
-      "VALUES (?, ?, ?)");
+      "INSERT IGNORE INTO reservations (order_id, state, detail, call_id) "
+      "VALUES (?, ?, ?, ?)");
   claim.setString(1, order_id);
   claim.setString(2, state);
   claim.setString(3, detail);
+  claim.setString(4, call_id);
   return claim.executeUpdate() == 1;
 }
 
-// The recorded (state, detail) of `order_id`, locked for this transaction.
-std::pair<std::string, std::string> LockBarrier(MysqlSession& session,
-                                                const std::string& order_id) {
+// What is recorded for an order: its state and detail, and the call that
+// wrote them.
+struct Barrier {
+  std::string state;
+  std::string detail;
+  std::string call_id;
+};
+
+// The barrier row of `order_id`, locked for this transaction.
+Barrier LockBarrier(MysqlSession& session, const std::string& order_id) {
   sql::PreparedStatement& select = session.Prepare(
-      "SELECT state, detail FROM reservations WHERE order_id = ? FOR UPDATE");
+      "SELECT state, detail, IFNULL(call_id, '') FROM reservations WHERE order_id = ? "
+      "FOR UPDATE");
   select.setString(1, order_id);
   std::unique_ptr<sql::ResultSet> row(select.executeQuery());
-  if (!row->next()) return {"", ""};
-  return {row->getString(1).asStdString(), row->getString(2).asStdString()};
+  if (!row->next()) return {};
+  return {row->getString(1).asStdString(), row->getString(2).asStdString(),
+          row->getString(3).asStdString()};
+}
+
+// The products of `items` whose stock is 0 now (a plain read).
+std::vector<int64_t> SoldOutNow(MysqlSession& session, const std::vector<LineItem>& items) {
+  std::vector<int64_t> sold_out;
+  sql::PreparedStatement& select =
+      session.Prepare("SELECT stock FROM products WHERE product_id = ?");
+  for (const LineItem& item : items) {
+    select.setInt64(1, item.product_id);
+    std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+    if (row->next() && row->getInt64(1) == 0) sold_out.push_back(item.product_id);
+  }
+  return sold_out;
 }
 
 // Rejects the whole batch so that it is rolled back and its orders are
@@ -86,6 +114,9 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
     for (const LineItem& item : request->items) product_ids.insert(item.product_id);
   }
   const std::vector<int64_t> products(product_ids.begin(), product_ids.end());
+  // Written on every barrier row of the batch: a rerun after a lost COMMIT
+  // falls back to the orders one by one and recognises them as its own.
+  const std::string call_id = RandomUuid();
   std::vector<ReservationDecision> decisions;
   std::vector<int64_t> stock_outs;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
@@ -110,13 +141,14 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
     uint64_t claimed = 0;
     ForEachChunk(requests.size(), [&](size_t begin, size_t size) {
       sql::PreparedStatement& claim = session.Prepare(absl::StrCat(
-          "INSERT IGNORE INTO reservations (order_id, state, detail) VALUES ",
-          Repeated("(?, ?, ?)", size)));
+          "INSERT IGNORE INTO reservations (order_id, state, detail, call_id) VALUES ",
+          Repeated("(?, ?, ?, ?)", size)));
       for (size_t i = 0; i < size; ++i) {
         const ReservationDecision& decision = decisions[begin + i];
-        claim.setString(3 * i + 1, requests[begin + i]->order_id);
-        claim.setString(3 * i + 2, StateForOutcome(decision.outcome));
-        claim.setString(3 * i + 3, decision.detail);
+        claim.setString(4 * i + 1, requests[begin + i]->order_id);
+        claim.setString(4 * i + 2, StateForOutcome(decision.outcome));
+        claim.setString(4 * i + 3, decision.detail);
+        claim.setString(4 * i + 4, call_id);
       }
       claimed += claim.executeUpdate();
     });
@@ -133,7 +165,8 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
       sql::PreparedStatement& take = session.Prepare(absl::StrCat(
           "UPDATE products SET stock = stock - CASE product_id ",
           Repeated("WHEN ? THEN ?", size, " "),
-          " END, status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE') WHERE product_id IN (",
+          " END, status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE'), version = version + 1 "
+          "WHERE product_id IN (",
           Repeated("?", size), ")"));
       for (size_t i = 0; i < size; ++i) {
         take.setInt64(2 * i + 1, taken[begin + i].first);
@@ -194,13 +227,19 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
                  << " failed, reserving one by one: " << status;
   }
   for (const ReserveRequest* request : requests) {
-    results.push_back(Reserve(request->order_id, request->items));
+    results.push_back(ReserveOne(request->order_id, request->items, call_id));
   }
   return results;
 }
 
 absl::StatusOr<ReservationResult> MysqlInventoryRepository::Reserve(
     const std::string& order_id, const std::vector<LineItem>& items) {
+  return ReserveOne(order_id, items, RandomUuid());
+}
+
+absl::StatusOr<ReservationResult> MysqlInventoryRepository::ReserveOne(
+    const std::string& order_id, const std::vector<LineItem>& items,
+    const std::string& call_id) {
   ReservationResult result;
   std::vector<int64_t> stock_outs;  // products this reservation took to zero
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
@@ -208,10 +247,22 @@ absl::StatusOr<ReservationResult> MysqlInventoryRepository::Reserve(
     stock_outs.clear();
     // The barrier row goes in first: a concurrent Reserve or Release of the
     // same order waits on it, then reads the outcome recorded here.
-    if (!ClaimBarrier(session, order_id, "RESERVED", "")) {
-      auto [state, detail] = LockBarrier(session, order_id);
-      result.outcome = OutcomeFromState(state);
-      result.detail = absl::StrCat("recorded earlier: ", detail);
+    if (!ClaimBarrier(session, order_id, "RESERVED", "", call_id)) {
+      const Barrier barrier = LockBarrier(session, order_id);
+      result.outcome = OutcomeFromState(barrier.state);
+      if (barrier.call_id != call_id) {
+        result.detail = absl::StrCat("recorded earlier: ", barrier.detail);
+        return absl::OkStatus();
+      }
+      // This call's own outcome, committed by a run whose answer was lost:
+      // answered as that run would have.
+      result.detail = barrier.detail;
+      if (result.outcome != ReservationOutcome::kUnknownProduct) {
+        result.sold_out_product_ids = SoldOutNow(session, items);
+      }
+      if (result.outcome == ReservationOutcome::kReserved) {
+        stock_outs = result.sold_out_product_ids;
+      }
       return absl::OkStatus();
     }
     // Lock the product rows in ascending id order (items are sorted).
@@ -230,7 +281,7 @@ absl::StatusOr<ReservationResult> MysqlInventoryRepository::Reserve(
       // MySQL evaluates SET left to right, so `status` sees the new stock.
       sql::PreparedStatement& take = session.Prepare(
           "UPDATE products SET stock = stock - ?, "
-          "status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE') "
+          "status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE'), version = version + 1 "
           "WHERE product_id = ? AND stock >= ?");
       sql::PreparedStatement& hold = session.Prepare(
           "INSERT INTO reservation_items (order_id, product_id, quantity) "
@@ -276,16 +327,25 @@ void MysqlInventoryRepository::ReportStockOuts(const std::vector<int64_t>& produ
 absl::StatusOr<ReleaseResult> MysqlInventoryRepository::Release(
     const std::string& order_id) {
   ReleaseResult result;
+  // Written with the tombstone or the release: a rerun after a lost COMMIT
+  // recognises its own write and answers as the first run did.
+  const std::string call_id = RandomUuid();
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     result = ReleaseResult();
-    if (ClaimBarrier(session, order_id, "TOMBSTONE",
-                     "released before any reservation")) {
+    if (ClaimBarrier(session, order_id, "TOMBSTONE", "released before any reservation",
+                     call_id)) {
       result.detail = "nothing was reserved; tombstone recorded";
       return absl::OkStatus();
     }
-    auto [state, detail] = LockBarrier(session, order_id);
-    if (state != "RESERVED") {
-      result.detail = absl::StrCat("nothing held (", state, ")");
+    const Barrier barrier = LockBarrier(session, order_id);
+    if (barrier.call_id == call_id) {
+      result.stock_returned = barrier.state == "RELEASED";
+      result.detail = result.stock_returned ? "stock returned"
+                                            : "nothing was reserved; tombstone recorded";
+      return absl::OkStatus();
+    }
+    if (barrier.state != "RESERVED") {
+      result.detail = absl::StrCat("nothing held (", barrier.state, ")");
       return absl::OkStatus();
     }
     sql::PreparedStatement& held = session.Prepare(
@@ -297,17 +357,19 @@ absl::StatusOr<ReleaseResult> MysqlInventoryRepository::Release(
     while (rows->next()) items.push_back({rows->getInt64(1), rows->getInt(2)});
     sql::PreparedStatement& give_back = session.Prepare(
         "UPDATE products SET stock = stock + ?, "
-        "status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE') WHERE product_id = ?");
+        "status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE'), version = version + 1 "
+        "WHERE product_id = ?");
     for (const LineItem& item : items) {
       give_back.setInt64(1, item.quantity);
       give_back.setInt64(2, item.product_id);
       give_back.executeUpdate();
     }
     sql::PreparedStatement& mark = session.Prepare(
-        "UPDATE reservations SET state = 'RELEASED', detail = ? "
+        "UPDATE reservations SET state = 'RELEASED', detail = ?, call_id = ? "
         "WHERE order_id = ?");
     mark.setString(1, "released");
-    mark.setString(2, order_id);
+    mark.setString(2, call_id);
+    mark.setString(3, order_id);
     mark.executeUpdate();
     result.stock_returned = true;
     result.detail = "stock returned";
@@ -357,24 +419,48 @@ absl::StatusOr<std::vector<Product>> MysqlInventoryRepository::ListProducts(
 
 absl::StatusOr<Product> MysqlInventoryRepository::UpsertProduct(
     const Product& product) {
+  // Chosen once, outside the unit of work: its rerun after a lost COMMIT
+  // finds the row it set and changes nothing (it would otherwise set the
+  // absolute stock again, over what was reserved in between).
+  const std::string upsert_id = RandomUuid();
+  absl::Status refused = absl::OkStatus();
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    refused = absl::OkStatus();
+    sql::PreparedStatement& lock = session.Prepare(
+        "SELECT version, IFNULL(last_upsert_id, '') FROM products WHERE product_id = ? "
+        "FOR UPDATE");
+    lock.setInt64(1, product.product_id);
+    std::unique_ptr<sql::ResultSet> row(lock.executeQuery());
+    std::optional<int64_t> stored_version;
+    if (row->next()) {
+      if (row->getString(2).asStdString() == upsert_id) return absl::OkStatus();  // applied
+      stored_version = row->getInt64(1);
+    }
+    if (product.version != 0) {
+      // Refused, not failed: the runner must not retry it (ABORTED would be).
+      refused = CheckExpectedVersion(product, stored_version);
+      if (!refused.ok()) return absl::OkStatus();
+    }
     sql::PreparedStatement& upsert = session.Prepare(
-        "INSERT INTO products (product_id, name, price, stock, status, supplied) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), "
-        "price = VALUES(price), "
+        "INSERT INTO products (product_id, name, price, stock, status, supplied, version, "
+        "last_upsert_id) VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON DUPLICATE KEY UPDATE "
+        "name = VALUES(name), price = VALUES(price), "
         // Assignments run left to right: `supplied` sees the old stock.
         "supplied = supplied + VALUES(stock) - stock, stock = VALUES(stock), "
-        "status = VALUES(status)");
+        "status = VALUES(status), version = version + 1, "
+        "last_upsert_id = VALUES(last_upsert_id)");
     upsert.setInt64(1, product.product_id);
     upsert.setString(2, product.name);
     upsert.setInt64(3, product.price);
     upsert.setInt64(4, product.stock);
     upsert.setString(5, std::string(ProductStatusName(StatusForStock(product.stock))));
     upsert.setInt64(6, product.stock);
+    upsert.setString(7, upsert_id);
     upsert.executeUpdate();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (!refused.ok()) return refused;
   return GetProduct(product.product_id);
 }
 
@@ -453,21 +539,42 @@ absl::StatusOr<Reservation> MysqlInventoryRepository::GetReservation(
 
 absl::StatusOr<int64_t> MysqlInventoryRepository::DeleteFinishedReservationsBefore(
     absl::Time cutoff, int limit) {
-  int64_t deleted = 0;
-  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    // Lock a small batch of records that hold nothing, oldest first, then
-    // delete them and their items: the transaction touches only those rows.
+  // A small batch of records that hold nothing, oldest first, chosen before
+  // the deleting unit of work, so that the unit is idempotent (rerun after a
+  // lost COMMIT, it finds them gone and deletes nothing more).
+  std::vector<std::string> candidates;
+  absl::Status picked = runner_.Run([&](MysqlSession& session) -> absl::Status {
     sql::PreparedStatement& pick = session.Prepare(
         "SELECT order_id FROM reservations "
         "WHERE state IN ('RELEASED', 'TOMBSTONE', 'OUT_OF_STOCK', 'UNKNOWN_PRODUCT') "
         "AND updated_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
-        "ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED");
+        "ORDER BY updated_at LIMIT ?");
     pick.setInt64(1, absl::ToUnixMicros(cutoff));
     pick.setInt(2, limit);
     std::unique_ptr<sql::ResultSet> rows(pick.executeQuery());
+    candidates.clear();
+    while (rows->next()) candidates.push_back(rows->getString(1).asStdString());
+    return absl::OkStatus();
+  });
+  if (!picked.ok()) return picked;
+  if (candidates.empty()) return 0;
+  int64_t deleted = 0;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // Locks those still finished and old (a record another transaction is
+    // using is skipped for now), then deletes them and their items: the
+    // transaction touches only those rows.
     std::vector<std::string> ids;
-    while (rows->next()) ids.push_back(rows->getString(1).asStdString());
-    deleted = static_cast<int64_t>(ids.size());
+    ForEachChunk(candidates.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& lock = session.Prepare(absl::StrCat(
+          "SELECT order_id FROM reservations WHERE order_id IN (", Repeated("?", size),
+          ") AND state IN ('RELEASED', 'TOMBSTONE', 'OUT_OF_STOCK', 'UNKNOWN_PRODUCT') "
+          "AND updated_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+          "FOR UPDATE SKIP LOCKED"));
+      for (size_t i = 0; i < size; ++i) lock.setString(i + 1, candidates[begin + i]);
+      lock.setInt64(size + 1, absl::ToUnixMicros(cutoff));
+      std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
+      while (rows->next()) ids.push_back(rows->getString(1).asStdString());
+    });
     ForEachChunk(ids.size(), [&](size_t begin, size_t size) {
       for (const char* table : {"reservation_items", "reservations"}) {
         sql::PreparedStatement& remove = session.Prepare(absl::StrCat(
@@ -476,6 +583,9 @@ absl::StatusOr<int64_t> MysqlInventoryRepository::DeleteFinishedReservationsBefo
         remove.executeUpdate();
       }
     });
+    // A rerun after a lost COMMIT finds none: keep the count of the run
+    // that deleted them.
+    deleted = std::max(deleted, static_cast<int64_t>(ids.size()));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

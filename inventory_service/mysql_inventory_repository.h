@@ -46,6 +46,12 @@ class MysqlInventoryRepository final : public InventoryRepository {
                                                            int limit) override;
 
  private:
+  // Reserve as call `call_id` (a Reserve, or the fallback of a batch): the
+  // barrier row records it, so a rerun after a lost COMMIT finds its own
+  // outcome and answers it as the first run would have.
+  absl::StatusOr<ReservationResult> ReserveOne(const std::string& order_id,
+                                               const std::vector<LineItem>& items,
+                                               const std::string& call_id);
   void ReportStockOuts(const std::vector<int64_t>& product_ids) const;
 
   MysqlTransactionRunner& runner_;

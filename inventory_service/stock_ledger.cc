@@ -108,6 +108,10 @@ absl::StatusOr<Product> StockLedger::UpsertProduct(const Product& product) {
     return absl::InvalidArgumentError(absl::StrCat(
         "stock: must be between 0 and ", kMaxStock, ", got ", product.stock));
   }
+  if (product.version < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "version: must be 0 (unconditional) or the version read, got ", product.version));
+  }
   return repository_.UpsertProduct(product);
 }
 

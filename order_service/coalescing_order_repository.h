@@ -39,8 +39,9 @@ class CoalescingOrderRepository final : public OrderRepository {
   absl::StatusOr<Order> Get(const std::string& order_id) override {
     return inner_.Get(order_id);
   }
-  absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override {
-    return inner_.GetByRequestId(request_id);
+  absl::StatusOr<Order> GetByRequestId(const std::string& customer_id,
+                                       const std::string& request_id) override {
+    return inner_.GetByRequestId(customer_id, request_id);
   }
   absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override {
     return inner_.List(filter);

@@ -9,7 +9,8 @@ namespace order_saga::orders {
 absl::StatusOr<Order> InMemoryOrderRepository::Create(const NewOrder& order,
                                                       const std::string& order_id) {
   absl::MutexLock lock(&mu_);
-  if (auto it = by_request_id_.find(order.request_id); it != by_request_id_.end()) {
+  if (auto it = by_request_id_.find({order.customer_id, order.request_id});
+      it != by_request_id_.end()) {
     return by_sequence_.at(it->second);
   }
   Order stored;
@@ -22,7 +23,7 @@ absl::StatusOr<Order> InMemoryOrderRepository::Create(const NewOrder& order,
   stored.trace_id = order.trace_id;
   stored.create_time = stored.update_time = clock_.Now();
   by_order_id_[order_id] = stored.sequence;
-  by_request_id_[order.request_id] = stored.sequence;
+  by_request_id_[{order.customer_id, order.request_id}] = stored.sequence;
   events_.push_back({static_cast<int64_t>(events_.size()) + 1, stored});
   return by_sequence_[stored.sequence] = stored;
 }
@@ -55,12 +56,13 @@ absl::StatusOr<Order> InMemoryOrderRepository::Get(const std::string& order_id) 
 }
 
 absl::StatusOr<Order> InMemoryOrderRepository::GetByRequestId(
-    const std::string& request_id) {
+    const std::string& customer_id, const std::string& request_id) {
   absl::MutexLock lock(&mu_);
-  auto it = by_request_id_.find(request_id);
+  auto it = by_request_id_.find({customer_id, request_id});
   if (it == by_request_id_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("request_id: no order with request_id '", request_id, "'"));
+    return absl::NotFoundError(absl::StrCat("request_id: customer '", customer_id,
+                                            "' has no order with request_id '", request_id,
+                                            "'"));
   }
   return by_sequence_.at(it->second);
 }
@@ -135,7 +137,11 @@ absl::StatusOr<Order> InMemoryOrderRepository::RecordSagaFailure(
     return absl::NotFoundError(
         absl::StrCat("order_id: no order with order_id '", order_id, "'"));
   }
-  if (order->status != OrderStatus::kPending || order->stuck) return *order;
+  // Counted already (a repeated report), or the order moved on.
+  if (order->status != OrderStatus::kPending || order->stuck ||
+      order->saga_attempts != failure.attempt - 1) {
+    return *order;
+  }
   const absl::Time now = clock_.Now();
   ++order->saga_attempts;
   order->saga_last_error = failure.error;

@@ -22,7 +22,8 @@ class InMemoryOrderRepository final : public OrderRepository {
   absl::StatusOr<Order> Transition(const std::string& order_id,
                                    const OrderTransition& transition) override;
   absl::StatusOr<Order> Get(const std::string& order_id) override;
-  absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override;
+  absl::StatusOr<Order> GetByRequestId(const std::string& customer_id,
+                                       const std::string& request_id) override;
   absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override;
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
   absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
@@ -43,7 +44,8 @@ class InMemoryOrderRepository final : public OrderRepository {
   absl::Mutex mu_;
   std::map<int64_t, Order> by_sequence_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> by_order_id_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, int64_t> by_request_id_ ABSL_GUARDED_BY(mu_);
+  // (customer id, request id) -> sequence: request ids are per customer.
+  std::map<std::pair<std::string, std::string>, int64_t> by_request_id_ ABSL_GUARDED_BY(mu_);
   std::vector<OrderEvent> events_ ABSL_GUARDED_BY(mu_);  // event i has id i + 1
   int64_t deleted_through_ ABSL_GUARDED_BY(mu_) = 0;    // events up to this id are gone
   std::map<std::string, std::vector<SagaStep>> steps_ ABSL_GUARDED_BY(mu_);

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/mysql/multi_row_statement.h"
+#include "common/random_id.h"
 
 namespace order_saga::orders {
 namespace {
@@ -127,19 +128,44 @@ void AppendEvents(MysqlSession& session, const std::vector<const std::string*>& 
   });
 }
 
-// The order whose `column` (order_id or request_id) equals `value`, read on
-// `session` (inside the caller's transaction). NOT_FOUND if there is none.
-absl::StatusOr<Order> LoadBy(MysqlSession& session, const char* column,
-                             const std::string& value) {
+// The orders selected by `where` (a fixed text over alias o, with bound
+// parameters set by `bind`), read on `session` (inside the caller's
+// transaction).
+template <typename Bind>
+std::vector<Order> LoadWhere(MysqlSession& session, const char* where, const Bind& bind) {
   sql::PreparedStatement& select = session.Prepare(absl::StrCat(
-      kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
-      "WHERE o.", column, " = ? ORDER BY i.product_id"));
-  select.setString(1, value);
+      kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id WHERE ", where,
+      " ORDER BY i.product_id"));
+  bind(select);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-  std::vector<Order> orders = OrdersFromRows(*rows);
+  return OrdersFromRows(*rows);
+}
+
+// The order with `order_id`, read on `session`. NOT_FOUND if there is none.
+absl::StatusOr<Order> LoadByOrderId(MysqlSession& session, const std::string& order_id) {
+  std::vector<Order> orders = LoadWhere(session, "o.order_id = ?", [&](auto& select) {
+    select.setString(1, order_id);
+  });
   if (orders.empty()) {
     return absl::NotFoundError(
-        absl::StrCat(column, ": no order with ", column, " '", value, "'"));
+        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+  }
+  return std::move(orders.front());
+}
+
+// The order `customer_id` created with `request_id`, read on `session`.
+// NOT_FOUND if there is none.
+absl::StatusOr<Order> LoadByRequestId(MysqlSession& session, const std::string& customer_id,
+                                      const std::string& request_id) {
+  std::vector<Order> orders =
+      LoadWhere(session, "o.customer_id = ? AND o.request_id = ?", [&](auto& select) {
+        select.setString(1, customer_id);
+        select.setString(2, request_id);
+      });
+  if (orders.empty()) {
+    return absl::NotFoundError(absl::StrCat("request_id: customer '", customer_id,
+                                            "' has no order with request_id '", request_id,
+                                            "'"));
   }
   return std::move(orders.front());
 }
@@ -205,11 +231,11 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
       item.setInt(2, line.quantity);
       item.executeUpdate();
     }
-    created = LoadBy(session, "order_id", order_id);
+    created = LoadByOrderId(session, order_id);
     if (created.ok()) AppendEvents(session, {&order_id});
     return created.status();
   });
-  if (absl::IsAlreadyExists(status)) return GetByRequestId(order.request_id);
+  if (absl::IsAlreadyExists(status)) return GetByRequestId(order.customer_id, order.request_id);
   if (!status.ok()) return status;
   return created;
 }
@@ -452,7 +478,7 @@ absl::StatusOr<Order> MysqlOrderRepository::Transition(
     update.setString(parameter++, order_id);
     // 0 rows: not PENDING (or unknown); the read tells.
     const bool changed = update.executeUpdate() > 0;
-    after = LoadBy(session, "order_id", order_id);
+    after = LoadByOrderId(session, order_id);
     if (changed && after.ok()) AppendEvents(session, {&order_id});
     return absl::OkStatus();
   });
@@ -460,24 +486,25 @@ absl::StatusOr<Order> MysqlOrderRepository::Transition(
   return after;
 }
 
-absl::StatusOr<Order> MysqlOrderRepository::GetBy(const char* column,
-                                                  const std::string& value) {
+absl::StatusOr<Order> MysqlOrderRepository::Get(const std::string& order_id) {
   absl::StatusOr<Order> order = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    order = LoadBy(session, column, value);
+    order = LoadByOrderId(session, order_id);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return order;
 }
 
-absl::StatusOr<Order> MysqlOrderRepository::Get(const std::string& order_id) {
-  return GetBy("order_id", order_id);
-}
-
-absl::StatusOr<Order> MysqlOrderRepository::GetByRequestId(
-    const std::string& request_id) {
-  return GetBy("request_id", request_id);
+absl::StatusOr<Order> MysqlOrderRepository::GetByRequestId(const std::string& customer_id,
+                                                           const std::string& request_id) {
+  absl::StatusOr<Order> order = absl::InternalError("not loaded");
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    order = LoadByRequestId(session, customer_id, request_id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return order;
 }
 
 absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
@@ -598,16 +625,19 @@ absl::StatusOr<Order> MysqlOrderRepository::RecordSagaFailure(
         "  CAST(LEAST(? * POW(2, LEAST(saga_attempts, 40)), ?) AS SIGNED), "
         "  CURRENT_TIMESTAMP(6)), "
         "saga_attempts = saga_attempts + 1 "
-        "WHERE order_id = ? AND status = 'PENDING' AND stuck = 0");
+        // Only the first report of this attempt counts: a rerun of this
+        // unit after a lost COMMIT, or a retried report, finds it counted.
+        "WHERE order_id = ? AND status = 'PENDING' AND stuck = 0 AND saga_attempts = ?");
     update.setInt(1, failure.max_attempts);
     update.setInt(2, failure.max_attempts);
     update.setString(3, failure.error);
     update.setInt64(4, absl::ToInt64Microseconds(failure.retry_delay));
     update.setInt64(5, absl::ToInt64Microseconds(failure.max_retry_delay));
     update.setString(6, order_id);
+    update.setInt(7, failure.attempt - 1);
     const bool counted = update.executeUpdate() > 0;
     if (counted) AppendSagaStep(session, order_id, failure.step, failure.error, failure.trace_id);
-    after = LoadBy(session, "order_id", order_id);
+    after = LoadByOrderId(session, order_id);
     if (counted && after.ok() && after->stuck) {
       AppendSagaStep(session, order_id, "stuck",
                      absl::StrCat("parked after ", after->saga_attempts,
@@ -624,28 +654,47 @@ absl::StatusOr<Order> MysqlOrderRepository::RecordSagaFailure(
 absl::StatusOr<Order> MysqlOrderRepository::ResumeSaga(const std::string& order_id,
                                                        const std::string& note,
                                                        const std::string& trace_id) {
+  // Chosen once, outside the unit of work: a rerun after a lost COMMIT finds
+  // the history row it wrote and changes nothing.
+  const std::string action_id = RandomUuid();
   absl::StatusOr<Order> after = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     sql::PreparedStatement& lock = session.Prepare(
-        "SELECT status, stuck FROM orders WHERE order_id = ? FOR UPDATE");
+        "SELECT id, status, stuck FROM orders WHERE order_id = ? FOR UPDATE");
     lock.setString(1, order_id);
     std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
     if (!rows->next()) {
       return absl::NotFoundError(
           absl::StrCat("order_id: no order with order_id '", order_id, "'"));
     }
-    if (Text(*rows, 1) != "PENDING") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "order_id: order '", order_id, "' is already ", Text(*rows, 1)));
+    const int64_t order_pk = rows->getInt64(1);
+    sql::PreparedStatement& done = session.Prepare(
+        "SELECT 1 FROM saga_steps WHERE order_pk = ? AND action_id = ?");
+    done.setInt64(1, order_pk);
+    done.setString(2, action_id);
+    if (std::unique_ptr<sql::ResultSet>(done.executeQuery())->next()) {
+      after = LoadByOrderId(session, order_id);  // this very action, committed
+      return absl::OkStatus();
     }
-    const bool was_stuck = rows->getBoolean(2);
+    if (Text(*rows, 2) != "PENDING") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "order_id: order '", order_id, "' is already ", Text(*rows, 2)));
+    }
+    const bool was_stuck = rows->getBoolean(3);
     sql::PreparedStatement& update = session.Prepare(
         "UPDATE orders SET updated_at = IF(stuck, CURRENT_TIMESTAMP(6), updated_at), "
-        "stuck = 0, saga_attempts = 0, retry_after = NULL WHERE order_id = ?");
-    update.setString(1, order_id);
+        "stuck = 0, saga_attempts = 0, retry_after = NULL WHERE id = ?");
+    update.setInt64(1, order_pk);
     update.executeUpdate();
-    AppendSagaStep(session, order_id, "operator", note, trace_id);
-    after = LoadBy(session, "order_id", order_id);
+    sql::PreparedStatement& insert = session.Prepare(
+        "INSERT INTO saga_steps (order_pk, step, attempt, detail, trace_id, occurred_at, "
+        "action_id) VALUES (?, 'operator', 0, ?, ?, CURRENT_TIMESTAMP(6), ?)");
+    insert.setInt64(1, order_pk);
+    insert.setString(2, note);
+    insert.setString(3, trace_id);
+    insert.setString(4, action_id);
+    insert.executeUpdate();
+    after = LoadByOrderId(session, order_id);
     if (was_stuck && after.ok()) AppendEvents(session, {&order_id});
     return absl::OkStatus();
   });
@@ -675,39 +724,78 @@ absl::StatusOr<std::vector<SagaStep>> MysqlOrderRepository::SagaSteps(
   return steps;
 }
 
-absl::StatusOr<int64_t> MysqlOrderRepository::DeleteOldRows(const char* sql,
-                                                            absl::Time cutoff, int limit) {
-  int64_t deleted = 0;
-  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& remove = session.Prepare(sql);
-    remove.setInt64(1, absl::ToUnixMicros(cutoff));
-    remove.setInt(2, limit);
-    deleted = remove.executeUpdate();
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return deleted;
-}
-
 absl::StatusOr<int64_t> MysqlOrderRepository::DeleteEventsBefore(absl::Time cutoff,
                                                                   int limit) {
-  // Oldest first by the primary key, so the range locked is small and in
-  // one place; the counter row is never touched.
-  return DeleteOldRows(
-      "DELETE FROM order_events "
-      "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
-      "ORDER BY event_id LIMIT ?",
-      cutoff, limit);
+  // Retention cuts at an event id, never by time alone: occurred_at is not
+  // in event-id order across concurrent writers (a transaction stamps its
+  // change, then waits for the counter), so deleting by time could remove
+  // event N+1 and keep N, a hole behind a reader's cursor. Only the oldest
+  // events in id order, up to the first that is not old enough, go.
+  //
+  // The cut is chosen first, outside the deleting unit of work, so that the
+  // unit is idempotent: rerun after a lost COMMIT it finds nothing at or
+  // below the cut.
+  int64_t cut = 0;
+  int64_t count = 0;
+  absl::Status picked = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& head = session.Prepare(
+        "SELECT event_id, occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+        "FROM order_events ORDER BY event_id LIMIT ?");
+    head.setInt64(1, absl::ToUnixMicros(cutoff));
+    head.setInt(2, limit);
+    std::unique_ptr<sql::ResultSet> rows(head.executeQuery());
+    cut = 0;
+    count = 0;
+    while (rows->next() && rows->getBoolean(2)) {
+      cut = rows->getInt64(1);
+      ++count;
+    }
+    return absl::OkStatus();
+  });
+  if (!picked.ok()) return picked;
+  if (count == 0) return 0;
+  absl::Status deleted = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    // Oldest first by the primary key, so the range locked is small and in
+    // one place; the counter row is never touched.
+    sql::PreparedStatement& remove =
+        session.Prepare("DELETE FROM order_events WHERE event_id <= ? ORDER BY event_id");
+    remove.setInt64(1, cut);
+    remove.executeUpdate();
+    return absl::OkStatus();
+  });
+  if (!deleted.ok()) return deleted;
+  return count;
 }
 
 absl::StatusOr<int64_t> MysqlOrderRepository::DeleteFinishedSagaStepsBefore(
     absl::Time cutoff, int limit) {
-  return DeleteOldRows(
-      "DELETE FROM saga_steps "
-      "WHERE occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
-      "AND order_pk IN (SELECT id FROM orders WHERE status <> 'PENDING') "
-      "ORDER BY id LIMIT ?",
-      cutoff, limit);
+  // The rows are chosen first, so that the deleting unit is idempotent.
+  std::vector<int64_t> ids;
+  absl::Status picked = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& pick = session.Prepare(
+        "SELECT s.id FROM saga_steps s JOIN orders o ON o.id = s.order_pk "
+        "WHERE s.occurred_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01') "
+        "AND o.status <> 'PENDING' ORDER BY s.id LIMIT ?");
+    pick.setInt64(1, absl::ToUnixMicros(cutoff));
+    pick.setInt(2, limit);
+    std::unique_ptr<sql::ResultSet> rows(pick.executeQuery());
+    ids.clear();
+    while (rows->next()) ids.push_back(rows->getInt64(1));
+    return absl::OkStatus();
+  });
+  if (!picked.ok()) return picked;
+  if (ids.empty()) return 0;
+  absl::Status deleted = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    ForEachChunk(ids.size(), [&](size_t begin, size_t size) {
+      sql::PreparedStatement& remove = session.Prepare(
+          absl::StrCat("DELETE FROM saga_steps WHERE id IN (", Repeated("?", size), ")"));
+      for (size_t i = 0; i < size; ++i) remove.setInt64(i + 1, ids[begin + i]);
+      remove.executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+  if (!deleted.ok()) return deleted;
+  return static_cast<int64_t>(ids.size());
 }
 
 }  // namespace order_saga::orders

@@ -32,7 +32,8 @@ class MysqlOrderRepository final : public OrderRepository {
   int64_t split_batches() const { return split_batches_.load(std::memory_order_relaxed); }
 
   absl::StatusOr<Order> Get(const std::string& order_id) override;
-  absl::StatusOr<Order> GetByRequestId(const std::string& request_id) override;
+  absl::StatusOr<Order> GetByRequestId(const std::string& customer_id,
+                                       const std::string& request_id) override;
   absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) override;
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
   absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
@@ -47,10 +48,6 @@ class MysqlOrderRepository final : public OrderRepository {
                                                         int limit) override;
 
  private:
-  // The order whose `column` (order_id or request_id) equals `value`, in a
-  // transaction of its own.
-  absl::StatusOr<Order> GetBy(const char* column, const std::string& value);
-
   // The orders with these order ids, read on `session`, by order id.
   static std::map<std::string, Order> LoadMany(MysqlSession& session,
                                                const std::vector<const std::string*>& ids);
@@ -64,9 +61,6 @@ class MysqlOrderRepository final : public OrderRepository {
   // Transition(kind) would apply, in one transaction.
   std::vector<absl::StatusOr<Order>> DecideBatch(OrderTransition::Kind kind,
                                                  const std::vector<Decision>& decisions);
-  // Runs `sql`, a DELETE with two parameters (cutoff, limit), in a
-  // transaction of its own; returns the rows deleted.
-  absl::StatusOr<int64_t> DeleteOldRows(const char* sql, absl::Time cutoff, int limit);
   // Whether a failed batch is retried one order at a time (see CreateBatch).
   bool SplitAfter(const absl::Status& status, size_t batch_size);
 

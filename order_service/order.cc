@@ -4,6 +4,13 @@
 
 namespace order_saga::orders {
 
+bool SameContent(const Order& order, const NewOrder& request) {
+  // Stored items are sorted by product id; a request may list them in any
+  // order (the same order either way).
+  return order.items == SortedByProductId(request.items) &&
+         order.shipping_address == request.shipping_address;
+}
+
 bool TransitionApplies(const Order& order, OrderTransition::Kind kind) {
   if (order.status != OrderStatus::kPending) return false;
   // Rejection may finish a compensation; approval and a second compensation

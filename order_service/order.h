@@ -56,6 +56,10 @@ SagaState SagaStateOf(const Order& order, absl::Time now);
 
 // A failed attempt to finish a saga, as the coordinator reports it.
 struct SagaFailure {
+  // Which failed attempt this is: the order's count of failed attempts
+  // when the drive started, plus one. A report whose attempt is counted
+  // already changes nothing (a retried or rerun report).
+  int attempt = 1;
   std::string step;
   std::string error;
   std::string trace_id;
@@ -100,6 +104,12 @@ struct OrderRejection {
   RejectReason reason = RejectReason::kNone;
   std::string detail;
 };
+
+// Whether `order` (stored under the caller's request id) is what `request`
+// asks for: the same items and quantities and the same shipping address.
+// The same key with other content is refused (docs/ARCHITECTURE.md,
+// "Idempotency keys").
+bool SameContent(const Order& order, const NewOrder& request);
 
 // The transition rule: every transition needs a PENDING order; approval and
 // MarkCompensating also need it not to be compensating already. Anything else is a no-op that leaves the

@@ -208,7 +208,12 @@ grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext* context,
                                         ::order::v1::Order* response) {
   absl::StatusOr<Principal> caller = Authenticate(authenticator_, *context, "GetOrder");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<Order> order = lifecycle_.GetOrder(request->order_id(), request->request_id());
+  // A request id is looked up among the acting customer's own keys.
+  absl::StatusOr<std::string> customer =
+      ActingCustomer(authenticator_, *caller, request->customer_id(), "GetOrder");
+  if (!customer.ok()) return ToGrpcStatus(customer.status());
+  absl::StatusOr<Order> order =
+      lifecycle_.GetOrder(request->order_id(), request->request_id(), *customer);
   if (absl::Status owned = CheckOwner(*caller, order, "GetOrder"); !owned.ok()) {
     return ToGrpcStatus(owned);
   }
@@ -292,6 +297,7 @@ grpc::Status OrderGrpcService::RecordSagaFailure(
     ::order::v1::Order* response) {
   if (read_only_) return WritesRefused("RecordSagaFailure");
   SagaFailure failure;
+  failure.attempt = request->attempt();
   failure.step = request->step();
   failure.error = request->error();
   failure.trace_id = TraceIdOf(*context);

@@ -1,9 +1,11 @@
 #include "order_service/order_lifecycle.h"
 
 #include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/batch_entries.h"
 #include "common/page_token.h"
+#include "common/random_id.h"
 #include "common/request_validation.h"
 #include "common/status_macros.h"
 
@@ -18,22 +20,30 @@ absl::Status ValidateReason(RejectReason reason) {
   return absl::OkStatus();
 }
 
+// The answer to a request whose key the customer used before: the recorded
+// order if the content is the same, else INVALID_ARGUMENT naming
+// request_id (nothing was written: the key's unique index refused the
+// insert).
+absl::StatusOr<Order> ExistingOrNew(absl::StatusOr<Order> stored, const NewOrder& request,
+                                    const std::string& new_order_id) {
+  if (!stored.ok() || stored->order_id == new_order_id || SameContent(*stored, request)) {
+    return stored;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "request_id: '", request.request_id, "' was already used by customer '",
+      request.customer_id, "' for order ", stored->order_id,
+      " with other items or another shipping address; a new order needs a new request_id"));
+}
+
 }  // namespace
 
-std::string RandomOrderId() {
-  thread_local absl::BitGen random;
-  const uint64_t high = absl::Uniform<uint64_t>(random);
-  const uint64_t low = absl::Uniform<uint64_t>(random);
-  // Version 4, variant 10xx.
-  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32,
-                         (high >> 16) & 0xffff, high & 0x0fff,
-                         0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
-}
+std::string RandomOrderId() { return RandomUuid(); }
 
 absl::StatusOr<Order> OrderLifecycle::CreateOrder(NewOrder order) {
   RETURN_IF_ERROR(ValidateNewOrder(order.request_id, order.customer_id,
                                    order.items, order.shipping_address));
-  return repository_.Create(order, new_order_id_());
+  const std::string order_id = new_order_id_();
+  return ExistingOrNew(repository_.Create(order, order_id), order, order_id);
 }
 
 std::vector<absl::StatusOr<Order>> OrderLifecycle::CreateOrders(
@@ -48,7 +58,11 @@ std::vector<absl::StatusOr<Order>> OrderLifecycle::CreateOrders(
                                 entry.order.items, entry.order.shipping_address);
       },
       [this](const std::vector<const OrderToCreate*>& valid) {
-        return repository_.CreateBatch(valid);
+        std::vector<absl::StatusOr<Order>> created = repository_.CreateBatch(valid);
+        for (size_t i = 0; i < created.size() && i < valid.size(); ++i) {
+          created[i] = ExistingOrNew(std::move(created[i]), valid[i]->order, valid[i]->order_id);
+        }
+        return created;
       });
 }
 
@@ -94,7 +108,8 @@ absl::StatusOr<Order> OrderLifecycle::MarkCompensating(const std::string& order_
 }
 
 absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
-                                               const std::string& request_id) {
+                                               const std::string& request_id,
+                                               const std::string& customer_id) {
   if (order_id.empty() == request_id.empty()) {
     return absl::InvalidArgumentError(
         "order_id: set exactly one of order_id and request_id");
@@ -104,7 +119,8 @@ absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
     return repository_.Get(order_id);
   }
   RETURN_IF_ERROR(ValidateText(request_id, "request_id", kMaxIdBytes, true));
-  return repository_.GetByRequestId(request_id);
+  RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
+  return repository_.GetByRequestId(customer_id, request_id);
 }
 
 absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
@@ -167,6 +183,10 @@ absl::StatusOr<Order> OrderLifecycle::RecordSagaFailure(const std::string& order
       failure.max_retry_delay > absl::Hours(24)) {
     return absl::InvalidArgumentError(
         "max_retry_delay: must be between retry_delay and 24 hours");
+  }
+  if (failure.attempt < 1) {
+    return absl::InvalidArgumentError(
+        "attempt: required: the order's saga_attempts when the drive started, plus one");
   }
   return repository_.RecordSagaFailure(order_id, failure);
 }

@@ -40,7 +40,8 @@ class OrderLifecycle {
       : repository_(repository), new_order_id_(std::move(new_order_id)) {}
 
   // INVALID_ARGUMENT naming the field; otherwise the new PENDING order, or
-  // the existing one with the same request_id.
+  // the customer's existing one with the same request_id if it has the same
+  // content (INVALID_ARGUMENT naming request_id if not; nothing written).
   absl::StatusOr<Order> CreateOrder(NewOrder order);
   // CreateOrder and ApproveOrder for several orders in one repository batch
   // each: one result per entry, in order (a bad entry gets its
@@ -57,9 +58,11 @@ class OrderLifecycle {
   absl::StatusOr<Order> MarkCompensating(const std::string& order_id,
                                          RejectReason reason,
                                          const std::string& detail);
-  // Exactly one of the two must be set. NOT_FOUND if unknown.
+  // Exactly one of order_id and request_id must be set; a request id is
+  // looked up among `customer_id`'s orders. NOT_FOUND if unknown.
   absl::StatusOr<Order> GetOrder(const std::string& order_id,
-                                 const std::string& request_id);
+                                 const std::string& request_id,
+                                 const std::string& customer_id = "");
   absl::StatusOr<OrderPage> ListOrders(std::optional<OrderStatus> status,
                                        const std::string& customer_id,
                                        int32_t page_size,

@@ -16,8 +16,9 @@ class OrderRepository {
  public:
   virtual ~OrderRepository() = default;
 
-  // Records a PENDING order under `order_id`. If an order with the same
-  // request_id exists, returns it unchanged instead (idempotency).
+  // Records a PENDING order under `order_id`. If the customer already has an
+  // order with the same request_id, returns it unchanged instead
+  // (idempotency; OrderLifecycle compares its content with the request).
   virtual absl::StatusOr<Order> Create(const NewOrder& order,
                                        const std::string& order_id) = 0;
 
@@ -63,7 +64,9 @@ class OrderRepository {
 
   // NOT_FOUND if unknown.
   virtual absl::StatusOr<Order> Get(const std::string& order_id) = 0;
-  virtual absl::StatusOr<Order> GetByRequestId(const std::string& request_id) = 0;
+  // Request ids are scoped to their customer.
+  virtual absl::StatusOr<Order> GetByRequestId(const std::string& customer_id,
+                                               const std::string& request_id) = 0;
 
   // Orders matching `filter`, by ascending sequence, at most filter.limit.
   virtual absl::StatusOr<std::vector<Order>> List(const OrderFilter& filter) = 0;
@@ -79,14 +82,17 @@ class OrderRepository {
   // The id of the newest event; 0 if there is none.
   virtual absl::StatusOr<int64_t> LastEventId() = 0;
 
-  // The saga's bookkeeping of a PENDING, not stuck order (else the order is
-  // returned unchanged): counts a failed attempt, records it in the
-  // history, sets the backoff, and parks the order as stuck (with an
-  // event) once failure.max_attempts is reached. NOT_FOUND if unknown.
+  // The saga's bookkeeping of a PENDING, not stuck order whose count of
+  // failed attempts is failure.attempt - 1 (else the order is returned
+  // unchanged: that attempt is counted already, or the order moved on):
+  // counts the failed attempt, records it in the history, sets the
+  // backoff, and parks the order as stuck (with an event) once
+  // failure.max_attempts is reached. NOT_FOUND if unknown.
   virtual absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
                                                   const SagaFailure& failure) = 0;
   // An operator takes over a PENDING order: clears stuck (with an event if
-  // it was), the attempt count and the backoff, and records `note`.
+  // it was), the attempt count and the backoff, and records `note` (once,
+  // also when the storage reruns the unit of work).
   // FAILED_PRECONDITION if the order is final; NOT_FOUND if unknown.
   virtual absl::StatusOr<Order> ResumeSaga(const std::string& order_id,
                                            const std::string& note,
@@ -94,9 +100,11 @@ class OrderRepository {
   // The order's saga history, oldest first.
   virtual absl::StatusOr<std::vector<SagaStep>> SagaSteps(const std::string& order_id) = 0;
 
-  // Retention (docs/OPERATIONS.md): deletes at most `limit` outbox events
-  // that occurred before `cutoff`, oldest first, in one short transaction;
-  // returns how many. Likewise the history of orders that are final.
+  // Retention (docs/OPERATIONS.md): deletes at most `limit` of the oldest
+  // outbox events, in event-id order, up to the first that occurred at or
+  // after `cutoff`: it cuts at an event id, so what remains is always one
+  // unbroken range of ids (no hole behind a reader's cursor). Returns how
+  // many. Likewise (by age alone) the history of orders that are final.
   virtual absl::StatusOr<int64_t> DeleteEventsBefore(absl::Time cutoff, int limit) = 0;
   virtual absl::StatusOr<int64_t> DeleteFinishedSagaStepsBefore(absl::Time cutoff,
                                                                 int limit) = 0;

@@ -42,9 +42,14 @@ class BatchingOrderParticipant final : public OrderParticipant {
                                                  absl::Time deadline) override {
     return inner_.MarkCompensating(order_id, reason, detail, deadline);
   }
-  absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(const std::string& request_id,
+  absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(const std::string& customer_id,
+                                                               const std::string& request_id,
                                                                absl::Time deadline) override {
-    return inner_.FindByRequestId(request_id, deadline);
+    return inner_.FindByRequestId(customer_id, request_id, deadline);
+  }
+  absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
+                                                         absl::Time deadline) override {
+    return inner_.FindOrder(order_id, deadline);
   }
   absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
                                                   const std::string& page_token,

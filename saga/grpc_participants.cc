@@ -182,15 +182,34 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::MarkCompensating(
                         request, deadline);
 }
 
-absl::StatusOr<std::optional<OrderSnapshot>> GrpcOrderParticipant::FindByRequestId(
-    const std::string& request_id, absl::Time deadline) {
-  ::order::v1::GetOrderRequest request;
-  request.set_request_id(request_id);
-  absl::StatusOr<OrderSnapshot> order = InvokeForOrder(
-      *stub_, &::order::v1::OrderService::Stub::GetOrder, request, deadline);
+namespace {
+
+// GetOrder, with NOT_FOUND as nullopt.
+absl::StatusOr<std::optional<OrderSnapshot>> FindOne(::order::v1::OrderService::Stub& stub,
+                                                     const ::order::v1::GetOrderRequest& request,
+                                                     absl::Time deadline) {
+  absl::StatusOr<OrderSnapshot> order =
+      InvokeForOrder(stub, &::order::v1::OrderService::Stub::GetOrder, request, deadline);
   if (absl::IsNotFound(order.status())) return std::nullopt;
   if (!order.ok()) return order.status();
   return *std::move(order);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<OrderSnapshot>> GrpcOrderParticipant::FindByRequestId(
+    const std::string& customer_id, const std::string& request_id, absl::Time deadline) {
+  ::order::v1::GetOrderRequest request;
+  request.set_request_id(request_id);
+  request.set_customer_id(customer_id);
+  return FindOne(*stub_, request, deadline);
+}
+
+absl::StatusOr<std::optional<OrderSnapshot>> GrpcOrderParticipant::FindOrder(
+    const std::string& order_id, absl::Time deadline) {
+  ::order::v1::GetOrderRequest request;
+  request.set_order_id(order_id);
+  return FindOne(*stub_, request, deadline);
 }
 
 absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
@@ -216,6 +235,7 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::RecordSagaFailure(
     const std::string& order_id, const SagaFailureReport& report, absl::Time deadline) {
   ::order::v1::RecordSagaFailureRequest request;
   request.set_order_id(order_id);
+  request.set_attempt(report.attempt);
   request.set_step(report.step);
   request.set_error(report.error);
   request.set_max_attempts(report.max_attempts);

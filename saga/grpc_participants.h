@@ -35,7 +35,10 @@ class GrpcOrderParticipant final : public OrderParticipant {
                                                  const std::string& detail,
                                                  absl::Time deadline) override;
   absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(
-      const std::string& request_id, absl::Time deadline) override;
+      const std::string& customer_id, const std::string& request_id,
+      absl::Time deadline) override;
+  absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
+                                                         absl::Time deadline) override;
   absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
                                                   const std::string& page_token,
                                                   absl::Time deadline) override;

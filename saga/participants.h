@@ -43,6 +43,9 @@ struct OrderSnapshot {
 
 // A failed attempt to finish a saga (OrderService.RecordSagaFailure).
 struct SagaFailureReport {
+  // The drive's attempt: the order's saga_attempts when it started, plus
+  // one (a repeated report of one attempt is counted once).
+  int attempt = 1;
   std::string step;
   std::string error;
   int max_attempts = 10;
@@ -92,9 +95,13 @@ class OrderParticipant {
                                                          RejectReason reason,
                                                          const std::string& detail,
                                                          absl::Time deadline) = 0;
-  // nullopt if no order has this request_id.
+  // The customer's order with this request_id (request ids are scoped to
+  // their customer); nullopt if there is none.
   virtual absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(
-      const std::string& request_id, absl::Time deadline) = 0;
+      const std::string& customer_id, const std::string& request_id, absl::Time deadline) = 0;
+  // The order as it stands now; nullopt if there is no such order.
+  virtual absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
+                                                                 absl::Time deadline) = 0;
   // PENDING orders last updated before `updated_before` whose saga is
   // active (not stuck, not backing off), one page.
   virtual absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,

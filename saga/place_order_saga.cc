@@ -10,11 +10,15 @@
 
 namespace order_saga::coordinator {
 
-PlaceOrderOutcome PlaceOrderSaga::Unfinished(const std::string& order_id,
+PlaceOrderOutcome PlaceOrderSaga::Unfinished(const OrderSnapshot& order,
                                              const std::string& step,
                                              const absl::Status& why) {
+  const std::string& order_id = order.order_id;
   absl::BitGen random;
   SagaFailureReport report;
+  // The attempt this drive made: reported again (or rerun by the order
+  // service after a lost COMMIT), it is counted once.
+  report.attempt = order.saga_attempts + 1;
   report.step = step;
   report.error = TruncateUtf8(why.ToString(), kMaxDetailBytes);
   report.max_attempts = options_.max_attempts;
@@ -70,7 +74,8 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   if (sold_out.has_value()) {
     // A retry of a request that already has an order must get that order.
     absl::StatusOr<std::optional<OrderSnapshot>> existing = orders_.FindByRequestId(
-        command.request_id, std::min(deadline, clock_.Now() + options_.retry.call_timeout));
+        command.customer_id, command.request_id,
+        std::min(deadline, clock_.Now() + options_.retry.call_timeout));
     if (existing.ok() && !existing->has_value()) {
       LOG(INFO) << "request " << command.request_id
                 << " REJECTED at the door: SOLD_OUT (product " << *sold_out << ")";
@@ -100,15 +105,13 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
 PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time deadline) {
   if (order.status != OrderStatus::kPending) return Decided(order);
   ScopedTraceIdUnlessSet trace(order.trace_id);
-  if (order.compensating) {
-    return Compensate(order.order_id, order.reject_reason, order.detail);
-  }
+  if (order.compensating) return Compensate(order, order.reject_reason, order.detail);
   absl::StatusOr<ReserveAnswer> answer =
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return inventory_.Reserve(order.order_id, order.items, call_deadline);
       });
   if (!answer.ok()) {
-    return Compensate(order.order_id, RejectReason::kInventoryUnavailable,
+    return Compensate(order, RejectReason::kInventoryUnavailable,
                       absl::StrCat("inventory did not answer: ", answer.status().message()));
   }
   sold_out_.Observe(order.items, answer->sold_out_product_ids, clock_.Now());
@@ -116,16 +119,15 @@ PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time d
     case ReserveOutcome::kReserved:
       return Approve(order, deadline);
     case ReserveOutcome::kOutOfStock:
-      return Reject(order.order_id, RejectReason::kOutOfStock, answer->detail, deadline);
+      return Reject(order, RejectReason::kOutOfStock, answer->detail, deadline);
     case ReserveOutcome::kUnknownProduct:
-      return Reject(order.order_id, RejectReason::kUnknownProduct, answer->detail,
-                    deadline);
+      return Reject(order, RejectReason::kUnknownProduct, answer->detail, deadline);
     case ReserveOutcome::kReleased:
       // Someone compensated this order already; finish that compensation.
-      return Compensate(order.order_id, RejectReason::kInventoryUnavailable,
+      return Compensate(order, RejectReason::kInventoryUnavailable,
                         "reservation was released before it could be made");
   }
-  return Unfinished(order.order_id, "reserve", absl::InternalError("unknown reserve outcome"));
+  return Unfinished(order, "reserve", absl::InternalError("unknown reserve outcome"));
 }
 
 PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time deadline) {
@@ -133,7 +135,7 @@ PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return orders_.ApproveOrder(order.order_id, call_deadline);
       });
-  if (!approved.ok()) return Unfinished(order.order_id, "approve", approved.status());
+  if (!approved.ok()) return Unfinished(order, "approve", approved.status());
   if (approved->status == OrderStatus::kApproved) {
     LOG(INFO) << "order " << order.order_id << " APPROVED";
     return Decided(*approved);
@@ -142,24 +144,26 @@ PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time
   const RejectReason reason = approved->reject_reason == RejectReason::kNone
                                   ? RejectReason::kInventoryUnavailable
                                   : approved->reject_reason;
-  return Compensate(order.order_id, reason, approved->detail);
+  return Compensate(order, reason, approved->detail);
 }
 
-PlaceOrderOutcome PlaceOrderSaga::Reject(const std::string& order_id, RejectReason reason,
+PlaceOrderOutcome PlaceOrderSaga::Reject(const OrderSnapshot& order, RejectReason reason,
                                          const std::string& detail, absl::Time deadline) {
+  const std::string& order_id = order.order_id;
   absl::StatusOr<OrderSnapshot> rejected =
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return orders_.RejectOrder(order_id, reason, detail, call_deadline);
       });
-  if (!rejected.ok()) return Unfinished(order_id, "reject", rejected.status());
+  if (!rejected.ok()) return Unfinished(order, "reject", rejected.status());
   LOG(INFO) << "order " << order_id << " " << OrderStatusName(rejected->status) << " "
             << RejectReasonName(rejected->reject_reason) << ": " << rejected->detail;
   return Decided(*rejected);
 }
 
-PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
+PlaceOrderOutcome PlaceOrderSaga::Compensate(const OrderSnapshot& order,
                                              RejectReason reason, const std::string& detail,
                                              bool final_say) {
+  const std::string& order_id = order.order_id;
   const absl::Time deadline = clock_.Now() + options_.compensation_deadline;
   // 1. Make the order unapprovable; if it was approved first, it keeps its
   //    reservation and there is nothing to compensate.
@@ -167,7 +171,7 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return orders_.MarkCompensating(order_id, reason, detail, call_deadline);
       });
-  if (!marked.ok()) return Unfinished(order_id, "mark_compensating", marked.status());
+  if (!marked.ok()) return Unfinished(order, "mark_compensating", marked.status());
   if (marked->status == OrderStatus::kApproved) {
     LOG(INFO) << "order " << order_id << " APPROVED (approval won over compensation)";
     return Decided(*marked);
@@ -177,12 +181,12 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const std::string& order_id,
       RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
         return inventory_.Release(order_id, call_deadline);
       });
-  if (!released.ok()) return Unfinished(order_id, "release", released);
+  if (!released.ok()) return Unfinished(order, "release", released);
   // 3. Only now is the order REJECTED: nothing is held for it.
-  if (final_say) return Reject(order_id, reason, detail, deadline);
+  if (final_say) return Reject(order, reason, detail, deadline);
   const RejectReason final_reason =
       marked->reject_reason == RejectReason::kNone ? reason : marked->reject_reason;
-  return Reject(order_id, final_reason, marked->detail, deadline);
+  return Reject(order, final_reason, marked->detail, deadline);
 }
 
 PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
@@ -190,7 +194,7 @@ PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
   if (order.status != OrderStatus::kPending) return Decided(order);
   ScopedTraceIdUnlessSet trace(order.trace_id);
   LOG(WARNING) << "order " << order.order_id << " force-rejected by an operator: " << note;
-  return Compensate(order.order_id, RejectReason::kRejectedByOperator,
+  return Compensate(order, RejectReason::kRejectedByOperator,
                     absl::StrCat("rejected by an operator: ", note), /*final_say=*/true);
 }
 

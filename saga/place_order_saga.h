@@ -90,15 +90,15 @@ class PlaceOrderSaga {
   // The outcome of a drive that could not finish `step`: the failure is
   // recorded (counted, backed off, parked at the budget) and the order
   // stays PENDING for the sweep or an operator.
-  PlaceOrderOutcome Unfinished(const std::string& order_id, const std::string& step,
+  PlaceOrderOutcome Unfinished(const OrderSnapshot& order, const std::string& step,
                                const absl::Status& why);
 
   PlaceOrderOutcome Approve(const OrderSnapshot& order, absl::Time deadline);
-  PlaceOrderOutcome Reject(const std::string& order_id, RejectReason reason,
+  PlaceOrderOutcome Reject(const OrderSnapshot& order, RejectReason reason,
                            const std::string& detail, absl::Time deadline);
   // With `final_say`, the rejection takes `reason` and `detail` even if a
   // compensation with another reason was started before (an operator's).
-  PlaceOrderOutcome Compensate(const std::string& order_id, RejectReason reason,
+  PlaceOrderOutcome Compensate(const OrderSnapshot& order, RejectReason reason,
                                const std::string& detail, bool final_say = false);
   PlaceOrderOutcome Decided(const OrderSnapshot& order) const;
 

@@ -20,7 +20,7 @@ absl::StatusOr<int> RecoverySweeper::SweepOnce() {
       // that retention is long enough rests on it; OPERATIONS.md).
       const absl::Time deadline = clock_.Now() + options_.saga_deadline;
       absl::StatusOr<std::optional<OrderSnapshot>> fresh =
-          orders_.FindByRequestId(listed.request_id, deadline);
+          orders_.FindOrder(listed.order_id, deadline);
       if (!fresh.ok()) return fresh.status();
       if (!fresh->has_value() || (*fresh)->status != OrderStatus::kPending) continue;
       const OrderSnapshot& order = **fresh;

@@ -32,7 +32,7 @@ absl::Status MysqlTransactionRunner::Run(
   absl::Duration backoff = options_.initial_backoff;
   absl::Status status;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    status = RunOnce(body);
+    status = RunOnce(body, attempt);
     if (!RetriesAfter(status, attempt)) return status;
     VLOG(1) << "transaction attempt " << attempt << " failed, retrying: "
             << status;
@@ -43,7 +43,7 @@ absl::Status MysqlTransactionRunner::Run(
 }
 
 absl::Status MysqlTransactionRunner::RunOnce(
-    const std::function<absl::Status(MysqlSession&)>& body) {
+    const std::function<absl::Status(MysqlSession&)>& body, int attempt) {
   absl::StatusOr<MysqlConnectionPool::Lease> lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
   MysqlSession& session = lease->session();
@@ -55,6 +55,7 @@ absl::Status MysqlTransactionRunner::RunOnce(
     session.Execute("START TRANSACTION");
     absl::Status status = body(session);
     session.Execute(status.ok() ? "COMMIT" : "ROLLBACK");
+    if (status.ok() && options_.after_commit) options_.after_commit(session, attempt);
     return status;
   } catch (const sql::SQLException& e) {
     if (pool_.metrics() != nullptr) pool_.metrics()->CountError(SqlErrorKind(e));

@@ -25,6 +25,14 @@ class MysqlTransactionRunner {
     int max_attempts = 20;
     absl::Duration initial_backoff = absl::Milliseconds(2);
     absl::Duration max_backoff = absl::Milliseconds(200);
+    // Tests only (null in production): called right after a COMMIT of
+    // attempt number `attempt` succeeded, on the same session. A hook that
+    // kills the connection there (`KILL CONNECTION CONNECTION_ID()`) is a
+    // connection lost at COMMIT: the commit happened, the caller cannot
+    // know, and the unit of work runs again. tests/storage runs every unit
+    // of work of both services through it (docs/ARCHITECTURE.md,
+    // "Idempotent units of work").
+    std::function<void(MysqlSession& session, int attempt)> after_commit;
   };
 
   // Whether Run tries the unit of work again after attempt number `attempt`
@@ -47,7 +55,7 @@ class MysqlTransactionRunner {
   absl::Status Run(const std::function<absl::Status(MysqlSession&)>& body);
 
  private:
-  absl::Status RunOnce(const std::function<absl::Status(MysqlSession&)>& body);
+  absl::Status RunOnce(const std::function<absl::Status(MysqlSession&)>& body, int attempt);
 
   MysqlConnectionPool& pool_;
   Clock& clock_;

@@ -187,6 +187,35 @@ TEST_F(AuthE2ETest, CustomerIdComesFromTheTokenAndCustomersSeeOnlyTheirOwnOrders
   }
 }
 
+// Issue 13, defect 1, with tokens on: bob's use of alice's request id is
+// his own key. He was answered with alice's order before (nothing compared
+// the customer on a key hit).
+TEST_F(AuthE2ETest, ARequestIdIsScopedToTheTokensCustomer) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 7, 100).ok());
+  const std::string alice = Token("alice", Role::kCustomer);
+  const std::string bob = Token("bob", Role::kCustomer);
+  saga::v1::PlaceOrderResponse hers, his;
+  ASSERT_TRUE(Place(alice, "their-key", "", &hers).ok());
+  ASSERT_TRUE(Place(bob, "their-key", "", &his).ok());
+  ASSERT_EQ(his.status(), order::v1::ORDER_STATUS_APPROVED) << his.DebugString();
+  EXPECT_NE(his.order_id(), hers.order_id());
+  // Looked up by request id, each customer finds their own order.
+  auto by_key = [](const std::string& token, order::v1::Order* order) {
+    order::v1::GetOrderRequest get;
+    get.set_request_id("their-key");
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    return order::v1::OrderService::NewStub(Channel(stack_->order_address(), token, true))
+        ->GetOrder(&context, get, order);
+  };
+  order::v1::Order order;
+  ASSERT_TRUE(by_key(bob, &order).ok());
+  EXPECT_EQ(order.order_id(), his.order_id());
+  EXPECT_EQ(order.customer_id(), "bob");
+  ASSERT_TRUE(by_key(alice, &order).ok());
+  EXPECT_EQ(order.order_id(), hers.order_id());
+}
+
 TEST_F(AuthE2ETest, OnlyAnAdminUpsertsProducts) {
   grpc::Status customer = Upsert(Token("alice", Role::kCustomer), 8, 5);
   EXPECT_EQ(customer.error_code(), grpc::StatusCode::PERMISSION_DENIED) << customer.error_message();

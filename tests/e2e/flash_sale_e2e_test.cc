@@ -204,6 +204,76 @@ TEST_F(FlashSaleE2ETest, SameRequestIdSentTwiceAndConcurrentlyYieldsOneOrder) {
   EXPECT_EQ(Product(1).stock(), 1000 - 3 - 1);
 }
 
+// Issue 13, defect 1: alice's key R is hers. Bob's R is another order (he
+// was answered with alice's order before); the same key with other content
+// is refused naming request_id with nothing written; at a sold-out door a
+// retry gets the caller's own order, never another customer's.
+TEST_F(FlashSaleE2ETest, AnIdempotencyKeyBelongsToItsCaller) {
+  Upsert(2, "키보드", 1000);
+  Upsert(3, "마우스", 1000);
+  auto as = [](const std::string& customer, saga::v1::PlaceOrderRequest request) {
+    request.set_customer_id(customer);
+    return request;
+  };
+  saga::v1::PlaceOrderResponse alice;
+  ASSERT_TRUE(Place(as("alice", Order("shared-key", {{2, 1}})), &alice).ok());
+  ASSERT_EQ(alice.status(), order::v1::ORDER_STATUS_APPROVED);
+  saga::v1::PlaceOrderResponse bob;
+  ASSERT_TRUE(Place(as("bob", Order("shared-key", {{3, 2}})), &bob).ok());
+  EXPECT_EQ(bob.status(), order::v1::ORDER_STATUS_APPROVED) << bob.DebugString();
+  EXPECT_NE(bob.order_id(), alice.order_id());
+  EXPECT_EQ(Product(2).stock(), 999);
+  EXPECT_EQ(Product(3).stock(), 998);
+  {
+    order::v1::GetOrderRequest get;
+    get.set_order_id(bob.order_id());
+    order::v1::Order order;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    ASSERT_TRUE(orders_->GetOrder(&context, get, &order).ok());
+    EXPECT_EQ(order.customer_id(), "bob");
+    ASSERT_EQ(order.items_size(), 1);
+    EXPECT_EQ(order.items(0).product_id(), 3);
+  }
+
+  // Alice reuses her key for other content: refused, nothing written.
+  const order::v1::CountOrdersResponse before = Count();
+  for (const saga::v1::PlaceOrderRequest& changed :
+       {as("alice", Order("shared-key", {{2, 2}})), as("alice", Order("shared-key", {{3, 1}})),
+        [&] {
+          saga::v1::PlaceOrderRequest moved = as("alice", Order("shared-key", {{2, 1}}));
+          moved.mutable_shipping_address()->set_line1("부산광역시 해운대구");
+          return moved;
+        }()}) {
+    saga::v1::PlaceOrderResponse response;
+    grpc::Status status = Place(changed, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), "request_id: ")) << status.error_message();
+  }
+  EXPECT_EQ(Count().total(), before.total());
+  EXPECT_EQ(Product(2).stock(), 999);
+  EXPECT_EQ(Product(3).stock(), 998);
+  // The same content again is her order.
+  saga::v1::PlaceOrderResponse again;
+  ASSERT_TRUE(Place(as("alice", Order("shared-key", {{2, 1}})), &again).ok());
+  EXPECT_EQ(again.order_id(), alice.order_id());
+
+  // Product 2 sold out: alice's retry still gets her order; carol's R is
+  // turned away at the door, not answered with alice's order.
+  Upsert(2, "키보드", 0);
+  saga::v1::PlaceOrderResponse warm;  // the door learns that 2 is sold out
+  ASSERT_TRUE(Place(as("dave", Order("warm-door", {{2, 1}})), &warm).ok());
+  saga::v1::PlaceOrderResponse retry;
+  ASSERT_TRUE(Place(as("alice", Order("shared-key", {{2, 1}})), &retry).ok());
+  EXPECT_EQ(retry.order_id(), alice.order_id());
+  EXPECT_EQ(retry.status(), order::v1::ORDER_STATUS_APPROVED);
+  saga::v1::PlaceOrderResponse carol;
+  ASSERT_TRUE(Place(as("carol", Order("shared-key", {{2, 1}})), &carol).ok());
+  EXPECT_EQ(carol.status(), order::v1::ORDER_STATUS_REJECTED) << carol.DebugString();
+  EXPECT_NE(carol.order_id(), alice.order_id());
+  Upsert(2, "키보드", 1000);
+}
+
 TEST_F(FlashSaleE2ETest, BadInputIsInvalidArgumentNamingTheFieldAndWritesNothing) {
   Upsert(2, "워치", 50);
   const order::v1::CountOrdersResponse before = Count();

@@ -115,7 +115,12 @@ TEST_F(GrpcurlScriptsE2ETest, EachScriptDoesItsTaskAgainstTheRealServers) {
   ShellRun by_id = Script("get-order " + order_id);
   EXPECT_EQ(by_id.exit_code, 0) << by_id.output;
   EXPECT_TRUE(absl::StrContains(by_id.output, "customer-g")) << by_id.output;
-  EXPECT_TRUE(absl::StrContains(Script("get-order --request-id g-1").output, order_id));
+  EXPECT_TRUE(
+      absl::StrContains(Script("get-order --request-id g-1 customer-g").output, order_id));
+  // Request ids are per customer: another customer has no order g-1.
+  ShellRun other = Script("get-order --request-id g-1 customer-h");
+  EXPECT_NE(other.exit_code, 0) << other.output;
+  EXPECT_TRUE(absl::StrContains(other.output, "has no order with request_id")) << other.output;
   EXPECT_TRUE(absl::StrContains(Script("list-orders APPROVED customer-g").output, order_id));
   EXPECT_FALSE(absl::StrContains(Script("list-orders REJECTED").output, order_id));
   EXPECT_TRUE(absl::StrContains(Script("count-orders customer-g").output, "\"approved\": \"1\""));

@@ -423,6 +423,28 @@ TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWrite
              r);
        },
        StatusCode::INVALID_ARGUMENT, "retry_delay"},
+      {"RecordSagaFailure without attempt",
+       [&] {
+         order::v1::RecordSagaFailureRequest r;
+         r.set_order_id("h-45");
+         r.set_step("release");
+         r.set_max_attempts(3);
+         return Call<order::v1::RecordSagaFailureRequest, order::v1::Order>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->RecordSagaFailure(c, q, o); },
+             r);
+       },
+       StatusCode::INVALID_ARGUMENT, "attempt"},
+      {"UpsertProduct with a negative version",
+       [&] {
+         inventory::v1::Product r;
+         r.set_product_id(46);
+         r.set_name("h");
+         r.set_version(-1);
+         return Call<inventory::v1::Product, inventory::v1::Product>(
+             [&](auto* c, const auto& q, auto* o) { return inventory_->UpsertProduct(c, q, o); },
+             r);
+       },
+       StatusCode::INVALID_ARGUMENT, "version"},
       {"ResumeSaga without order_id",
        [&] {
          return Call<order::v1::ResumeSagaRequest, order::v1::Order>(

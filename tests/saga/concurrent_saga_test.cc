@@ -89,7 +89,7 @@ TEST(ConcurrentSagaTest, TwoHundredBundlesThroughBatchedCallsApproveExactlyFifte
   SaleCounts sale = RunFlashSale(
       saga, kClients, [&](const PlaceOrderCommand& command, const PlaceOrderOutcome& outcome) {
         // The answer belongs to this request, not to another of its batch.
-        EXPECT_EQ(orders.FindByRequestId(command.request_id, absl::InfiniteFuture())
+        EXPECT_EQ(orders.FindByRequestId(command.customer_id, command.request_id, absl::InfiniteFuture())
                       ->value()
                       .order_id,
                   outcome.order_id);

@@ -60,12 +60,24 @@ absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::MarkCompensating(
   return Snapshot(lifecycle_.MarkCompensating(order_id, reason, detail));
 }
 
-absl::StatusOr<std::optional<OrderSnapshot>> InMemoryOrderParticipant::FindByRequestId(
-    const std::string& request_id, absl::Time) {
-  absl::StatusOr<OrderSnapshot> order = Snapshot(lifecycle_.GetOrder("", request_id));
+namespace {
+
+absl::StatusOr<std::optional<OrderSnapshot>> Found(absl::StatusOr<OrderSnapshot> order) {
   if (absl::IsNotFound(order.status())) return std::nullopt;
   if (!order.ok()) return order.status();
   return *order;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<OrderSnapshot>> InMemoryOrderParticipant::FindByRequestId(
+    const std::string& customer_id, const std::string& request_id, absl::Time) {
+  return Found(Snapshot(lifecycle_.GetOrder("", request_id, customer_id)));
+}
+
+absl::StatusOr<std::optional<OrderSnapshot>> InMemoryOrderParticipant::FindOrder(
+    const std::string& order_id, absl::Time) {
+  return Found(Snapshot(lifecycle_.GetOrder(order_id, "")));
 }
 
 absl::StatusOr<StaleOrderPage> InMemoryOrderParticipant::ListStalePending(
@@ -84,8 +96,8 @@ absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::RecordSagaFailure(
     const std::string& order_id, const SagaFailureReport& report, absl::Time) {
   ++failures_recorded;
   return Snapshot(lifecycle_.RecordSagaFailure(
-      order_id, {report.step, report.error, CurrentTraceId(), report.max_attempts,
-                 report.retry_delay, report.max_retry_delay}));
+      order_id, {report.attempt, report.step, report.error, CurrentTraceId(),
+                 report.max_attempts, report.retry_delay, report.max_retry_delay}));
 }
 
 absl::StatusOr<OrderSnapshot> InMemoryOrderParticipant::ResumeSaga(const std::string& order_id,

@@ -187,7 +187,7 @@ TEST_F(PlaceOrderSagaTest, CompensationThatLosesToAnApprovalKeepsTheReservation)
   absl::StatusOr<PlaceOrderOutcome> approved = saga_.PlaceOrder(Bundle("r1"));
   ASSERT_EQ(approved->status, OrderStatus::kApproved);
   // A late compensation of the same order (say, from a stale coordinator).
-  absl::StatusOr<OrderSnapshot> order = orders_.FindByRequestId("r1", absl::InfiniteFuture())
+  absl::StatusOr<OrderSnapshot> order = orders_.FindByRequestId("customer-1", "r1", absl::InfiniteFuture())
                                             .value()
                                             .value();
   OrderSnapshot stale = *order;
@@ -261,7 +261,7 @@ TEST_F(RecoverySweeperTest, OrderLeftPendingByACrashedCoordinatorIsApproved) {
   EXPECT_EQ(*sweeper.SweepOnce(), 0);  // too young to be touched
   clock_.Advance(absl::Seconds(16));
   EXPECT_EQ(*sweeper.SweepOnce(), 1);
-  EXPECT_EQ(orders_.lifecycle().GetOrder("", "r1")->status, OrderStatus::kApproved);
+  EXPECT_EQ(orders_.lifecycle().GetOrder("", "r1", "c")->status, OrderStatus::kApproved);
   EXPECT_EQ(inventory_.Stock(4), 28);
   EXPECT_EQ(*sweeper.SweepOnce(), 0);
 }

@@ -6,12 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
 #include "common/mysql/mysql_transaction_runner.h"
 #include "inventory_service/coalescing_inventory_repository.h"
 #include "inventory_service/in_memory_inventory_repository.h"
 #include "inventory_service/mysql_inventory_repository.h"
+#include "tests/storage/lost_commits.h"
 #include "tests/storage/mysql_test_database.h"
 
 namespace order_saga::inventory {
@@ -28,12 +30,13 @@ struct InMemoryBackend {
 };
 
 struct MysqlBackend {
-  absl::Status Init() {
+  absl::Status Init(MysqlTransactionRunner::Options runner_options = {}) {
     absl::StatusOr<std::unique_ptr<testing::MysqlTestDatabase>> db =
         testing::MysqlTestDatabase::Create("inventory_test", InventorySchemaMigrations());
     if (!db.ok()) return db.status();
     database = *std::move(db);
-    runner = std::make_unique<MysqlTransactionRunner>(database->pool(), RealClock());
+    runner = std::make_unique<MysqlTransactionRunner>(database->pool(), RealClock(),
+                                                      runner_options);
     repository_ = std::make_unique<MysqlInventoryRepository>(*runner);
     return absl::OkStatus();
   }
@@ -47,8 +50,8 @@ struct MysqlBackend {
 // MySQL behind request coalescing: every Reserve of the suite goes through
 // batches (small ones, two at a time, so that batches also race each other).
 struct CoalescingMysqlBackend : MysqlBackend {
-  absl::Status Init() {
-    absl::Status status = MysqlBackend::Init();
+  absl::Status Init(MysqlTransactionRunner::Options runner_options = {}) {
+    absl::Status status = MysqlBackend::Init(runner_options);
     if (!status.ok()) return status;
     coalescing = std::make_unique<CoalescingInventoryRepository>(
         *repository_, BatchOptions{4, 2, {}});
@@ -56,6 +59,24 @@ struct CoalescingMysqlBackend : MysqlBackend {
   }
   InventoryRepository& repository() { return *coalescing; }
   std::unique_ptr<CoalescingInventoryRepository> coalescing;
+};
+
+// MySQL where every unit of work loses the outcome of its first COMMIT (the
+// connection dies right after it) and is run again: the whole suite must
+// pass unchanged, because every unit of work is idempotent.
+struct LostCommitMysqlBackend : MysqlBackend {
+  absl::Status Init() { return MysqlBackend::Init(lost_commits.RunnerOptions()); }
+  // A batch rerun after its lost COMMIT finds its own rows and goes on one
+  // order at a time, by design: the split count says nothing here.
+  std::optional<int64_t> split_batches() { return std::nullopt; }
+  testing::LostCommits lost_commits;
+};
+
+// The same below write coalescing (batches lose their commits too).
+struct LostCommitCoalescingMysqlBackend : CoalescingMysqlBackend {
+  absl::Status Init() { return CoalescingMysqlBackend::Init(lost_commits.RunnerOptions()); }
+  std::optional<int64_t> split_batches() { return std::nullopt; }
+  testing::LostCommits lost_commits;
 };
 
 template <typename Backend>
@@ -79,7 +100,8 @@ class InventoryRepositoryTest : public ::testing::Test {
   Backend backend_;
 };
 
-using Backends = ::testing::Types<InMemoryBackend, MysqlBackend, CoalescingMysqlBackend>;
+using Backends = ::testing::Types<InMemoryBackend, MysqlBackend, CoalescingMysqlBackend,
+                                  LostCommitMysqlBackend, LostCommitCoalescingMysqlBackend>;
 TYPED_TEST_SUITE(InventoryRepositoryTest, Backends);
 
 const std::vector<LineItem> kBundle = {{4, 2}, {5, 1}};
@@ -374,6 +396,73 @@ TYPED_TEST(InventoryRepositoryTest, RetentionDeletesOnlyRecordsThatHoldNothing) 
   ASSERT_EQ(left->size(), 1u);
   EXPECT_EQ(left->front().items, kBundle);
   EXPECT_EQ(this->Stock(4), 28);  // only the held reservation's units are out
+}
+
+// The version is an etag: every change of the row bumps it, and an upsert
+// that names a version replaces exactly that one or is refused with ABORTED
+// (NOT_FOUND for a product that does not exist), writing nothing.
+TYPED_TEST(InventoryRepositoryTest, UpsertWithAVersionAppliesOnlyToThatVersion) {
+  absl::StatusOr<Product> read = this->repo().GetProduct(4);
+  ASSERT_TRUE(read.ok());
+  EXPECT_GE(read->version, 1);
+  Product restock = *read;
+  restock.stock = 50;
+  absl::StatusOr<Product> stored = this->repo().UpsertProduct(restock);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->stock, 50);
+  EXPECT_GT(stored->version, read->version);
+  // A reservation in between: the operator's stale read is refused.
+  ASSERT_EQ(this->repo().Reserve("o1", kBundle)->outcome, ReservationOutcome::kReserved);
+  const int64_t after_reserve = this->repo().GetProduct(4)->version;
+  EXPECT_GT(after_reserve, stored->version);
+  Product stale = *stored;
+  stale.stock = 60;
+  absl::StatusOr<Product> refused = this->repo().UpsertProduct(stale);
+  EXPECT_TRUE(absl::IsAborted(refused.status())) << refused.status();
+  EXPECT_TRUE(absl::StartsWith(refused.status().message(), "version: ")) << refused.status();
+  EXPECT_EQ(this->Stock(4), 48);
+  EXPECT_EQ(this->repo().GetProduct(4)->version, after_reserve);
+  EXPECT_EQ(this->repo().GetProduct(4)->supplied, 50);
+  // Unversioned upserts stay unconditional; a version for a product that
+  // does not exist is NOT_FOUND and creates nothing.
+  EXPECT_TRUE(this->repo().UpsertProduct({4, kKoreanName, 1, 10, {}}).ok());
+  Product ghost{77, "없는 상품", 1, 5, {}};
+  ghost.version = 3;
+  EXPECT_TRUE(absl::IsNotFound(this->repo().UpsertProduct(ghost).status()));
+  EXPECT_TRUE(absl::IsNotFound(this->repo().GetProduct(77).status()));
+}
+
+// Issue 13, defect 2: an upsert whose COMMIT outcome was lost is run again
+// by the transaction runner. It used to set the absolute stock once more,
+// over a reservation made in between: q sold units went back on sale, and
+// the audit could not see it (supplied absorbed the difference). Now the
+// rerun finds its own write and changes nothing.
+TEST(UpsertAfterALostCommitTest, TheRerunKeepsAReservationMadeInBetween) {
+  absl::StatusOr<std::unique_ptr<testing::MysqlTestDatabase>> db =
+      testing::MysqlTestDatabase::Create("inventory_test", InventorySchemaMigrations());
+  ASSERT_TRUE(db.ok()) << db.status();
+  testing::LostCommits lost_commits;
+  lost_commits.enabled = false;
+  MysqlTransactionRunner losing((*db)->pool(), RealClock(), lost_commits.RunnerOptions());
+  MysqlInventoryRepository operator_side(losing);
+  // Another replica of the inventory service, on connections of its own.
+  MysqlConnectionPool other_pool((*db)->pool().options());
+  MysqlTransactionRunner other_runner(other_pool, RealClock());
+  MysqlInventoryRepository saga_side(other_runner);
+  ASSERT_TRUE(operator_side.UpsertProduct({4, kKoreanName, 1, 30, {}}).ok());
+
+  lost_commits.between = [&] {
+    EXPECT_EQ(saga_side.Reserve("o-between", {{4, 3}})->outcome, ReservationOutcome::kReserved);
+  };
+  lost_commits.enabled = true;
+  absl::StatusOr<Product> restocked = operator_side.UpsertProduct({4, kKoreanName, 1, 100, {}});
+  lost_commits.enabled = false;
+  ASSERT_TRUE(restocked.ok()) << restocked.status();
+  EXPECT_GE(lost_commits.lost, 1);  // the upsert (and its read-back)
+  absl::StatusOr<Product> product = saga_side.GetProduct(4);
+  ASSERT_TRUE(product.ok());
+  EXPECT_EQ(product->stock, 97);     // 100 put on sale, 3 reserved since
+  EXPECT_EQ(product->supplied, 100);  // == stock + held
 }
 
 }  // namespace
