@@ -20,6 +20,11 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     now_ += duration;
   }
+  // Sets the time, forwards or backwards (a clock stepped by NTP, say).
+  void Set(absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    now_ = now;
+  }
 
  private:
   mutable absl::Mutex mu_;

@@ -53,6 +53,7 @@ class CoalescingOrderRepository final : public OrderRepository {
     return inner_.Events(filter);
   }
   absl::StatusOr<int64_t> LastEventId() override { return inner_.LastEventId(); }
+  absl::StatusOr<int64_t> OldestEventId() override { return inner_.OldestEventId(); }
   absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
                                           const SagaFailure& failure) override {
     return inner_.RecordSagaFailure(order_id, failure);

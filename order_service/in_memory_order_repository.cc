@@ -124,6 +124,11 @@ absl::StatusOr<int64_t> InMemoryOrderRepository::LastEventId() {
   return static_cast<int64_t>(events_.size());
 }
 
+absl::StatusOr<int64_t> InMemoryOrderRepository::OldestEventId() {
+  absl::MutexLock lock(&mu_);
+  return deleted_through_ + 1;  // events are deleted from the oldest
+}
+
 Order* InMemoryOrderRepository::Find(const std::string& order_id) {
   auto it = by_order_id_.find(order_id);
   return it == by_order_id_.end() ? nullptr : &by_sequence_.at(it->second);

@@ -609,6 +609,20 @@ absl::StatusOr<int64_t> MysqlOrderRepository::LastEventId() {
   return last;
 }
 
+absl::StatusOr<int64_t> MysqlOrderRepository::OldestEventId() {
+  int64_t oldest = 0;
+  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
+    sql::PreparedStatement& select = session.Prepare(
+        "SELECT IFNULL((SELECT MIN(event_id) FROM order_events), "
+        "(SELECT last_event_id + 1 FROM order_event_counter WHERE id = 1))");
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    oldest = rows->next() ? rows->getInt64(1) : 1;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return oldest;
+}
+
 absl::StatusOr<Order> MysqlOrderRepository::RecordSagaFailure(
     const std::string& order_id, const SagaFailure& failure) {
   absl::StatusOr<Order> after = absl::InternalError("not loaded");

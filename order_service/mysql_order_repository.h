@@ -38,6 +38,7 @@ class MysqlOrderRepository final : public OrderRepository {
   absl::StatusOr<OrderCounts> Count(const std::string& customer_id) override;
   absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) override;
   absl::StatusOr<int64_t> LastEventId() override;
+  absl::StatusOr<int64_t> OldestEventId() override;
   absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
                                           const SagaFailure& failure) override;
   absl::StatusOr<Order> ResumeSaga(const std::string& order_id, const std::string& note,

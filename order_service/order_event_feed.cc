@@ -133,6 +133,7 @@ bool OrderEventFeed::CatchUp() {
     OrderEventSubscriber* key;
     OrderEventFilter filter;
     int64_t head;
+    bool first_read_done;
   };
   std::vector<Read> reads;
   {
@@ -142,12 +143,21 @@ bool OrderEventFeed::CatchUp() {
       reads.push_back({key,
                        {state.position, state.filter.customer_id, state.filter.order_id,
                         options_.read_limit},
-                       head_});
+                       head_, state.read_once});
     }
   }
   bool ok = true;
   for (const Read& read : reads) {
     absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(read.filter);
+    // A watch of many orders that starts from the database must not start
+    // after a hole: if retention deleted any event it asked for, it gets
+    // OUT_OF_RANGE (with a customer filter, the events read cannot tell).
+    // Read after the events: the oldest id only grows, so if it is still at
+    // most after_event_id + 1, nothing asked for was gone when they were read.
+    std::optional<absl::StatusOr<int64_t>> oldest;
+    if (events.ok() && read.filter.order_id.empty() && !read.first_read_done) {
+      oldest = repository_.OldestEventId();
+    }
     // One order without events: unknown, or its events were deleted by
     // retention (then its current state stands in for them, as event 0).
     std::optional<absl::StatusOr<Order>> current;
@@ -176,15 +186,24 @@ bool OrderEventFeed::CatchUp() {
         continue;
       }
     }
-    // Ids have no gaps, so a jump in an unfiltered read means retention
-    // deleted the events the watcher asked for.
+    if (oldest.has_value() && !oldest->ok()) {
+      ok = false;
+      continue;
+    }
+    // Ids have no gaps, so a jump in an unfiltered read, or a first kept id
+    // beyond the one asked for, means retention deleted events the watcher
+    // asked for.
+    int64_t first_kept = read.filter.after_event_id + 1;
+    if (oldest.has_value()) first_kept = std::max(first_kept, **oldest);
     if (state.filter.order_id.empty() && state.filter.customer_id.empty() &&
-        !events->empty() && events->front().event_id > read.filter.after_event_id + 1) {
+        !events->empty()) {
+      first_kept = std::max(first_kept, events->front().event_id);
+    }
+    if (first_kept > read.filter.after_event_id + 1) {
       read.key->OnEnd(absl::OutOfRangeError(absl::StrCat(
-          "after_event_id: events ", read.filter.after_event_id + 1, " to ",
-          events->front().event_id - 1,
+          "after_event_id: events ", read.filter.after_event_id + 1, " to ", first_kept - 1,
           " were deleted by retention (--retention_hours); read the current state with "
-          "ListOrders and watch again from event ", events->front().event_id - 1)));
+          "ListOrders and watch again from event ", first_kept - 1)));
       subscribers_.erase(it);
       continue;
     }

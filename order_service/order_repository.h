@@ -81,6 +81,10 @@ class OrderRepository {
   virtual absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) = 0;
   // The id of the newest event; 0 if there is none.
   virtual absl::StatusOr<int64_t> LastEventId() = 0;
+  // The id of the oldest event still kept (retention deletes from the
+  // oldest, so every id from it to LastEventId() is kept); LastEventId() + 1
+  // if none is.
+  virtual absl::StatusOr<int64_t> OldestEventId() = 0;
 
   // The saga's bookkeeping of a PENDING, not stuck order whose count of
   // failed attempts is failure.attempt - 1 (else the order is returned

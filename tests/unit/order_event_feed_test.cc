@@ -186,5 +186,31 @@ TEST_F(OrderEventFeedTest, EventsDeletedByRetentionAreReplacedOrReported) {
   feed->Unsubscribe(&recent);
 }
 
+// Issue 13, defect 5: a customer-filtered watch that resumes from before
+// what retention deleted used to skip the deleted events silently (its
+// filtered read cannot see the jump); it gets OUT_OF_RANGE as the
+// unfiltered one does. Customer "b" has events 3 and 4 (deleted) and 7, 8.
+TEST_F(OrderEventFeedTest, ACustomersWatchFromBeforeRetentionIsToldOutOfRange) {
+  PlaceAndApprove("a");  // events 1, 2
+  PlaceAndApprove("b");  // events 3, 4
+  ASSERT_EQ(*repository_.DeleteEventsBefore(absl::Now() + absl::Seconds(1), 100), 4);
+  PlaceAndApprove("a");  // events 5, 6
+  PlaceAndApprove("b");  // events 7, 8
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(1);
+  for (int64_t after : {0, 2, 3}) {
+    SCOPED_TRACE(after);
+    RecordingSubscriber customer;
+    feed->Subscribe(&customer, {after, "b", ""});
+    std::optional<absl::Status> end = customer.WaitForEnd();
+    ASSERT_TRUE(end.has_value());
+    EXPECT_EQ(end->code(), absl::StatusCode::kOutOfRange) << *end;
+    EXPECT_NE(end->message().find("to 4 were deleted"), std::string::npos) << *end;
+  }
+  RecordingSubscriber kept;
+  feed->Subscribe(&kept, {4, "b", ""});
+  EXPECT_EQ(kept.WaitFor(2), (std::vector<int64_t>{7, 8}));
+  feed->Unsubscribe(&kept);
+}
+
 }  // namespace
 }  // namespace order_saga::orders
