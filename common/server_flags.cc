@@ -7,6 +7,8 @@
 
 #include "common/tls_config.h"
 
+DECLARE_bool(tls_require_client_cert);
+
 DEFINE_string(listen_address, "127.0.0.1:0",
               "host:port the gRPC server listens on (env LISTEN_ADDRESS)");
 DEFINE_int32(max_threads, 256,
@@ -75,7 +77,17 @@ ServerSetup ServerSetupFromFlagsOrExit() {
     std::exit(2);
   }
   if (*authenticator == nullptr) LOG(INFO) << "authentication off (no --auth_token_key_file)";
-  return {*std::move(options), *std::move(authenticator)};
+  return {*std::move(options), *std::move(authenticator), FLAGS_tls_require_client_cert};
+}
+
+SagaStepCallers SagaStepCallersFromFlagsOrExit(const ServerSetup& setup) {
+  absl::StatusOr<SagaStepCallers> callers =
+      SagaStepCallers::FromFlags(setup.authenticator.get(), setup.client_certificates_required);
+  if (!callers.ok()) {
+    LOG(ERROR) << callers.status();
+    std::exit(2);
+  }
+  return *std::move(callers);
 }
 
 }  // namespace order_saga

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/auth/authenticator.h"
+#include "common/auth/saga_step_callers.h"
 #include "common/grpc_server.h"
 
 namespace order_saga {
@@ -26,8 +27,15 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromFlags();
 struct ServerSetup {
   GrpcServerOptions options;
   std::unique_ptr<Authenticator> authenticator;
+  // Callers must present a certificate of the CA (mutual TLS).
+  bool client_certificates_required = false;
 };
 // A bad flag ends the process with exit status 2 and a message naming it.
 ServerSetup ServerSetupFromFlagsOrExit();
+
+// Who may call the saga's participant steps on this participant service
+// (--saga_step_callers); a configuration that would leave them open unsaid
+// ends the process with exit status 2 and a message naming the flag.
+SagaStepCallers SagaStepCallersFromFlagsOrExit(const ServerSetup& setup);
 
 }  // namespace order_saga

@@ -92,9 +92,16 @@ void LogReservation(absl::string_view method, const std::string& order_id,
 
 }  // namespace
 
+grpc::Status InventoryGrpcService::RefuseSagaStep(const grpc::ServerContext& context,
+                                                 const char* method) const {
+  if (saga_step_callers_ == nullptr) return grpc::Status::OK;
+  return ToGrpcStatus(saga_step_callers_->Authorize(context, method));
+}
+
 grpc::Status InventoryGrpcService::Reserve(grpc::ServerContext* context,
                                            const ::inventory::v1::ReserveRequest* request,
                                            ::inventory::v1::ReserveResponse* response) {
+  if (grpc::Status refused = RefuseSagaStep(*context, "Reserve"); !refused.ok()) return refused;
   ScopedTraceId trace(TraceIdOf(*context));
   absl::StatusOr<ReservationResult> result = ledger_.ReserveStock(
       request->order_id(), LineItemsFromProto(request->items()), NotAfterOf(*request));
@@ -107,6 +114,9 @@ grpc::Status InventoryGrpcService::Reserve(grpc::ServerContext* context,
 grpc::Status InventoryGrpcService::ReserveBatch(
     grpc::ServerContext* context, const ::inventory::v1::ReserveBatchRequest* request,
     ::inventory::v1::ReserveBatchResponse* response) {
+  if (grpc::Status refused = RefuseSagaStep(*context, "ReserveBatch"); !refused.ok()) {
+    return refused;
+  }
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
   std::vector<ReserveRequest> requests;
@@ -136,6 +146,7 @@ grpc::Status InventoryGrpcService::ReserveBatch(
 grpc::Status InventoryGrpcService::Release(grpc::ServerContext* context,
                                            const ::inventory::v1::ReleaseRequest* request,
                                            ::inventory::v1::ReleaseResponse* response) {
+  if (grpc::Status refused = RefuseSagaStep(*context, "Release"); !refused.ok()) return refused;
   ScopedTraceId trace(TraceIdOf(*context));
   absl::StatusOr<ReleaseResult> result = ledger_.ReleaseReservation(request->order_id());
   if (!result.ok()) {

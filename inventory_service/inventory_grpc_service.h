@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/auth/authenticator.h"
+#include "common/auth/saga_step_callers.h"
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "inventory_service/stock_ledger.h"
 
@@ -10,12 +11,14 @@ namespace order_saga::inventory {
 
 class InventoryGrpcService final : public ::inventory::v1::InventoryService::Service {
  public:
-  // `ledger` (and `authenticator`, if set) must outlive the service. With
-  // an authenticator, UpsertProduct needs an admin's token (the other
-  // methods are the coordinator's, guarded by mutual TLS).
+  // `ledger` (and `authenticator` and `saga_step_callers`, if set) must
+  // outlive the service. With an authenticator, UpsertProduct needs an
+  // admin's token. Reserve, ReserveBatch and Release are the coordinator's:
+  // with `saga_step_callers` set, only the callers it allows reach them.
   explicit InventoryGrpcService(StockLedger& ledger,
-                                const Authenticator* authenticator = nullptr)
-      : ledger_(ledger), authenticator_(authenticator) {}
+                                const Authenticator* authenticator = nullptr,
+                                const SagaStepCallers* saga_step_callers = nullptr)
+      : ledger_(ledger), authenticator_(authenticator), saga_step_callers_(saga_step_callers) {}
 
   grpc::Status Reserve(grpc::ServerContext* context,
                        const ::inventory::v1::ReserveRequest* request,
@@ -44,8 +47,12 @@ class InventoryGrpcService final : public ::inventory::v1::InventoryService::Ser
       ::inventory::v1::ListReservationsResponse* response) override;
 
  private:
+  // Not OK if the caller may not call the saga step `method`.
+  grpc::Status RefuseSagaStep(const grpc::ServerContext& context, const char* method) const;
+
   StockLedger& ledger_;
   const Authenticator* authenticator_;
+  const SagaStepCallers* saga_step_callers_;
 };
 
 }  // namespace order_saga::inventory

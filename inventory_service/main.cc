@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
   ServerSetup setup = ServerSetupFromFlagsOrExit();
+  const SagaStepCallers saga_step_callers = SagaStepCallersFromFlagsOrExit(setup);
   GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
       repository, RealClock(),
       {absl::Milliseconds(FLAGS_reserve_deadline_limit_ms),
        absl::Milliseconds(FLAGS_reserve_clock_skew_ms)});
-  order_saga::inventory::InventoryGrpcService service(ledger, setup.authenticator.get());
+  order_saga::inventory::InventoryGrpcService service(ledger, setup.authenticator.get(),
+                                                      &saga_step_callers);
 
   // Retention of records that hold nothing, on its own connection as the
   // schema owner. --retention_hours >= 2 is far above the latest a Reserve

@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
   ServerSetup setup = ServerSetupFromFlagsOrExit();
+  // A read-only replica refuses every saga step anyway.
+  std::optional<SagaStepCallers> saga_step_callers;
+  if (!FLAGS_read_only) saga_step_callers.emplace(SagaStepCallersFromFlagsOrExit(setup));
   GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;
@@ -93,7 +96,8 @@ int main(int argc, char** argv) {
        static_cast<size_t>(FLAGS_watch_max_queued_events)},
       server_options.metrics.get());
   orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only,
-                                   setup.authenticator.get());
+                                   setup.authenticator.get(),
+                                   saga_step_callers ? &*saga_step_callers : nullptr);
 
   // Retention (not on read-only replicas): on its own connection as the
   // schema owner.

@@ -122,10 +122,17 @@ void SagaStepToProto(const SagaStep& step, ::order::v1::SagaStep* out) {
   *out->mutable_time() = TimeToProto(step.time);
 }
 
+grpc::Status OrderGrpcService::RefuseSagaStep(const grpc::ServerContext& context,
+                                             const char* method) const {
+  if (read_only_) return WritesRefused(method);
+  if (saga_step_callers_ == nullptr) return grpc::Status::OK;
+  return ToGrpcStatus(saga_step_callers_->Authorize(context, method));
+}
+
 grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext* context,
                                            const ::order::v1::CreateOrderRequest* request,
                                            ::order::v1::Order* response) {
-  if (read_only_) return WritesRefused("CreateOrder");
+  if (grpc::Status refused = RefuseSagaStep(*context, "CreateOrder"); !refused.ok()) return refused;
   const std::string trace_id = TraceIdOf(*context);
   absl::StatusOr<Order> order = lifecycle_.CreateOrder(NewOrderFromProto(*request, trace_id));
   feed_.Nudge();
@@ -136,7 +143,7 @@ grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext* context,
 grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext* context,
                                             const ::order::v1::CreateOrdersRequest* request,
                                             ::order::v1::OrderBatchResponse* response) {
-  if (read_only_) return WritesRefused("CreateOrders");
+  if (grpc::Status refused = RefuseSagaStep(*context, "CreateOrders"); !refused.ok()) return refused;
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
   const std::vector<std::string> trace_ids = EntryTraceIdsOf(*context, request->requests_size());
@@ -155,7 +162,7 @@ grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext* context,
 grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext* context,
                                              const ::order::v1::ApproveOrdersRequest* request,
                                              ::order::v1::OrderBatchResponse* response) {
-  if (read_only_) return WritesRefused("ApproveOrders");
+  if (grpc::Status refused = RefuseSagaStep(*context, "ApproveOrders"); !refused.ok()) return refused;
   absl::Status size = ValidateBatchSize(request->requests_size());
   if (!size.ok()) return ToGrpcStatus(size);
   std::vector<std::string> order_ids;
@@ -174,7 +181,7 @@ grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext* context,
 grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext* context,
                                             const ::order::v1::ApproveOrderRequest* request,
                                             ::order::v1::Order* response) {
-  if (read_only_) return WritesRefused("ApproveOrder");
+  if (grpc::Status refused = RefuseSagaStep(*context, "ApproveOrder"); !refused.ok()) return refused;
   absl::StatusOr<Order> order = lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail);
   feed_.Nudge();
   LogOrderStep("ApproveOrder", TraceIdOf(*context), order);
@@ -184,7 +191,7 @@ grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext* context,
 grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext* context,
                                            const ::order::v1::RejectOrderRequest* request,
                                            ::order::v1::Order* response) {
-  if (read_only_) return WritesRefused("RejectOrder");
+  if (grpc::Status refused = RefuseSagaStep(*context, "RejectOrder"); !refused.ok()) return refused;
   absl::StatusOr<Order> order = lifecycle_.RejectOrder(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
@@ -195,7 +202,7 @@ grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext* context,
 grpc::Status OrderGrpcService::MarkCompensating(
     grpc::ServerContext* context, const ::order::v1::MarkCompensatingRequest* request,
     ::order::v1::Order* response) {
-  if (read_only_) return WritesRefused("MarkCompensating");
+  if (grpc::Status refused = RefuseSagaStep(*context, "MarkCompensating"); !refused.ok()) return refused;
   absl::StatusOr<Order> order = lifecycle_.MarkCompensating(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
@@ -295,7 +302,7 @@ grpc::Status OrderGrpcService::CountOrders(grpc::ServerContext* context,
 grpc::Status OrderGrpcService::RecordSagaFailure(
     grpc::ServerContext* context, const ::order::v1::RecordSagaFailureRequest* request,
     ::order::v1::Order* response) {
-  if (read_only_) return WritesRefused("RecordSagaFailure");
+  if (grpc::Status refused = RefuseSagaStep(*context, "RecordSagaFailure"); !refused.ok()) return refused;
   SagaFailure failure;
   failure.attempt = request->attempt();
   failure.step = request->step();
@@ -313,7 +320,7 @@ grpc::Status OrderGrpcService::RecordSagaFailure(
 grpc::Status OrderGrpcService::ResumeSaga(grpc::ServerContext* context,
                                           const ::order::v1::ResumeSagaRequest* request,
                                           ::order::v1::Order* response) {
-  if (read_only_) return WritesRefused("ResumeSaga");
+  if (grpc::Status refused = RefuseSagaStep(*context, "ResumeSaga"); !refused.ok()) return refused;
   const std::string trace_id = TraceIdOf(*context);
   absl::StatusOr<Order> order =
       lifecycle_.ResumeSaga(request->order_id(), request->note(), trace_id);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/auth/authenticator.h"
+#include "common/auth/saga_step_callers.h"
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/order_event_feed.h"
 #include "order_service/order_lifecycle.h"
@@ -28,15 +29,18 @@ class OrderGrpcService final : public OrderServiceBase {
   // read/watch replicas, --read_only) refuses the saga's participant RPCs
   // with PERMISSION_DENIED and writes nothing.
   // With an `authenticator`, the reads and watches need a token: a customer
-  // sees only their own orders, an admin every order (the participant RPCs
-  // are the coordinator's, guarded by mutual TLS).
+  // sees only their own orders, an admin every order. The participant RPCs
+  // are the coordinator's: with `saga_step_callers` set, only the callers
+  // it allows (SagaStepCallers) reach them.
   OrderGrpcService(OrderLifecycle& lifecycle, OrderEventFeed& feed, OrderWatchStreams& streams,
-                   bool read_only = false, const Authenticator* authenticator = nullptr)
+                   bool read_only = false, const Authenticator* authenticator = nullptr,
+                   const SagaStepCallers* saga_step_callers = nullptr)
       : lifecycle_(lifecycle),
         feed_(feed),
         streams_(streams),
         read_only_(read_only),
-        authenticator_(authenticator) {}
+        authenticator_(authenticator),
+        saga_step_callers_(saga_step_callers) {}
 
   grpc::Status CreateOrder(grpc::ServerContext* context,
                            const ::order::v1::CreateOrderRequest* request,
@@ -87,11 +91,16 @@ class OrderGrpcService final : public OrderServiceBase {
   absl::Status CheckOwner(const Principal& caller, const absl::StatusOr<Order>& order,
                           absl::string_view method) const;
 
+  // Not OK if the caller may not call the saga step `method` here (a
+  // read-only replica, or a caller that is not the coordinator).
+  grpc::Status RefuseSagaStep(const grpc::ServerContext& context, const char* method) const;
+
   OrderLifecycle& lifecycle_;
   OrderEventFeed& feed_;
   OrderWatchStreams& streams_;
   const bool read_only_;
   const Authenticator* authenticator_;
+  const SagaStepCallers* saga_step_callers_;
 };
 
 }  // namespace order_saga::orders

@@ -4,6 +4,7 @@
 // orders as themself and reads and watches only their own; only an admin
 // upserts products; every denial writes nothing and is counted.
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "audit/stock_audit.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/bearer_token_channel.h"
 #include "tests/e2e/concurrent_orders.h"
@@ -214,6 +216,111 @@ TEST_F(AuthE2ETest, ARequestIdIsScopedToTheTokensCustomer) {
   EXPECT_EQ(order.customer_id(), "bob");
   ASSERT_TRUE(by_key(alice, &order).ok());
   EXPECT_EQ(order.order_id(), hers.order_id());
+}
+
+// Issue 13, defect 4: the operator's certificate with an admin token used to
+// reach the saga's steps: a Release of an APPROVED order's reservation, or
+// an ApproveOrder of an order that holds none, oversold stock. Only the
+// coordinator's identity calls them now; each refusal writes nothing.
+TEST_F(AuthE2ETest, AnOperatorCannotReleaseAnApprovedOrdersReservation) {
+  ASSERT_TRUE(Upsert(stack_->admin_token(), 9, 10).ok());
+  saga::v1::PlaceOrderRequest request;
+  request.set_request_id("held-by-approval");
+  common::v1::LineItem* item = request.add_items();
+  item->set_product_id(9);
+  item->set_quantity(4);
+  saga::v1::PlaceOrderResponse placed;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    ASSERT_TRUE(saga::v1::SagaCoordinator::NewStub(
+                    Channel(stack_->saga_address(), Token("erin", Role::kCustomer)))
+                    ->PlaceOrder(&context, request, &placed)
+                    .ok());
+  }
+  ASSERT_EQ(placed.status(), order::v1::ORDER_STATUS_APPROVED);
+  inventory::v1::ReleaseRequest release;
+  release.set_order_id(placed.order_id());
+  inventory::v1::ReleaseResponse released;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  grpc::Status status = inventory::v1::InventoryService::NewStub(
+                            Channel(stack_->inventory_address(), stack_->admin_token(), true))
+                            ->Release(&context, release, &released);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "caller 'operator'"))
+      << status.error_message();
+  inventory::v1::GetProductRequest get;
+  get.set_product_id(9);
+  inventory::v1::Product product;
+  grpc::ClientContext read;
+  read.set_deadline(In(absl::Seconds(10)));
+  ASSERT_TRUE(inventory::v1::InventoryService::NewStub(
+                  Channel(stack_->inventory_address(), stack_->admin_token(), true))
+                  ->GetProduct(&read, get, &product)
+                  .ok());
+  EXPECT_EQ(product.stock(), 6);  // still held by the approved order
+  absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(30));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
+}
+
+TEST_F(AuthE2ETest, AnOperatorCannotApproveAnOrderThatHoldsNothing) {
+  // A PENDING order with no reservation (as a coordinator leaves it that
+  // died right after CreateOrder), written by the test.
+  for (const std::string& sql :
+       {std::string("INSERT INTO orders (order_id, request_id, customer_id, status) VALUES "
+                    "('door-pending', 'door-pending', 'mallory', 'PENDING')"),
+        std::string("INSERT INTO order_items (order_pk, product_id, quantity) SELECT id, 9, 1 "
+                    "FROM orders WHERE order_id = 'door-pending'")}) {
+    ASSERT_TRUE(stack_->orders_database().Execute(sql).ok()) << sql;
+  }
+  auto orders = order::v1::OrderService::NewStub(
+      Channel(stack_->order_address(), stack_->admin_token(), true));
+  order::v1::ApproveOrderRequest approve;
+  approve.set_order_id("door-pending");
+  order::v1::Order approved;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  grpc::Status status = orders->ApproveOrder(&context, approve, &approved);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  order::v1::MarkCompensatingRequest mark;
+  mark.set_order_id("door-pending");
+  mark.set_reject_reason(order::v1::REJECT_REASON_OUT_OF_STOCK);
+  grpc::ClientContext mark_context;
+  mark_context.set_deadline(In(absl::Seconds(10)));
+  EXPECT_EQ(orders->MarkCompensating(&mark_context, mark, &approved).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  order::v1::GetOrderRequest get;
+  get.set_order_id("door-pending");
+  order::v1::Order order;
+  grpc::ClientContext read;
+  read.set_deadline(In(absl::Seconds(10)));
+  ASSERT_TRUE(orders->GetOrder(&read, get, &order).ok());
+  EXPECT_NE(order.status(), order::v1::ORDER_STATUS_APPROVED);  // (the sweep may decide it)
+  EXPECT_FALSE(order.compensating() && order.status() == order::v1::ORDER_STATUS_PENDING &&
+               order.reject_reason() == order::v1::REJECT_REASON_OUT_OF_STOCK);
+}
+
+// A participant with tokens on and no mutual TLS cannot know the
+// coordinator: it refuses to start, naming the flag, unless told that the
+// steps are open on purpose (--saga_step_callers='*').
+TEST_F(AuthE2ETest, AParticipantWithTokensButNoMutualTlsRefusesToStart) {
+  const std::string key_file = ::testing::TempDir() + "/saga-step-key";
+  std::ofstream(key_file) << kKey;
+  for (const char* binary : {INVENTORY_SERVICE_BINARY, ORDER_SERVICE_BINARY}) {
+    const std::string command =
+        absl::StrCat(binary, " --auth_token_key_file=", key_file,
+                     " --mysql_dsn=mysql://nobody@localhost/none --listen_address=127.0.0.1:0 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buffer[4096];
+    while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+    const int status = pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << binary << ": " << output;
+    EXPECT_TRUE(absl::StrContains(output, "--saga_step_callers")) << binary << ": " << output;
+  }
 }
 
 TEST_F(AuthE2ETest, OnlyAnAdminUpsertsProducts) {

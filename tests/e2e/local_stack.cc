@@ -356,6 +356,12 @@ absl::Status LocalStack::Launch(const Options& options,
     inventory_.args.push_back(flag);
     orders_.args.push_back(flag);
     coordinator_extra_flags_.push_back(flag);
+    if (!options.tls) {
+      // Tokens without mutual TLS: the services cannot tell the coordinator
+      // from anyone, and refuse to start unless told so explicitly.
+      inventory_.args.push_back("--saga_step_callers=*");
+      orders_.args.push_back("--saga_step_callers=*");
+    }
   }
   saga_ports_.clear();
   saga_metrics_ports_.clear();

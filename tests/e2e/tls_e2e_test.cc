@@ -148,14 +148,22 @@ TEST_F(TlsE2ETest, OnlyTheCoordinatorAndOperatorsMayCallTheParticipantServices) 
   EXPECT_GE(Sample(ScrapeMetrics(stack_->order_metrics_address()),
                    "ordersaga_peer_denials_total"), 1);
 
-  // The operator may (an operator's reserve is a real reservation; release it).
-  EXPECT_TRUE(Reserve(*Inventory(As("operator")), "operator-1").ok());
+  // The operator's certificate passes the peer allowlist (it reads, stocks
+  // products and runs the audit) but calls no saga step (issue 13, defect
+  // 4: it could release an approved order's reservation).
+  grpc::Status by_operator = Reserve(*Inventory(As("operator")), "operator-1");
+  EXPECT_EQ(by_operator.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << by_operator.error_message();
+  EXPECT_TRUE(absl::StrContains(by_operator.error_message(), "only the saga coordinator"))
+      << by_operator.error_message();
   inventory::v1::ReleaseRequest release;
   release.set_order_id("operator-1");
   inventory::v1::ReleaseResponse released;
   grpc::ClientContext release_context;
   release_context.set_deadline(In(absl::Seconds(10)));
-  EXPECT_TRUE(Inventory(As("operator"))->Release(&release_context, release, &released).ok());
+  EXPECT_EQ(Inventory(As("operator"))->Release(&release_context, release, &released).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Reservations(), before);
 }
 
 TEST_F(TlsE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsEverywhere) {
