@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <limits>
 #include <memory>
 
@@ -102,7 +103,11 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   PlaintextHealthServer* mirror = health_port.get();
-  auto set_serving = [health, mirror](bool serving) {
+  // Once shutting down, NOT_SERVING for good (a database monitor must not
+  // report SERVING again while the server drains).
+  auto shutting_down = std::make_shared<std::atomic<bool>>(false);
+  auto set_serving = [health, mirror, shutting_down](bool serving) {
+    if (serving && shutting_down->load()) return;
     health->SetServingStatus(serving);
     if (mirror != nullptr) mirror->SetServing(serving);
   };
@@ -116,14 +121,18 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   sigwait(&signals, &signal_number);
   LOG(INFO) << "signal " << signal_number << " received, shutting down";
 
-  if (hooks.before_shutdown) hooks.before_shutdown();
+  // First of all: load balancers and the coordinators' health checks stop
+  // sending calls here.
+  shutting_down->store(true);
   set_serving(false);
+  if (hooks.before_shutdown) hooks.before_shutdown();
   if (options.shutdown_drain > absl::ZeroDuration()) {
     LOG(INFO) << "NOT_SERVING; draining for " << options.shutdown_drain;
     absl::SleepFor(options.shutdown_drain);
   }
   server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoSeconds(options.shutdown_grace));
+                   absl::ToChronoMilliseconds(options.shutdown_grace));
+  if (hooks.after_grace) hooks.after_grace();
   server->Wait();
   LOG(INFO) << "stopped";
   return absl::OkStatus();

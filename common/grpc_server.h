@@ -51,9 +51,14 @@ struct GrpcServerHooks {
   // status of the whole server; it may be called until before_shutdown
   // returns (a database monitor, say).
   std::function<void(std::function<void(bool serving)> set_serving)> after_start;
-  // Called on SIGTERM/SIGINT before the server shuts down: stop background
-  // work here.
+  // Called on SIGTERM/SIGINT, once the server reports NOT_SERVING and
+  // before it drains and shuts down: stop background work here (briefly:
+  // the process must exit within its grace period).
   std::function<void()> before_shutdown;
+  // Called when the grace period is over (in-flight calls are cancelled),
+  // before waiting for the handlers still running to return: make them
+  // return now.
+  std::function<void()> after_grace;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
@@ -63,10 +68,11 @@ void BlockTerminationSignals();
 // Builds and starts a server with `services` and the standard health service
 // (SERVING once started, unless hooks.after_start says otherwise); serves
 // the metrics if configured; logs the bound ports; blocks until SIGTERM or
-// SIGINT; then calls hooks.before_shutdown, marks health NOT_SERVING, waits
-// the drain period, and shuts down with the grace period (new calls
-// refused, in-flight ones given the grace to finish). Returns UNAVAILABLE if
-// an address cannot be bound.
+// SIGINT; then marks health NOT_SERVING first (for good: after_start's
+// setter cannot turn it back), calls hooks.before_shutdown, waits the drain
+// period, shuts down with the grace period (new calls refused, in-flight
+// ones given the grace to finish), calls hooks.after_grace and waits for the
+// handlers. Returns UNAVAILABLE if an address cannot be bound.
 absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
                            const GrpcServerHooks& hooks = {});

@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   sweeper_options.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);
   sweeper_options.interval = absl::Milliseconds(FLAGS_recovery_interval_ms);
   sweeper_options.saga_deadline = saga_options.saga_deadline;
+  sweeper_options.call_timeout = saga_options.retry.call_timeout;
   sweeper_options.on_recovered = [&saga_metrics](int orders) { saga_metrics.Recovered(orders); };
   sweeper_options.on_stuck_count = [&saga_metrics](int64_t orders) {
     saga_metrics.StuckNow(orders);
@@ -162,8 +163,11 @@ int main(int argc, char** argv) {
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();
-    sweeper.Stop();
+    sweeper.Stop();  // between two orders; the drive in flight starts no further call
   };
+  // Sagas still running (a participant that does not answer) start no
+  // further call: they end PENDING, for a running coordinator's sweep.
+  hooks.after_grace = [&place_order] { place_order.Stop(); };
   absl::Status served = RunGrpcServer(server_options, {&service, &admin}, hooks);
   if (const int running = background.running(); running > 0) {
     LOG(INFO) << "finishing " << running << " background sagas";

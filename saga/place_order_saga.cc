@@ -11,9 +11,18 @@
 namespace order_saga::coordinator {
 
 PlaceOrderOutcome PlaceOrderSaga::Unfinished(const OrderSnapshot& order,
-                                             const std::string& step,
-                                             const absl::Status& why) {
+                                             const std::string& step, const absl::Status& why,
+                                             const std::atomic<bool>* cancel) {
   const std::string& order_id = order.order_id;
+  if (IsStoppedError(why) || Stopped(cancel)) {
+    // Not the order's failure: this coordinator stops. Nothing is counted;
+    // the recovery sweep of a coordinator that runs goes on from here.
+    LOG(INFO) << "order " << order_id << " PENDING: " << step
+              << " not finished, the coordinator is shutting down";
+    return {order_id, OrderStatus::kPending, RejectReason::kNone,
+            "decision not completed yet (the coordinator shut down); it will be completed by "
+            "recovery"};
+  }
   absl::BitGen random;
   SagaFailureReport report;
   // The attempt this drive made: reported again (or rerun by the order
@@ -85,7 +94,7 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   }
 
   absl::StatusOr<OrderSnapshot> order =
-      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+      Retry(deadline, /*cancel=*/nullptr, [&](absl::Time call_deadline) {
         return orders_.CreateOrder(command, call_deadline);
       });
   if (!order.ok()) {
@@ -102,40 +111,51 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   return Drive(*order, deadline);
 }
 
-PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time deadline) {
+bool PlaceOrderSaga::Stopped(const std::atomic<bool>* cancel) const {
+  return stopping_.load() || (cancel != nullptr && cancel->load());
+}
+
+PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time deadline,
+                                        const std::atomic<bool>* cancel) {
   if (order.status != OrderStatus::kPending) return Decided(order);
   ScopedTraceIdUnlessSet trace(order.trace_id);
-  if (order.compensating) return Compensate(order, order.reject_reason, order.detail);
+  if (order.compensating) {
+    return Compensate(order, order.reject_reason, order.detail, /*final_say=*/false, cancel);
+  }
   absl::StatusOr<ReserveAnswer> answer =
-      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+      Retry(deadline, cancel, [&](absl::Time call_deadline) {
         return inventory_.Reserve(order.order_id, order.items, call_deadline);
       });
+  if (IsStoppedError(answer.status())) return Unfinished(order, "reserve", answer.status(), cancel);
   if (!answer.ok()) {
     return Compensate(order, RejectReason::kInventoryUnavailable,
-                      absl::StrCat("inventory did not answer: ", answer.status().message()));
+                      absl::StrCat("inventory did not answer: ", answer.status().message()),
+                      /*final_say=*/false, cancel);
   }
   sold_out_.Observe(order.items, answer->sold_out_product_ids, clock_.Now());
   switch (answer->outcome) {
     case ReserveOutcome::kReserved:
-      return Approve(order, deadline);
+      return Approve(order, deadline, cancel);
     case ReserveOutcome::kOutOfStock:
-      return Reject(order, RejectReason::kOutOfStock, answer->detail, deadline);
+      return Reject(order, RejectReason::kOutOfStock, answer->detail, deadline, cancel);
     case ReserveOutcome::kUnknownProduct:
-      return Reject(order, RejectReason::kUnknownProduct, answer->detail, deadline);
+      return Reject(order, RejectReason::kUnknownProduct, answer->detail, deadline, cancel);
     case ReserveOutcome::kReleased:
       // Someone compensated this order already; finish that compensation.
       return Compensate(order, RejectReason::kInventoryUnavailable,
-                        "reservation was released before it could be made");
+                        "reservation was released before it could be made",
+                        /*final_say=*/false, cancel);
   }
-  return Unfinished(order, "reserve", absl::InternalError("unknown reserve outcome"));
+  return Unfinished(order, "reserve", absl::InternalError("unknown reserve outcome"), cancel);
 }
 
-PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time deadline) {
+PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time deadline,
+                                          const std::atomic<bool>* cancel) {
   absl::StatusOr<OrderSnapshot> approved =
-      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+      Retry(deadline, cancel, [&](absl::Time call_deadline) {
         return orders_.ApproveOrder(order.order_id, call_deadline);
       });
-  if (!approved.ok()) return Unfinished(order, "approve", approved.status());
+  if (!approved.ok()) return Unfinished(order, "approve", approved.status(), cancel);
   if (approved->status == OrderStatus::kApproved) {
     LOG(INFO) << "order " << order.order_id << " APPROVED";
     return Decided(*approved);
@@ -144,17 +164,18 @@ PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time
   const RejectReason reason = approved->reject_reason == RejectReason::kNone
                                   ? RejectReason::kInventoryUnavailable
                                   : approved->reject_reason;
-  return Compensate(order, reason, approved->detail);
+  return Compensate(order, reason, approved->detail, /*final_say=*/false, cancel);
 }
 
 PlaceOrderOutcome PlaceOrderSaga::Reject(const OrderSnapshot& order, RejectReason reason,
-                                         const std::string& detail, absl::Time deadline) {
+                                         const std::string& detail, absl::Time deadline,
+                                         const std::atomic<bool>* cancel) {
   const std::string& order_id = order.order_id;
   absl::StatusOr<OrderSnapshot> rejected =
-      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+      Retry(deadline, cancel, [&](absl::Time call_deadline) {
         return orders_.RejectOrder(order_id, reason, detail, call_deadline);
       });
-  if (!rejected.ok()) return Unfinished(order, "reject", rejected.status());
+  if (!rejected.ok()) return Unfinished(order, "reject", rejected.status(), cancel);
   LOG(INFO) << "order " << order_id << " " << OrderStatusName(rejected->status) << " "
             << RejectReasonName(rejected->reject_reason) << ": " << rejected->detail;
   return Decided(*rejected);
@@ -162,31 +183,31 @@ PlaceOrderOutcome PlaceOrderSaga::Reject(const OrderSnapshot& order, RejectReaso
 
 PlaceOrderOutcome PlaceOrderSaga::Compensate(const OrderSnapshot& order,
                                              RejectReason reason, const std::string& detail,
-                                             bool final_say) {
+                                             bool final_say, const std::atomic<bool>* cancel) {
   const std::string& order_id = order.order_id;
   const absl::Time deadline = clock_.Now() + options_.compensation_deadline;
   // 1. Make the order unapprovable; if it was approved first, it keeps its
   //    reservation and there is nothing to compensate.
   absl::StatusOr<OrderSnapshot> marked =
-      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+      Retry(deadline, cancel, [&](absl::Time call_deadline) {
         return orders_.MarkCompensating(order_id, reason, detail, call_deadline);
       });
-  if (!marked.ok()) return Unfinished(order, "mark_compensating", marked.status());
+  if (!marked.ok()) return Unfinished(order, "mark_compensating", marked.status(), cancel);
   if (marked->status == OrderStatus::kApproved) {
     LOG(INFO) << "order " << order_id << " APPROVED (approval won over compensation)";
     return Decided(*marked);
   }
   // 2. Give the stock back (a tombstone if Reserve never ran).
   absl::Status released =
-      RetryUntil(clock_, deadline, options_.retry, [&](absl::Time call_deadline) {
+      Retry(deadline, cancel, [&](absl::Time call_deadline) {
         return inventory_.Release(order_id, call_deadline);
       });
-  if (!released.ok()) return Unfinished(order, "release", released);
+  if (!released.ok()) return Unfinished(order, "release", released, cancel);
   // 3. Only now is the order REJECTED: nothing is held for it.
-  if (final_say) return Reject(order, reason, detail, deadline);
+  if (final_say) return Reject(order, reason, detail, deadline, cancel);
   const RejectReason final_reason =
       marked->reject_reason == RejectReason::kNone ? reason : marked->reject_reason;
-  return Reject(order, final_reason, marked->detail, deadline);
+  return Reject(order, final_reason, marked->detail, deadline, cancel);
 }
 
 PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
@@ -195,7 +216,8 @@ PlaceOrderOutcome PlaceOrderSaga::ForceReject(const OrderSnapshot& order,
   ScopedTraceIdUnlessSet trace(order.trace_id);
   LOG(WARNING) << "order " << order.order_id << " force-rejected by an operator: " << note;
   return Compensate(order, RejectReason::kRejectedByOperator,
-                    absl::StrCat("rejected by an operator: ", note), /*final_say=*/true);
+                    absl::StrCat("rejected by an operator: ", note), /*final_say=*/true,
+                    /*cancel=*/nullptr);
 }
 
 }  // namespace order_saga::coordinator

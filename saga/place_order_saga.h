@@ -10,6 +10,7 @@
 // order is REJECTED only once nothing is held for it.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -76,8 +77,12 @@ class PlaceOrderSaga {
 
   // Drives a recorded order from the Reserve step (or from its compensation
   // if one was started) to a decision. Used by PlaceOrder, by recovery and
-  // by operators. Logs carry the order's trace id.
-  PlaceOrderOutcome Drive(const OrderSnapshot& order, absl::Time deadline);
+  // by operators. Logs carry the order's trace id. Once `cancel` (if set) is
+  // true, no further participant call is started: the drive ends PENDING
+  // within the call in flight's timeout, and nothing is counted against
+  // the order (a recovery sweep that stops).
+  PlaceOrderOutcome Drive(const OrderSnapshot& order, absl::Time deadline,
+                          const std::atomic<bool>* cancel = nullptr);
 
   // An operator's rejection (SagaAdmin/ForceRejectOrder): compensates the
   // order with REJECTED_BY_OPERATOR and `note`. An order approved first
@@ -86,20 +91,37 @@ class PlaceOrderSaga {
 
   const Options& options() const { return options_; }
 
+  // The coordinator stops: every saga in flight starts no further
+  // participant call and ends PENDING (for another coordinator's sweep)
+  // within the call in flight's timeout. Irreversible.
+  void Stop() { stopping_.store(true); }
+
  private:
+  // RetryUntil with this saga's policy, stopped by Stop() or `cancel`.
+  template <typename Call>
+  auto Retry(absl::Time deadline, const std::atomic<bool>* cancel, Call call) {
+    return RetryUntil(clock_, deadline, options_.retry, call,
+                      [this, cancel] { return Stopped(cancel); });
+  }
+  bool Stopped(const std::atomic<bool>* cancel) const;
+
   // The outcome of a drive that could not finish `step`: the failure is
   // recorded (counted, backed off, parked at the budget) and the order
   // stays PENDING for the sweep or an operator.
+  // A drive stopped by its coordinator's shutdown is not counted.
   PlaceOrderOutcome Unfinished(const OrderSnapshot& order, const std::string& step,
-                               const absl::Status& why);
+                               const absl::Status& why, const std::atomic<bool>* cancel);
 
-  PlaceOrderOutcome Approve(const OrderSnapshot& order, absl::Time deadline);
+  PlaceOrderOutcome Approve(const OrderSnapshot& order, absl::Time deadline,
+                            const std::atomic<bool>* cancel);
   PlaceOrderOutcome Reject(const OrderSnapshot& order, RejectReason reason,
-                           const std::string& detail, absl::Time deadline);
+                           const std::string& detail, absl::Time deadline,
+                           const std::atomic<bool>* cancel);
   // With `final_say`, the rejection takes `reason` and `detail` even if a
   // compensation with another reason was started before (an operator's).
   PlaceOrderOutcome Compensate(const OrderSnapshot& order, RejectReason reason,
-                               const std::string& detail, bool final_say = false);
+                               const std::string& detail, bool final_say,
+                               const std::atomic<bool>* cancel);
   PlaceOrderOutcome Decided(const OrderSnapshot& order) const;
 
   OrderParticipant& orders_;
@@ -108,6 +130,7 @@ class PlaceOrderSaga {
   ProductAdmission& admission_;
   Clock& clock_;
   const Options options_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace order_saga::coordinator

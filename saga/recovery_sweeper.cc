@@ -10,9 +10,12 @@ absl::StatusOr<int> RecoverySweeper::SweepOnce() {
   std::string page_token;
   do {
     absl::StatusOr<StaleOrderPage> page = orders_.ListStalePending(
-        updated_before, page_token, clock_.Now() + options_.saga_deadline);
+        updated_before, page_token, clock_.Now() + options_.call_timeout);
     if (!page.ok()) return page.status();
     for (const OrderSnapshot& listed : page->orders) {
+      // Stop() ends the sweep between orders, and cuts the drive in flight
+      // short (it starts no further call).
+      if (cancel_.load()) return recovered;
       // Read the order again right before driving it: the page may be
       // minutes old by now (each order before it took up to a saga and a
       // compensation deadline), and a Reserve must only ever follow a
@@ -20,28 +23,30 @@ absl::StatusOr<int> RecoverySweeper::SweepOnce() {
       // that retention is long enough rests on it; OPERATIONS.md).
       const absl::Time deadline = clock_.Now() + options_.saga_deadline;
       absl::StatusOr<std::optional<OrderSnapshot>> fresh =
-          orders_.FindOrder(listed.order_id, deadline);
+          orders_.FindOrder(listed.order_id, clock_.Now() + options_.call_timeout);
       if (!fresh.ok()) return fresh.status();
       if (!fresh->has_value() || (*fresh)->status != OrderStatus::kPending) continue;
       const OrderSnapshot& order = **fresh;
-      PlaceOrderOutcome outcome = saga_.Drive(order, deadline);
+      PlaceOrderOutcome outcome = saga_.Drive(order, deadline, &cancel_);
       LOG(INFO) << "order " << order.order_id << " recovered: "
                 << OrderStatusName(outcome.status) << " "
                 << RejectReasonName(outcome.reject_reason);
       ++recovered;
     }
     page_token = page->next_page_token;
-  } while (!page_token.empty());
+  } while (!page_token.empty() && !cancel_.load());
   return recovered;
 }
 
 void RecoverySweeper::Start() {
   absl::MutexLock lock(&mu_);
   stopping_ = false;
+  cancel_.store(false);
   if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
 }
 
 void RecoverySweeper::Stop() {
+  cancel_.store(true);
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -62,8 +67,8 @@ void RecoverySweeper::Loop() {
     } else if (options_.on_recovered) {
       options_.on_recovered(*recovered);
     }
-    if (options_.on_stuck_count) {
-      absl::StatusOr<int64_t> stuck = orders_.CountStuck(clock_.Now() + options_.saga_deadline);
+    if (options_.on_stuck_count && !cancel_.load()) {
+      absl::StatusOr<int64_t> stuck = orders_.CountStuck(clock_.Now() + options_.call_timeout);
       if (stuck.ok()) options_.on_stuck_count(*stuck);
     }
   }

@@ -5,6 +5,7 @@
 // Safe to run in every coordinator at once: every saga step is idempotent.
 #pragma once
 
+#include <atomic>
 #include <functional>
 
 #include <thread>
@@ -27,6 +28,9 @@ class RecoverySweeper {
     absl::Duration interval = absl::Seconds(2);
     // Each re-driven order gets this long.
     absl::Duration saga_deadline = absl::Seconds(5);
+    // Deadline of the sweep's own reads (the page of orders, each order
+    // read again before it is driven).
+    absl::Duration call_timeout = absl::Seconds(1);
     // If set, told how many orders each background sweep re-drove (metrics).
     std::function<void(int)> on_recovered;
     // If set, told after each background sweep how many orders are stuck.
@@ -43,7 +47,9 @@ class RecoverySweeper {
   // or the error of listing them.
   absl::StatusOr<int> SweepOnce();
 
-  // Sweeps every `interval` on a background thread until Stop().
+  // Sweeps every `interval` on a background thread until Stop(), which
+  // returns once the sweep in progress has stopped between orders (the
+  // drive in flight starts no further call: at most one call timeout).
   void Start();
   void Stop();
 
@@ -56,6 +62,7 @@ class RecoverySweeper {
   const Options options_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> cancel_{false};
   std::thread thread_;
 };
 

@@ -28,12 +28,23 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
   return status_or.status();
 }
 
+// What RetryUntil answers once its caller gave up (the coordinator is shutting
+// down) before an attempt: no new attempt is made.
+inline absl::Status StoppedError() {
+  return absl::UnavailableError("the coordinator is shutting down; recovery finishes the order");
+}
+inline bool IsStoppedError(const absl::Status& status) {
+  return absl::IsUnavailable(status) && status.message() == StoppedError().message();
+}
+
 // Calls `call(attempt_deadline)` until it succeeds, fails with a code that is
 // not retryable, or `deadline` passes (then returns the last status, or
-// DEADLINE_EXCEEDED if no attempt could be made).
-template <typename Call>
-auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy,
-                Call call) -> decltype(call(deadline)) {
+// DEADLINE_EXCEEDED if no attempt could be made). Once `stopped()` is true,
+// no new attempt is made (StoppedError(); the attempt in flight ends by its
+// own deadline).
+template <typename Call, typename Stopped>
+auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy, Call call,
+                const Stopped& stopped) -> decltype(call(deadline)) {
   absl::BitGen random;
   absl::Duration backoff = policy.initial_backoff;
   decltype(call(deadline)) result =
@@ -41,6 +52,7 @@ auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy,
   while (true) {
     const absl::Time now = clock.Now();
     if (now >= deadline) return result;
+    if (stopped()) return StoppedError();
     result = call(std::min(deadline, now + policy.call_timeout));
     if (result.ok() || !IsRetryable(StatusOf(result))) return result;
     const absl::Duration pause = backoff * absl::Uniform(random, 0.5, 1.5);
@@ -48,6 +60,12 @@ auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy,
     clock.SleepFor(pause);
     backoff = std::min(backoff * 2, policy.max_backoff);
   }
+}
+
+template <typename Call>
+auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy, Call call)
+    -> decltype(call(deadline)) {
+  return RetryUntil(clock, deadline, policy, call, [] { return false; });
 }
 
 }  // namespace order_saga::coordinator

@@ -3,6 +3,7 @@
 // drains, lets the saga in flight finish with its real outcome, and exits 0
 // within drain + grace.
 #include <csignal>
+#include <iostream>
 #include <memory>
 #include <thread>
 
@@ -112,11 +113,14 @@ TEST(GracefulShutdownE2ETest, SigtermLetsTheSagaInFlightFinishRefusesNewOnesAndE
 }
 
 // A saga answered early (respond_when_recorded) goes on in the background:
-// a SIGTERM waits for it, and the order still gets its real decision.
+// a SIGTERM gives it the grace period, and the order still gets its real
+// decision. (One still waiting when the grace is over starts no further
+// call and ends PENDING for another coordinator's sweep:
+// ACoordinatorWithASweepBacklogExitsWithinItsGracePeriod.)
 TEST(GracefulShutdownE2ETest, BackgroundSagaIsFinishedBeforeTheCoordinatorExits) {
   LocalStack::Options options;
   options.log_prefix = "graceful_background_";
-  options.coordinator_flags = {"--shutdown_grace_ms=1000"};
+  options.coordinator_flags = {"--shutdown_grace_ms=4000"};
   absl::StatusOr<std::unique_ptr<LocalStack>> started = LocalStack::Start(options);
   ASSERT_TRUE(started.ok()) << started.status();
   LocalStack& stack = **started;
@@ -137,7 +141,7 @@ TEST(GracefulShutdownE2ETest, BackgroundSagaIsFinishedBeforeTheCoordinatorExits)
   EXPECT_EQ(recorded.status(), order::v1::ORDER_STATUS_PENDING);
   // Its Reserve waits on the row lock; stop the coordinator now.
   ASSERT_TRUE(stack.Signal(LocalStack::Role::kCoordinator, 0, SIGTERM).ok());
-  absl::SleepFor(absl::Milliseconds(1500));  // past the RPC grace
+  absl::SleepFor(absl::Milliseconds(1500));  // past its first Reserve's call timeout
   blocker.session().Execute("COMMIT");
 
   absl::StatusOr<int> exit_code =
@@ -181,6 +185,92 @@ TEST(GracefulShutdownE2ETest, WatchStreamsEndWithUnavailableAndTheOrderServiceEx
       stack.WaitForExit(LocalStack::Role::kOrders, 0, absl::Seconds(15));
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 0);
+}
+
+// Issue 13, defect 6: a coordinator whose recovery sweep has a backlog
+// against a participant that does not answer (the inventory is frozen with
+// SIGSTOP: its kernel still takes the connections, nothing replies) used to
+// finish its page of orders, each up to a saga and a compensation deadline,
+// before it even reported NOT_SERVING. Now it reports NOT_SERVING first,
+// stops the sweep between orders, and exits 0 within its grace period; the
+// backlog is finished later by a coordinator that runs, and nothing is lost.
+TEST(GracefulShutdownE2ETest, ACoordinatorWithASweepBacklogExitsWithinItsGracePeriod) {
+  LocalStack::Options options;
+  options.log_prefix = "graceful_backlog_";
+  options.coordinator_flags = {"--shutdown_grace_ms=3000"};
+  absl::StatusOr<std::unique_ptr<LocalStack>> started = LocalStack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  LocalStack& stack = **started;
+  auto inventory = inventory::v1::InventoryService::NewStub(
+      grpc::CreateChannel(stack.inventory_address(), grpc::InsecureChannelCredentials()));
+  {
+    inventory::v1::Product product, stored;
+    product.set_product_id(9);
+    product.set_name("nine");
+    product.set_stock(100);
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(30)));
+    ASSERT_TRUE(inventory->UpsertProduct(&context, product, &stored).ok());
+  }
+  // A backlog: 20 orders recorded as a coordinator that died right after
+  // CreateOrder leaves them.
+  auto orders = order::v1::OrderService::NewStub(
+      grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 20; ++i) {
+    order::v1::CreateOrderRequest create;
+    create.set_request_id("backlog-" + std::to_string(i));
+    create.add_items()->set_product_id(9);
+    create.mutable_items(0)->set_quantity(1);
+    order::v1::Order created;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    ASSERT_TRUE(orders->CreateOrder(&context, create, &created).ok());
+  }
+  ASSERT_TRUE(stack.Signal(LocalStack::Role::kInventory, 0, SIGSTOP).ok());
+  // The sweep picks the backlog up (orders older than 1.5 s) and hangs in
+  // its first Reserve.
+  absl::SleepFor(absl::Milliseconds(2500));
+
+  const absl::Time signalled = absl::Now();
+  ASSERT_TRUE(stack.Signal(LocalStack::Role::kCoordinator, 0, SIGTERM).ok());
+  absl::Duration not_serving_after = absl::InfiniteDuration();
+  while (absl::Now() - signalled < absl::Seconds(2)) {
+    absl::StatusOr<bool> serving = IsServing(stack.saga_address());
+    if (!serving.ok() || !*serving) {
+      not_serving_after = absl::Now() - signalled;
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::StatusOr<int> exit_code =
+      stack.WaitForExit(LocalStack::Role::kCoordinator, 0, absl::Seconds(30));
+  const absl::Duration exited_after = absl::Now() - signalled;
+  ASSERT_TRUE(stack.Signal(LocalStack::Role::kInventory, 0, SIGCONT).ok());
+  std::cout << "[shutdown] NOT_SERVING after " << not_serving_after << ", exited after "
+            << exited_after << " with a backlog of 20 orders against a frozen inventory\n";
+  EXPECT_LT(not_serving_after, absl::Milliseconds(500));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+  // Grace 3 s, plus the one call in flight (1 s) and the process's own exit.
+  EXPECT_LT(exited_after, absl::Seconds(5));
+
+  // A coordinator that runs finishes the backlog; nothing is lost.
+  ASSERT_TRUE(stack.Restart(LocalStack::Role::kCoordinator, 0).ok());
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  int64_t pending = -1;
+  while (absl::Now() < give_up) {
+    order::v1::CountOrdersRequest count;
+    order::v1::CountOrdersResponse counted;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(5)));
+    if (orders->CountOrders(&context, count, &counted).ok()) pending = counted.pending();
+    if (pending == 0) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(pending, 0);
+  absl::StatusOr<audit::AuditReport> report = AuditStack(stack, absl::Seconds(60));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
 }
 
 }  // namespace
