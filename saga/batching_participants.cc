@@ -17,33 +17,67 @@ std::vector<std::string> TraceIds(const std::vector<const Member*>& members) {
   return ids;
 }
 
-// The earliest deadline of a batch's members: no member waits past its own.
-template <typename Member>
-absl::Time EarliestDeadline(const std::vector<const Member*>& members) {
-  absl::Time earliest = absl::InfiniteFuture();
-  for (const Member* member : members) earliest = std::min(earliest, member->deadline);
-  return earliest;
+// Sends the members of `batch` whose deadline has not passed with
+// `send(live members, the latest of their deadlines)`; the others are
+// answered DEADLINE_EXCEEDED, never sent. One result per member, in order.
+template <typename Result, typename Member, typename Send>
+std::vector<Result> SendLiveMembers(Clock& clock, const std::vector<const Member*>& batch,
+                                    const Send& send) {
+  const absl::Time now = clock.Now();
+  std::vector<const Member*> live;
+  live.reserve(batch.size());
+  absl::Time latest = absl::InfinitePast();
+  for (const Member* member : batch) {
+    if (member->deadline <= now) continue;
+    live.push_back(member);
+    latest = std::max(latest, member->deadline);
+  }
+  if (live.size() == batch.size()) return send(live, latest);
+  std::vector<Result> sent;
+  if (!live.empty()) sent = send(live, latest);
+  std::vector<Result> results;
+  results.reserve(batch.size());
+  size_t next = 0;
+  for (const Member* member : batch) {
+    if (member->deadline <= now) {
+      results.push_back(absl::DeadlineExceededError(
+          "the call's deadline passed while it waited for a batch; it was not sent"));
+    } else {
+      results.push_back(next < sent.size() ? std::move(sent[next])
+                                           : absl::InternalError("a batch lost a result"));
+      ++next;
+    }
+  }
+  return results;
 }
 
 }  // namespace
 
 BatchingOrderParticipant::BatchingOrderParticipant(OrderParticipant& inner,
-                                                   BatchOptions options)
+                                                   BatchOptions options, Clock& clock)
     : inner_(inner),
+      clock_(clock),
       creates_(options,
                [this](const std::vector<const Create*>& batch) {
-                 std::vector<const PlaceOrderCommand*> commands;
-                 commands.reserve(batch.size());
-                 for (const Create* create : batch) commands.push_back(create->command);
-                 ScopedEntryTraceIds traces(TraceIds(batch));
-                 return inner_.CreateOrders(commands, EarliestDeadline(batch));
+                 return SendLiveMembers<absl::StatusOr<OrderSnapshot>>(
+                     clock_, batch, [this](const std::vector<const Create*>& live,
+                                           absl::Time deadline) {
+                       std::vector<const PlaceOrderCommand*> commands;
+                       commands.reserve(live.size());
+                       for (const Create* create : live) commands.push_back(create->command);
+                       ScopedEntryTraceIds traces(TraceIds(live));
+                       return inner_.CreateOrders(commands, deadline);
+                     });
                }),
       approvals_(options, [this](const std::vector<const Approve*>& batch) {
-        std::vector<const std::string*> order_ids;
-        order_ids.reserve(batch.size());
-        for (const Approve* approve : batch) order_ids.push_back(approve->order_id);
-        ScopedEntryTraceIds traces(TraceIds(batch));
-        return inner_.ApproveOrders(order_ids, EarliestDeadline(batch));
+        return SendLiveMembers<absl::StatusOr<OrderSnapshot>>(
+            clock_, batch, [this](const std::vector<const Approve*>& live, absl::Time deadline) {
+              std::vector<const std::string*> order_ids;
+              order_ids.reserve(live.size());
+              for (const Approve* approve : live) order_ids.push_back(approve->order_id);
+              ScopedEntryTraceIds traces(TraceIds(live));
+              return inner_.ApproveOrders(order_ids, deadline);
+            });
       }) {}
 
 absl::StatusOr<OrderSnapshot> BatchingOrderParticipant::CreateOrder(
@@ -63,19 +97,26 @@ BatchCounts BatchingOrderParticipant::counts() const {
 }
 
 BatchingInventoryParticipant::BatchingInventoryParticipant(InventoryParticipant& inner,
-                                                           BatchOptions options)
-    : inner_(inner), reservations_(options, [this](const std::vector<const Reservation*>& batch) {
-        std::vector<const ReserveCall*> calls;
-        calls.reserve(batch.size());
-        for (const Reservation* reservation : batch) calls.push_back(&reservation->call);
-        ScopedEntryTraceIds traces(TraceIds(batch));
-        return inner_.ReserveBatch(calls, EarliestDeadline(batch));
+                                                           BatchOptions options, Clock& clock)
+    : inner_(inner),
+      clock_(clock),
+      reservations_(options, [this](const std::vector<const Reservation*>& batch) {
+        return SendLiveMembers<absl::StatusOr<ReserveAnswer>>(
+            clock_, batch,
+            [this](const std::vector<const Reservation*>& live, absl::Time deadline) {
+              std::vector<const ReserveCall*> calls;
+              calls.reserve(live.size());
+              for (const Reservation* reservation : live) calls.push_back(&reservation->call);
+              ScopedEntryTraceIds traces(TraceIds(live));
+              return inner_.ReserveBatch(calls, deadline);
+            });
       }) {}
 
 absl::StatusOr<ReserveAnswer> BatchingInventoryParticipant::Reserve(
     const std::string& order_id, const std::vector<LineItem>& items, absl::Time deadline) {
+  // The entry keeps its own deadline as its not_after.
   return reservations_.Submit(
-      Reservation{ReserveCall{order_id, items}, deadline, CurrentTraceId()});
+      Reservation{ReserveCall{order_id, items, deadline}, deadline, CurrentTraceId()});
 }
 
 }  // namespace order_saga::coordinator

@@ -4,12 +4,16 @@
 // ReserveBatch exchange (one RPC instead of one per saga; the services then
 // apply each batch in one transaction). A caller that finds a batch slot
 // free goes at once; under load batches grow by themselves (RequestBatcher).
-// Each saga keeps its own result, deadline check and retries; a batch call
-// gets the earliest deadline of its members, and if the call fails each
-// member sees that failure and retries on its own. Every other call passes
+// Each saga keeps its own result, deadline check and retries. A member whose
+// deadline passed while it queued is answered DEADLINE_EXCEEDED without
+// being sent; the others go with the latest deadline among them, so that
+// one member about to expire cannot fail the rest (each Reserve entry still
+// carries its own deadline as not_after). If the call fails each member
+// sees that failure and retries on its own. Every other call passes
 // straight through. Thread-safe.
 #pragma once
 
+#include "common/clock.h"
 #include "common/request_batcher.h"
 #include "saga/participants.h"
 
@@ -17,8 +21,9 @@ namespace order_saga::coordinator {
 
 class BatchingOrderParticipant final : public OrderParticipant {
  public:
-  // `inner` must outlive this.
-  BatchingOrderParticipant(OrderParticipant& inner, BatchOptions options);
+  // `inner` and `clock` must outlive this.
+  BatchingOrderParticipant(OrderParticipant& inner, BatchOptions options,
+                           Clock& clock = RealClock());
 
   absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
                                             absl::Time deadline) override;
@@ -86,14 +91,16 @@ class BatchingOrderParticipant final : public OrderParticipant {
   };
 
   OrderParticipant& inner_;
+  Clock& clock_;
   RequestBatcher<Create, absl::StatusOr<OrderSnapshot>> creates_;
   RequestBatcher<Approve, absl::StatusOr<OrderSnapshot>> approvals_;
 };
 
 class BatchingInventoryParticipant final : public InventoryParticipant {
  public:
-  // `inner` must outlive this.
-  BatchingInventoryParticipant(InventoryParticipant& inner, BatchOptions options);
+  // `inner` and `clock` must outlive this.
+  BatchingInventoryParticipant(InventoryParticipant& inner, BatchOptions options,
+                               Clock& clock = RealClock());
 
   absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
                                         const std::vector<LineItem>& items,
@@ -121,6 +128,7 @@ class BatchingInventoryParticipant final : public InventoryParticipant {
   };
 
   InventoryParticipant& inner_;
+  Clock& clock_;
   RequestBatcher<Reservation, absl::StatusOr<ReserveAnswer>> reservations_;
 };
 

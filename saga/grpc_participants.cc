@@ -291,7 +291,7 @@ std::vector<absl::StatusOr<ReserveAnswer>> GrpcInventoryParticipant::ReserveBatc
     ::inventory::v1::ReserveRequest* entry = request.add_requests();
     entry->set_order_id(call->order_id);
     LineItemsToProto(call->items, entry->mutable_items());
-    *entry->mutable_not_after() = TimeToProto(deadline);
+    *entry->mutable_not_after() = TimeToProto(std::min(deadline, call->not_after));
   }
   absl::StatusOr<::inventory::v1::ReserveBatchResponse> response =
       Invoke<::inventory::v1::ReserveBatchRequest, ::inventory::v1::ReserveBatchResponse>(

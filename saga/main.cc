@@ -53,6 +53,11 @@ DEFINE_int32(max_sagas_per_product, 128,
              "sagas in flight per product in this coordinator; later orders "
              "queue and pass the sold-out door again; 0 = no limit (env "
              "MAX_SAGAS_PER_PRODUCT)");
+DEFINE_int32(admission_wait_ms, 2000,
+             "longest a PlaceOrder waits for a slot of its products (--max_sagas_per_product) "
+             "before it is refused with RESOURCE_EXHAUSTED and nothing written; the saga's "
+             "deadline starts after it, at most 600000 (env ADMISSION_WAIT_MS)");
+DEFINE_validator(admission_wait_ms, &order_saga::FlagAtMostTenMinutesMs);
 DEFINE_int32(max_background_sagas, 1000,
              "sagas that go on after their PlaceOrder was answered "
              "(respond_when_recorded); beyond, such requests are answered with "
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
   coordinator::PlaceOrderSaga::Options saga_options;
   saga_options.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);
   saga_options.compensation_deadline = absl::Milliseconds(FLAGS_compensation_deadline_ms);
+  saga_options.admission_wait = absl::Milliseconds(FLAGS_admission_wait_ms);
   saga_options.retry.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
   saga_options.max_attempts = FLAGS_saga_max_attempts;
   saga_options.attempt_backoff = absl::Milliseconds(FLAGS_saga_retry_backoff_ms);

@@ -23,6 +23,10 @@ struct PlaceOrderCommand {
   ShippingAddress shipping_address;
   // The request's trace id (common/trace_context.h); empty: a new one.
   std::string trace_id;
+  // How long the caller waits for the answer (its call's deadline, as a
+  // duration so that clocks need not agree). A request that arrives with no
+  // time left is refused with nothing written; admission waits no longer.
+  absl::Duration respond_within = absl::InfiniteDuration();
 };
 
 // An order as the order service reports it.
@@ -127,6 +131,9 @@ enum class ReserveOutcome { kReserved, kOutOfStock, kUnknownProduct, kReleased }
 struct ReserveCall {
   std::string order_id;
   std::vector<LineItem> items;
+  // The latest instant this entry may take stock (its own call's deadline);
+  // unset: the batch's deadline.
+  absl::Time not_after = absl::InfiniteFuture();
 };
 
 struct ReserveAnswer {
@@ -148,7 +155,7 @@ class InventoryParticipant {
       const std::vector<const ReserveCall*>& calls, absl::Time deadline) {
     std::vector<absl::StatusOr<ReserveAnswer>> results;
     for (const ReserveCall* call : calls) {
-      results.push_back(Reserve(call->order_id, call->items, deadline));
+      results.push_back(Reserve(call->order_id, call->items, std::min(deadline, call->not_after)));
     }
     return results;
   }

@@ -66,9 +66,18 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   RETURN_IF_ERROR(ValidateNewOrder(command.request_id, command.customer_id,
                                    command.items, command.shipping_address));
   ScopedTraceId trace(command.trace_id.empty() ? NewTraceId() : command.trace_id);
+  // Overload is refused with nothing written, before the saga's clock runs:
+  // a saga that waited for its slot still has its whole deadline (it used
+  // to reach Reserve with none left and be compensated as
+  // INVENTORY_UNAVAILABLE although the inventory was never asked).
+  if (command.respond_within <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before the order was looked at; nothing was recorded");
+  }
+  ASSIGN_OR_RETURN(
+      ProductAdmission::Ticket ticket,
+      admission_.Admit(command.items, std::min(options_.admission_wait, command.respond_within)));
   const absl::Time deadline = clock_.Now() + options_.saga_deadline;
-  ASSIGN_OR_RETURN(ProductAdmission::Ticket ticket,
-                   admission_.Admit(command.items, deadline));
 
   std::optional<int64_t> sold_out = sold_out_.FirstSoldOut(command.items, clock_.Now());
   if (sold_out.has_value() && sold_out_.NeedsRecheck(*sold_out, clock_.Now())) {

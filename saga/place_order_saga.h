@@ -33,8 +33,12 @@ struct PlaceOrderOutcome {
 class PlaceOrderSaga {
  public:
   struct Options {
-    // Time a saga gets from PlaceOrder to a decision.
+    // Time a saga gets from admission to a decision.
     absl::Duration saga_deadline = absl::Seconds(5);
+    // Longest wait for an admission slot (ProductAdmission), before and
+    // apart from the saga deadline; past it, RESOURCE_EXHAUSTED and
+    // nothing written.
+    absl::Duration admission_wait = absl::Seconds(2);
     // Extra time a compensation (mark, release, reject) gets once started.
     absl::Duration compensation_deadline = absl::Seconds(5);
     RetryPolicy retry;
@@ -63,9 +67,11 @@ class PlaceOrderSaga {
         options_(options) {}
 
   // Runs the saga for a client request. INVALID_ARGUMENT naming the field
-  // for bad input (nothing is written); RESOURCE_EXHAUSTED if the request
-  // waited for admission (ProductAdmission) past the deadline; UNAVAILABLE if the order could not
-  // be recorded before the deadline (retry with the same request_id).
+  // for bad input (nothing is written); DEADLINE_EXCEEDED if the caller's
+  // time was up on arrival, RESOURCE_EXHAUSTED if no admission slot
+  // (ProductAdmission) freed up within the admission wait (both: overload,
+  // nothing written, retry with the same request_id); UNAVAILABLE if the
+  // order could not be recorded before the deadline (retry likewise).
   // Otherwise the outcome: APPROVED, REJECTED with a reason, or PENDING if a
   // participant stayed silent past the deadline (the sweep finishes it).
   // `on_recorded`, if set, is called once the order is recorded and still

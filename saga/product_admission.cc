@@ -9,10 +9,13 @@ ProductAdmission::Ticket::~Ticket() {
 }
 
 absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
-    const std::vector<LineItem>& items, absl::Time deadline) {
+    const std::vector<LineItem>& items, absl::Duration max_wait) {
   std::vector<int64_t> products;
   for (const LineItem& item : SortedByProductId(items)) products.push_back(item.product_id);
   if (max_in_flight_ <= 0) return Ticket(this, {});
+  // A deadline of the real clock (absl::Mutex waits on it), whatever clock
+  // the saga runs on.
+  const absl::Time deadline = absl::Now() + max_wait;
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < products.size(); ++i) {
     const int64_t product = products[i];
@@ -25,7 +28,8 @@ absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
         if (--in_flight_[products[j]] == 0) in_flight_.erase(products[j]);
       }
       return absl::ResourceExhaustedError(absl::StrCat(
-          "too many orders in flight for product ", product, "; retry later"));
+          "too many orders in flight for product ", product,
+          "; nothing was recorded: retry later with the same request_id"));
     }
     ++in_flight_[product];
   }

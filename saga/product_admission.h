@@ -41,8 +41,9 @@ class ProductAdmission {
 
   // Takes a slot of every product of `items`, in ascending product id order
   // (so two orders never wait on each other in a cycle). RESOURCE_EXHAUSTED
-  // if the slots are not all free by `deadline`.
-  absl::StatusOr<Ticket> Admit(const std::vector<LineItem>& items, absl::Time deadline);
+  // if the slots are not all free within `max_wait` (a wait of its own,
+  // never taken from the saga's deadline).
+  absl::StatusOr<Ticket> Admit(const std::vector<LineItem>& items, absl::Duration max_wait);
 
   // Sagas in flight for `product_id` (for tests and metrics).
   int InFlight(int64_t product_id);

@@ -54,6 +54,11 @@ grpc::Status SagaGrpcService::PlaceOrder(grpc::ServerContext* context,
   PlaceOrderCommand command{request->request_id(), *customer,
                             LineItemsFromProto(request->items()),
                             ShippingAddressFromProto(request->shipping_address()), trace_id};
+  // The caller's deadline, as what is left of it (clocks need not agree).
+  if (context->deadline() != std::chrono::system_clock::time_point::max()) {
+    command.respond_within =
+        absl::FromChrono(context->deadline()) - absl::FromChrono(std::chrono::system_clock::now());
+  }
   grpc::Status status;
   if (request->respond_when_recorded() && background_ != nullptr &&
       PlaceOrderInBackground(command, response, &status)) {
