@@ -6,6 +6,7 @@
 
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
+#include "common/process_clock.h"
 #include "common/retention_sweeper.h"
 #include "common/trace_context.h"
 #include "common/env_flags.h"
@@ -26,7 +27,7 @@ DEFINE_int32(reserve_deadline_limit_ms, 60000,
              "(INVALID_ARGUMENT); keep it above the coordinator's --call_timeout_ms "
              "(env RESERVE_DEADLINE_LIMIT_MS)");
 DEFINE_validator(reserve_deadline_limit_ms, &order_saga::FlagAtMostTenMinutesMs);
-DEFINE_int32(reserve_clock_skew_ms, 2000,
+DEFINE_int32(reserve_clock_skew_ms, 60000,
              "how far the coordinator's clock may be from this server's: a Reserve "
              "is late once now > not_after + this (env RESERVE_CLOCK_SKEW_MS)");
 DEFINE_validator(reserve_clock_skew_ms, &order_saga::FlagAtMostTenMinutesMs);
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
     LOG(ERROR) << pool.status();
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
   }
-  MysqlTransactionRunner runner(**pool, RealClock());
+  MysqlTransactionRunner runner(**pool, ProcessClock());
   prometheus::Counter& stock_outs =
       prometheus::BuildCounter()
           .Name("ordersaga_stock_outs_total")
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
           : mysql_repository;
   order_saga::inventory::StockLedger ledger(
-      repository, RealClock(),
+      repository, ProcessClock(),
       {absl::Milliseconds(FLAGS_reserve_deadline_limit_ms),
        absl::Milliseconds(FLAGS_reserve_clock_skew_ms)});
   order_saga::inventory::InventoryGrpcService service(ledger, setup.authenticator.get(),
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   // can still be accepted (not_after <= arrival + 10 minutes, + skew).
   std::unique_ptr<MaintenanceDatabase> maintenance_db = OpenMaintenanceDatabaseFromFlagsOrExit();
   order_saga::inventory::MysqlInventoryRepository maintenance(maintenance_db->runner);
-  RetentionSweeper retention(RetentionOptionsFromFlags(), RealClock(),
+  RetentionSweeper retention(RetentionOptionsFromFlags(), ProcessClock(),
                              server_options.metrics.get());
   retention.Add("reservations", [&maintenance](absl::Time cutoff, int limit) {
     return maintenance.DeleteFinishedReservationsBefore(cutoff, limit);

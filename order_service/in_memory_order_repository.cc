@@ -81,6 +81,9 @@ absl::StatusOr<std::vector<Order>> InMemoryOrderRepository::List(
         order.update_time >= *filter.updated_before) {
       continue;
     }
+    if (filter.min_age.has_value() && order.update_time >= clock_.Now() - *filter.min_age) {
+      continue;
+    }
     if (filter.saga_state.has_value() &&
         SagaStateOf(order, clock_.Now()) != *filter.saga_state) {
       continue;

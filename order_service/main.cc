@@ -5,6 +5,7 @@
 
 #include "order_service/order_schema.h"
 #include "common/clock.h"
+#include "common/process_clock.h"
 #include "common/retention_sweeper.h"
 #include "common/trace_context.h"
 #include "common/env_flags.h"
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
     LOG(ERROR) << pool.status();
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
   }
-  MysqlTransactionRunner runner(**pool, RealClock());
+  MysqlTransactionRunner runner(**pool, ProcessClock());
   orders::MysqlOrderRepository mysql_repository(runner);
   orders::CoalescingOrderRepository coalescing_repository(
       mysql_repository, batches);
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
   // schema owner.
   std::unique_ptr<MaintenanceDatabase> maintenance_db = OpenMaintenanceDatabaseFromFlagsOrExit();
   orders::MysqlOrderRepository maintenance(maintenance_db->runner);
-  RetentionSweeper retention(RetentionOptionsFromFlags(), RealClock(),
+  RetentionSweeper retention(RetentionOptionsFromFlags(), ProcessClock(),
                              server_options.metrics.get());
   retention.Add("order_events", [&maintenance](absl::Time cutoff, int limit) {
     return maintenance.DeleteEventsBefore(cutoff, limit);

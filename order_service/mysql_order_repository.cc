@@ -517,6 +517,9 @@ absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
   if (filter.updated_before.has_value()) {
     where += " AND updated_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
   }
+  if (filter.min_age.has_value()) {
+    where += " AND updated_at < TIMESTAMPADD(MICROSECOND, ?, CURRENT_TIMESTAMP(6))";
+  }
   if (filter.saga_state.has_value()) where += SagaStateCondition(*filter.saga_state);
   const std::string sql = absl::StrCat(
       kSelectOrders, "FROM (SELECT * FROM orders ", where,
@@ -533,6 +536,9 @@ absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
     if (!filter.customer_id.empty()) select.setString(parameter++, filter.customer_id);
     if (filter.updated_before.has_value()) {
       select.setInt64(parameter++, absl::ToUnixMicros(*filter.updated_before));
+    }
+    if (filter.min_age.has_value()) {
+      select.setInt64(parameter++, -absl::ToInt64Microseconds(*filter.min_age));
     }
     select.setInt(parameter++, filter.limit);
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());

@@ -123,6 +123,8 @@ struct OrderFilter {
   std::optional<OrderStatus> status;
   std::string customer_id;  // empty: any
   std::optional<absl::Time> updated_before;
+  // Not updated for at least this long, by the storage's clock.
+  std::optional<absl::Duration> min_age;
   std::optional<SagaState> saga_state;
   int64_t after_sequence = 0;
   int limit = 100;

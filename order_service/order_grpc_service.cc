@@ -275,7 +275,10 @@ grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext* context,
   }
   absl::StatusOr<OrderPage> page =
       lifecycle_.ListOrders(status, *customer, request->page_size(),
-                            request->page_token(), updated_before, saga_state);
+                            request->page_token(), updated_before, saga_state,
+                            request->has_min_age()
+                                ? std::optional<absl::Duration>(DurationFromProto(request->min_age()))
+                                : std::nullopt);
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const Order& order : page->orders) OrderToProto(order, response->add_orders());
   response->set_next_page_token(page->next_page_token);

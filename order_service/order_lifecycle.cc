@@ -126,14 +126,19 @@ absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
 absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
     std::optional<OrderStatus> status, const std::string& customer_id,
     int32_t page_size, const std::string& page_token,
-    std::optional<absl::Time> updated_before, std::optional<SagaState> saga_state) {
+    std::optional<absl::Time> updated_before, std::optional<SagaState> saga_state,
+    std::optional<absl::Duration> min_age) {
   RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
+  if (min_age.has_value() && (*min_age < absl::ZeroDuration() || *min_age > absl::Hours(24 * 30))) {
+    return absl::InvalidArgumentError("min_age: must be between 0 and 30 days");
+  }
   OrderFilter filter;
   ASSIGN_OR_RETURN(filter.limit, ResolvePageSize(page_size));
   ASSIGN_OR_RETURN(filter.after_sequence, DecodePageToken(page_token));
   filter.status = status;
   filter.customer_id = customer_id;
   filter.updated_before = updated_before;
+  filter.min_age = min_age;
   filter.saga_state = saga_state;
   OrderPage page;
   ASSIGN_OR_RETURN(page.orders, repository_.List(filter));

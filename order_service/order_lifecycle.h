@@ -68,7 +68,8 @@ class OrderLifecycle {
                                        int32_t page_size,
                                        const std::string& page_token,
                                        std::optional<absl::Time> updated_before,
-                                       std::optional<SagaState> saga_state = std::nullopt);
+                                       std::optional<SagaState> saga_state = std::nullopt,
+                                       std::optional<absl::Duration> min_age = std::nullopt);
   absl::StatusOr<OrderCounts> CountOrders(const std::string& customer_id);
 
   // The saga's bookkeeping and operators' actions (OrderRepository), with

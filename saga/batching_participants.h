@@ -56,10 +56,10 @@ class BatchingOrderParticipant final : public OrderParticipant {
                                                          absl::Time deadline) override {
     return inner_.FindOrder(order_id, deadline);
   }
-  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Duration min_age,
                                                   const std::string& page_token,
                                                   absl::Time deadline) override {
-    return inner_.ListStalePending(updated_before, page_token, deadline);
+    return inner_.ListStalePending(min_age, page_token, deadline);
   }
   absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
                                                   const SagaFailureReport& report,

@@ -33,9 +33,9 @@ OrderSnapshot SnapshotFromProto(const ::order::v1::Order& order) {
 
 // ListOrders on the order service.
 absl::StatusOr<::order::v1::ListOrdersResponse> ListOrders(
-    ::order::v1::OrderService::Stub& stub, const ::order::v1::ListOrdersRequest& request,
-    absl::Time deadline) {
-  return Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
+    const Clock& clock, ::order::v1::OrderService::Stub& stub,
+    const ::order::v1::ListOrdersRequest& request, absl::Time deadline) {
+  return Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(clock,
       [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
           ::order::v1::ListOrdersResponse* o) { return stub.ListOrders(c, r, o); },
       request, deadline);
@@ -43,10 +43,11 @@ absl::StatusOr<::order::v1::ListOrdersResponse> ListOrders(
 
 // An order-returning call on the order service.
 template <typename Request, typename Method>
-absl::StatusOr<OrderSnapshot> InvokeForOrder(::order::v1::OrderService::Stub& stub,
+absl::StatusOr<OrderSnapshot> InvokeForOrder(const Clock& clock,
+                                             ::order::v1::OrderService::Stub& stub,
                                              Method method, const Request& request,
                                              absl::Time deadline) {
-  absl::StatusOr<::order::v1::Order> order = Invoke<Request, ::order::v1::Order>(
+  absl::StatusOr<::order::v1::Order> order = Invoke<Request, ::order::v1::Order>(clock,
       [&](grpc::ClientContext* c, const Request& r, ::order::v1::Order* o) {
         return (stub.*method)(c, r, o);
       },
@@ -120,7 +121,7 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::CreateOrder(
     const PlaceOrderCommand& command, absl::Time deadline) {
   ::order::v1::CreateOrderRequest request;
   CreateOrderRequestFor(command, &request);
-  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::CreateOrder, request,
+  return InvokeForOrder(clock_, *stub_, &::order::v1::OrderService::Stub::CreateOrder, request,
                         deadline);
 }
 
@@ -131,7 +132,7 @@ std::vector<absl::StatusOr<OrderSnapshot>> GrpcOrderParticipant::CreateOrders(
     CreateOrderRequestFor(*command, request.add_requests());
   }
   return OrderBatchResults(
-      Invoke<::order::v1::CreateOrdersRequest, ::order::v1::OrderBatchResponse>(
+      Invoke<::order::v1::CreateOrdersRequest, ::order::v1::OrderBatchResponse>(clock_,
           [&](grpc::ClientContext* c, const ::order::v1::CreateOrdersRequest& r,
               ::order::v1::OrderBatchResponse* o) { return stub_->CreateOrders(c, r, o); },
           request, deadline),
@@ -145,7 +146,7 @@ std::vector<absl::StatusOr<OrderSnapshot>> GrpcOrderParticipant::ApproveOrders(
     request.add_requests()->set_order_id(*order_id);
   }
   return OrderBatchResults(
-      Invoke<::order::v1::ApproveOrdersRequest, ::order::v1::OrderBatchResponse>(
+      Invoke<::order::v1::ApproveOrdersRequest, ::order::v1::OrderBatchResponse>(clock_,
           [&](grpc::ClientContext* c, const ::order::v1::ApproveOrdersRequest& r,
               ::order::v1::OrderBatchResponse* o) { return stub_->ApproveOrders(c, r, o); },
           request, deadline),
@@ -156,7 +157,7 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::ApproveOrder(
     const std::string& order_id, absl::Time deadline) {
   ::order::v1::ApproveOrderRequest request;
   request.set_order_id(order_id);
-  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::ApproveOrder, request,
+  return InvokeForOrder(clock_, *stub_, &::order::v1::OrderService::Stub::ApproveOrder, request,
                         deadline);
 }
 
@@ -167,7 +168,7 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::RejectOrder(
   request.set_order_id(order_id);
   request.set_reject_reason(RejectReasonToProto(reason));
   request.set_detail(detail);
-  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::RejectOrder, request,
+  return InvokeForOrder(clock_, *stub_, &::order::v1::OrderService::Stub::RejectOrder, request,
                         deadline);
 }
 
@@ -178,18 +179,19 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::MarkCompensating(
   request.set_order_id(order_id);
   request.set_reject_reason(RejectReasonToProto(reason));
   request.set_detail(detail);
-  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::MarkCompensating,
+  return InvokeForOrder(clock_, *stub_, &::order::v1::OrderService::Stub::MarkCompensating,
                         request, deadline);
 }
 
 namespace {
 
 // GetOrder, with NOT_FOUND as nullopt.
-absl::StatusOr<std::optional<OrderSnapshot>> FindOne(::order::v1::OrderService::Stub& stub,
+absl::StatusOr<std::optional<OrderSnapshot>> FindOne(const Clock& clock,
+                                                     ::order::v1::OrderService::Stub& stub,
                                                      const ::order::v1::GetOrderRequest& request,
                                                      absl::Time deadline) {
   absl::StatusOr<OrderSnapshot> order =
-      InvokeForOrder(stub, &::order::v1::OrderService::Stub::GetOrder, request, deadline);
+      InvokeForOrder(clock, stub, &::order::v1::OrderService::Stub::GetOrder, request, deadline);
   if (absl::IsNotFound(order.status())) return std::nullopt;
   if (!order.ok()) return order.status();
   return *std::move(order);
@@ -202,26 +204,26 @@ absl::StatusOr<std::optional<OrderSnapshot>> GrpcOrderParticipant::FindByRequest
   ::order::v1::GetOrderRequest request;
   request.set_request_id(request_id);
   request.set_customer_id(customer_id);
-  return FindOne(*stub_, request, deadline);
+  return FindOne(clock_, *stub_, request, deadline);
 }
 
 absl::StatusOr<std::optional<OrderSnapshot>> GrpcOrderParticipant::FindOrder(
     const std::string& order_id, absl::Time deadline) {
   ::order::v1::GetOrderRequest request;
   request.set_order_id(order_id);
-  return FindOne(*stub_, request, deadline);
+  return FindOne(clock_, *stub_, request, deadline);
 }
 
 absl::StatusOr<StaleOrderPage> GrpcOrderParticipant::ListStalePending(
-    absl::Time updated_before, const std::string& page_token, absl::Time deadline) {
+    absl::Duration min_age, const std::string& page_token, absl::Time deadline) {
   ::order::v1::ListOrdersRequest request;
   request.set_status(::order::v1::ORDER_STATUS_PENDING);
   request.set_page_size(100);
   request.set_page_token(page_token);
   request.set_saga_state(::order::v1::SAGA_STATE_ACTIVE);
-  *request.mutable_updated_before() = TimeToProto(updated_before);
+  *request.mutable_min_age() = DurationToProto(min_age);
   absl::StatusOr<::order::v1::ListOrdersResponse> response =
-      ListOrders(*stub_, request, deadline);
+      ListOrders(clock_, *stub_, request, deadline);
   if (!response.ok()) return response.status();
   StaleOrderPage page;
   for (const ::order::v1::Order& order : response->orders()) {
@@ -241,7 +243,7 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::RecordSagaFailure(
   request.set_max_attempts(report.max_attempts);
   *request.mutable_retry_delay() = DurationToProto(report.retry_delay);
   *request.mutable_max_retry_delay() = DurationToProto(report.max_retry_delay);
-  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::RecordSagaFailure,
+  return InvokeForOrder(clock_, *stub_, &::order::v1::OrderService::Stub::RecordSagaFailure,
                         request, deadline);
 }
 
@@ -251,7 +253,7 @@ absl::StatusOr<OrderSnapshot> GrpcOrderParticipant::ResumeSaga(const std::string
   ::order::v1::ResumeSagaRequest request;
   request.set_order_id(order_id);
   request.set_note(note);
-  return InvokeForOrder(*stub_, &::order::v1::OrderService::Stub::ResumeSaga, request,
+  return InvokeForOrder(clock_, *stub_, &::order::v1::OrderService::Stub::ResumeSaga, request,
                         deadline);
 }
 
@@ -261,7 +263,7 @@ absl::StatusOr<int64_t> GrpcOrderParticipant::CountStuck(absl::Time deadline) {
   request.set_saga_state(::order::v1::SAGA_STATE_STUCK);
   request.set_page_size(1000);
   absl::StatusOr<::order::v1::ListOrdersResponse> response =
-      ListOrders(*stub_, request, deadline);
+      ListOrders(clock_, *stub_, request, deadline);
   if (!response.ok()) return response.status();
   return response->orders_size();
 }
@@ -276,7 +278,7 @@ absl::StatusOr<ReserveAnswer> GrpcInventoryParticipant::Reserve(
   // (and the order has no record): see ReserveRequest.not_after.
   *request.mutable_not_after() = TimeToProto(deadline);
   absl::StatusOr<::inventory::v1::ReserveResponse> response =
-      Invoke<::inventory::v1::ReserveRequest, ::inventory::v1::ReserveResponse>(
+      Invoke<::inventory::v1::ReserveRequest, ::inventory::v1::ReserveResponse>(clock_,
           [&](grpc::ClientContext* c, const ::inventory::v1::ReserveRequest& r,
               ::inventory::v1::ReserveResponse* o) { return stub_->Reserve(c, r, o); },
           request, deadline);
@@ -294,7 +296,7 @@ std::vector<absl::StatusOr<ReserveAnswer>> GrpcInventoryParticipant::ReserveBatc
     *entry->mutable_not_after() = TimeToProto(std::min(deadline, call->not_after));
   }
   absl::StatusOr<::inventory::v1::ReserveBatchResponse> response =
-      Invoke<::inventory::v1::ReserveBatchRequest, ::inventory::v1::ReserveBatchResponse>(
+      Invoke<::inventory::v1::ReserveBatchRequest, ::inventory::v1::ReserveBatchResponse>(clock_,
           [&](grpc::ClientContext* c, const ::inventory::v1::ReserveBatchRequest& r,
               ::inventory::v1::ReserveBatchResponse* o) { return stub_->ReserveBatch(c, r, o); },
           request, deadline);
@@ -310,7 +312,7 @@ absl::Status GrpcInventoryParticipant::Release(const std::string& order_id,
                                                absl::Time deadline) {
   ::inventory::v1::ReleaseRequest request;
   request.set_order_id(order_id);
-  return Invoke<::inventory::v1::ReleaseRequest, ::inventory::v1::ReleaseResponse>(
+  return Invoke<::inventory::v1::ReleaseRequest, ::inventory::v1::ReleaseResponse>(clock_,
              [&](grpc::ClientContext* c, const ::inventory::v1::ReleaseRequest& r,
                  ::inventory::v1::ReleaseResponse* o) { return stub_->Release(c, r, o); },
              request, deadline)
@@ -324,7 +326,7 @@ absl::StatusOr<std::vector<int64_t>> GrpcInventoryParticipant::SoldOutAmong(
     ::inventory::v1::GetProductRequest request;
     request.set_product_id(item.product_id);
     absl::StatusOr<::inventory::v1::Product> product =
-        Invoke<::inventory::v1::GetProductRequest, ::inventory::v1::Product>(
+        Invoke<::inventory::v1::GetProductRequest, ::inventory::v1::Product>(clock_,
             [&](grpc::ClientContext* c, const ::inventory::v1::GetProductRequest& r,
                 ::inventory::v1::Product* o) { return stub_->GetProduct(c, r, o); },
             request, deadline);

@@ -8,14 +8,17 @@
 
 #include "inventory/v1/inventory.grpc.pb.h"
 #include "order/v1/order.grpc.pb.h"
+#include "common/clock.h"
 #include "saga/participants.h"
 
 namespace order_saga::coordinator {
 
 class GrpcOrderParticipant final : public OrderParticipant {
  public:
-  explicit GrpcOrderParticipant(std::shared_ptr<grpc::Channel> channel)
-      : stub_(::order::v1::OrderService::NewStub(std::move(channel))) {}
+  // `clock` (the saga's) must outlive this.
+  explicit GrpcOrderParticipant(std::shared_ptr<grpc::Channel> channel,
+                                const Clock& clock = RealClock())
+      : stub_(::order::v1::OrderService::NewStub(std::move(channel))), clock_(clock) {}
 
   absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
                                             absl::Time deadline) override;
@@ -39,7 +42,7 @@ class GrpcOrderParticipant final : public OrderParticipant {
       absl::Time deadline) override;
   absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
                                                          absl::Time deadline) override;
-  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Duration min_age,
                                                   const std::string& page_token,
                                                   absl::Time deadline) override;
   absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
@@ -52,12 +55,15 @@ class GrpcOrderParticipant final : public OrderParticipant {
 
  private:
   std::unique_ptr<::order::v1::OrderService::Stub> stub_;
+  const Clock& clock_;
 };
 
 class GrpcInventoryParticipant final : public InventoryParticipant {
  public:
-  explicit GrpcInventoryParticipant(std::shared_ptr<grpc::Channel> channel)
-      : stub_(::inventory::v1::InventoryService::NewStub(std::move(channel))) {}
+  // `clock` (the saga's) must outlive this.
+  explicit GrpcInventoryParticipant(std::shared_ptr<grpc::Channel> channel,
+                                    const Clock& clock = RealClock())
+      : stub_(::inventory::v1::InventoryService::NewStub(std::move(channel))), clock_(clock) {}
 
   absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
                                         const std::vector<LineItem>& items,
@@ -71,6 +77,7 @@ class GrpcInventoryParticipant final : public InventoryParticipant {
 
  private:
   std::unique_ptr<::inventory::v1::InventoryService::Stub> stub_;
+  const Clock& clock_;
 };
 
 }  // namespace order_saga::coordinator

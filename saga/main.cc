@@ -5,6 +5,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "common/clock.h"
+#include "common/process_clock.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_channel.h"
@@ -116,11 +117,12 @@ int main(int argc, char** argv) {
       CreateServiceChannel(FLAGS_order_service_address, reconnect, to_services);
   const std::shared_ptr<grpc::Channel> inventory_channel =
       CreateServiceChannel(FLAGS_inventory_service_address, reconnect, to_services);
-  coordinator::GrpcOrderParticipant grpc_orders(order_channel);
-  coordinator::GrpcInventoryParticipant grpc_inventory(inventory_channel);
-  coordinator::BatchingOrderParticipant batching_orders(grpc_orders, order_batches);
+  Clock& clock = ProcessClock();
+  coordinator::GrpcOrderParticipant grpc_orders(order_channel, clock);
+  coordinator::GrpcInventoryParticipant grpc_inventory(inventory_channel, clock);
+  coordinator::BatchingOrderParticipant batching_orders(grpc_orders, order_batches, clock);
   coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
-                                                               inventory_batches);
+                                                               inventory_batches, clock);
   coordinator::OrderParticipant& orders =
       coalescing.enabled ? static_cast<coordinator::OrderParticipant&>(batching_orders)
                           : grpc_orders;
@@ -143,7 +145,7 @@ int main(int argc, char** argv) {
   };
   coordinator::ProductAdmission admission(FLAGS_max_sagas_per_product);
   coordinator::PlaceOrderSaga place_order(orders, inventory, sold_out, admission,
-                                          RealClock(), saga_options);
+                                          clock, saga_options);
 
   coordinator::RecoverySweeper::Options sweeper_options;
   sweeper_options.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);
@@ -154,18 +156,18 @@ int main(int argc, char** argv) {
   sweeper_options.on_stuck_count = [&saga_metrics](int64_t orders) {
     saga_metrics.StuckNow(orders);
   };
-  coordinator::RecoverySweeper sweeper(orders, place_order, RealClock(), sweeper_options);
+  coordinator::RecoverySweeper sweeper(orders, place_order, clock, sweeper_options);
   sweeper.Start();
 
   // Declared after everything its sagas use: destroyed first, it waits for
   // them (each ends within the saga and compensation deadlines).
   coordinator::BackgroundSagas background(FLAGS_max_background_sagas);
   coordinator::CustomerRateLimiter rate_limiter(
-      FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, RealClock());
+      FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, clock);
   coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
                                       setup.authenticator.get(), &rate_limiter);
   coordinator::SagaAdminService admin(place_order, orders, order_channel, inventory_channel,
-                                      RealClock(), &saga_metrics, setup.authenticator.get());
+                                      clock, &saga_metrics, setup.authenticator.get());
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {
     service.StopAccepting();

@@ -106,9 +106,10 @@ class OrderParticipant {
   // The order as it stands now; nullopt if there is no such order.
   virtual absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
                                                                  absl::Time deadline) = 0;
-  // PENDING orders last updated before `updated_before` whose saga is
-  // active (not stuck, not backing off), one page.
-  virtual absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+  // PENDING orders not updated for `min_age` (by the order service's
+  // clock, so this coordinator's need not agree) whose saga is active (not
+  // stuck, not backing off), one page.
+  virtual absl::StatusOr<StaleOrderPage> ListStalePending(absl::Duration min_age,
                                                           const std::string& page_token,
                                                           absl::Time deadline) = 0;
   // Counts a failed attempt; returns the order afterwards (stuck once the

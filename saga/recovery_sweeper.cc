@@ -5,12 +5,11 @@
 namespace order_saga::coordinator {
 
 absl::StatusOr<int> RecoverySweeper::SweepOnce() {
-  const absl::Time updated_before = clock_.Now() - options_.recovery_age;
   int recovered = 0;
   std::string page_token;
   do {
     absl::StatusOr<StaleOrderPage> page = orders_.ListStalePending(
-        updated_before, page_token, clock_.Now() + options_.call_timeout);
+        options_.recovery_age, page_token, clock_.Now() + options_.call_timeout);
     if (!page.ok()) return page.status();
     for (const OrderSnapshot& listed : page->orders) {
       // Stop() ends the sweep between orders, and cuts the drive in flight

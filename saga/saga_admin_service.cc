@@ -89,7 +89,7 @@ absl::StatusOr<::order::v1::SagaHistory> SagaAdminService::History(
     const std::string& order_id) const {
   ::order::v1::GetSagaHistoryRequest request;
   request.set_order_id(order_id);
-  return Invoke<::order::v1::GetSagaHistoryRequest, ::order::v1::SagaHistory>(
+  return Invoke<::order::v1::GetSagaHistoryRequest, ::order::v1::SagaHistory>(clock_,
       [&](grpc::ClientContext* c, const ::order::v1::GetSagaHistoryRequest& r,
           ::order::v1::SagaHistory* o) { return order_service_->GetSagaHistory(c, r, o); },
       request, clock_.Now() + saga_.options().retry.call_timeout);
@@ -119,7 +119,7 @@ grpc::Status SagaAdminService::ListSagas(grpc::ServerContext* context,
   list.set_page_size(request->page_size() == 0 ? kDefaultSagaPage : request->page_size());
   list.set_page_token(request->page_token());
   absl::StatusOr<::order::v1::ListOrdersResponse> page =
-      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(
+      Invoke<::order::v1::ListOrdersRequest, ::order::v1::ListOrdersResponse>(clock_,
           [&](grpc::ClientContext* c, const ::order::v1::ListOrdersRequest& r,
               ::order::v1::ListOrdersResponse* o) { return order_service_->ListOrders(c, r, o); },
           list, clock_.Now() + saga_.options().retry.call_timeout);
@@ -214,7 +214,7 @@ grpc::Status SagaAdminService::ExplainOrder(grpc::ServerContext* context,
   ::inventory::v1::GetReservationRequest get;
   get.set_order_id(request->order_id());
   absl::StatusOr<::inventory::v1::Reservation> reservation =
-      Invoke<::inventory::v1::GetReservationRequest, ::inventory::v1::Reservation>(
+      Invoke<::inventory::v1::GetReservationRequest, ::inventory::v1::Reservation>(clock_,
           [&](grpc::ClientContext* c, const ::inventory::v1::GetReservationRequest& r,
               ::inventory::v1::Reservation* o) {
             return inventory_service_->GetReservation(c, r, o);

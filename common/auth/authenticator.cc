@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/grpc_status.h"
+#include "common/process_clock.h"
 
 DEFINE_string(auth_token_key_file, "",
               "file holding the HMAC key (at least 32 bytes) that signs bearer tokens; "
@@ -64,7 +65,7 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::FromFlags(
         "--auth_token_key_file: cannot read a key of at least ", kMinKeyBytes,
         " bytes from '", FLAGS_auth_token_key_file, "'"));
   }
-  return std::make_unique<Authenticator>(std::move(key), RealClock(), registry);
+  return std::make_unique<Authenticator>(std::move(key), ProcessClock(), registry);
 }
 
 absl::StatusOr<Principal> Authenticator::Verify(absl::string_view token) const {

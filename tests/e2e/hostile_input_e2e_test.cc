@@ -423,6 +423,14 @@ TEST_F(HostileInputE2ETest, EveryMalformedRequestIsRefusedNamingTheFieldAndWrite
              r);
        },
        StatusCode::INVALID_ARGUMENT, "retry_delay"},
+      {"ListOrders with a negative min_age",
+       [&] {
+         order::v1::ListOrdersRequest r;
+         r.mutable_min_age()->set_seconds(-5);
+         return Call<order::v1::ListOrdersRequest, order::v1::ListOrdersResponse>(
+             [&](auto* c, const auto& q, auto* o) { return orders_->ListOrders(c, q, o); }, r);
+       },
+       StatusCode::INVALID_ARGUMENT, "min_age"},
       {"RecordSagaFailure without attempt",
        [&] {
          order::v1::RecordSagaFailureRequest r;

@@ -381,6 +381,11 @@ absl::Status LocalStack::Launch(const Options& options,
                         saga_address(i)};
     for (const std::string& flag : coordinator_extra_flags_) coordinator.args.push_back(flag);
     for (const std::string& flag : options.coordinator_flags) coordinator.args.push_back(flag);
+    if (i < static_cast<int>(options.per_coordinator_flags.size())) {
+      for (const std::string& flag : options.per_coordinator_flags[i]) {
+        coordinator.args.push_back(flag);
+      }
+    }
     coordinators_.push_back(std::move(coordinator));
   }
   std::vector<Process*> all = {&inventory_, &orders_};

@@ -33,6 +33,8 @@ class LocalStack {
     // Extra flags for every coordinator, and for the order service.
     std::vector<std::string> coordinator_flags;
     std::vector<std::string> order_service_flags;
+    // More flags for coordinator i only (a clock offset, say).
+    std::vector<std::vector<std::string>> per_coordinator_flags;
     // TLS everywhere, with the certificates scripts/tls-certs makes in
     // tls_dir() (untrusted/ too): the services require client certificates
     // and accept only saga-coordinator and operator.

@@ -81,10 +81,10 @@ absl::StatusOr<std::optional<OrderSnapshot>> InMemoryOrderParticipant::FindOrder
 }
 
 absl::StatusOr<StaleOrderPage> InMemoryOrderParticipant::ListStalePending(
-    absl::Time updated_before, const std::string& page_token, absl::Time) {
+    absl::Duration min_age, const std::string& page_token, absl::Time) {
   absl::StatusOr<orders::OrderPage> page =
-      lifecycle_.ListOrders(OrderStatus::kPending, "", 100, page_token, updated_before,
-                            orders::SagaState::kActive);
+      lifecycle_.ListOrders(OrderStatus::kPending, "", 100, page_token, std::nullopt,
+                            orders::SagaState::kActive, min_age);
   if (!page.ok()) return page.status();
   StaleOrderPage out;
   for (const orders::Order& order : page->orders) out.orders.push_back(*Snapshot(order));

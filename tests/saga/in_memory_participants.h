@@ -43,7 +43,7 @@ class InMemoryOrderParticipant final : public OrderParticipant {
                                                                absl::Time deadline) override;
   absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
                                                          absl::Time deadline) override;
-  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Time updated_before,
+  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Duration min_age,
                                                   const std::string& page_token,
                                                   absl::Time deadline) override;
 

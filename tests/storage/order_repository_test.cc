@@ -383,6 +383,12 @@ TYPED_TEST(OrderRepositoryTest, ListFiltersAndPages) {
   OrderFilter stale;
   stale.updated_before = absl::Now() - absl::Hours(1);
   EXPECT_TRUE(this->repo().List(stale)->empty());
+  // By age, on the storage's own clock (the caller's need not agree).
+  OrderFilter old_enough;
+  old_enough.min_age = absl::Hours(1);
+  EXPECT_TRUE(this->repo().List(old_enough)->empty());
+  old_enough.min_age = absl::ZeroDuration();
+  EXPECT_EQ(this->repo().List(old_enough)->size(), 5u);
 
   OrderCounts all = *this->repo().Count("");
   EXPECT_EQ(all.pending, 4);
