@@ -59,6 +59,16 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              std::numeric_limits<int>::max());
+  // Keepalive policy: the coordinators ping their participants every second
+  // (common/grpc_channel.h) to notice a vanished or frozen replica; accept
+  // that (gRPC's default answers pings more often than every 5 minutes with
+  // GOAWAY). The server pings its own clients too, so that a stream of a
+  // client that vanished (a watch) is closed within a minute.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 500);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   grpc::ResourceQuota quota("server");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);

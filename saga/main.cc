@@ -32,6 +32,14 @@ DEFINE_string(inventory_service_address, "127.0.0.1:50053",
 DEFINE_int32(max_reconnect_backoff_ms, 1000,
              "longest wait between reconnect attempts to a service that went "
              "away (env MAX_RECONNECT_BACKOFF_MS)");
+DEFINE_int32(keepalive_time_ms, 1000,
+             "the coordinator pings each service replica after this long without a ping; "
+             "0: no keepalive (env KEEPALIVE_TIME_MS)");
+DEFINE_validator(keepalive_time_ms, &order_saga::FlagNotNegative);
+DEFINE_int32(keepalive_timeout_ms, 1000,
+             "a replica that does not answer a ping within this long is given up and its "
+             "calls retried on another replica (env KEEPALIVE_TIMEOUT_MS)");
+DEFINE_validator(keepalive_timeout_ms, &order_saga::FlagAtLeastOne);
 DEFINE_int32(saga_deadline_ms, 5000,
              "time a saga gets to reach a decision, at most 600000 (env SAGA_DEADLINE_MS)");
 DEFINE_validator(saga_deadline_ms, &order_saga::FlagAtMostTenMinutesMs);
@@ -109,14 +117,21 @@ int main(int argc, char** argv) {
   order_batches.observe_batch_size = batch_metrics.Observer("coordinator_order_calls");
   BatchOptions inventory_batches = coalescing.batch;
   inventory_batches.observe_batch_size = batch_metrics.Observer("coordinator_reservations");
-  const absl::Duration reconnect = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
+  // Keepalive and client-side health checking: a replica that vanishes,
+  // freezes, drains or loses its database leaves the rotation within about
+  // two seconds (ServiceChannelOptions).
+  ServiceChannelOptions channel_options;
+  channel_options.max_reconnect_backoff = absl::Milliseconds(FLAGS_max_reconnect_backoff_ms);
+  channel_options.keepalive_time = absl::Milliseconds(FLAGS_keepalive_time_ms);
+  channel_options.keepalive_timeout = absl::Milliseconds(FLAGS_keepalive_timeout_ms);
+  channel_options.health_checked = true;
   // The same identity and CA as the server side (already checked there).
   const std::shared_ptr<grpc::ChannelCredentials> to_services =
       MakeChannelCredentials(*TlsConfigFromFlags());
   const std::shared_ptr<grpc::Channel> order_channel =
-      CreateServiceChannel(FLAGS_order_service_address, reconnect, to_services);
+      CreateServiceChannel(FLAGS_order_service_address, channel_options, to_services);
   const std::shared_ptr<grpc::Channel> inventory_channel =
-      CreateServiceChannel(FLAGS_inventory_service_address, reconnect, to_services);
+      CreateServiceChannel(FLAGS_inventory_service_address, channel_options, to_services);
   Clock& clock = ProcessClock();
   coordinator::GrpcOrderParticipant grpc_orders(order_channel, clock);
   coordinator::GrpcInventoryParticipant grpc_inventory(inventory_channel, clock);

@@ -111,6 +111,11 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::Connect() {
     setup->execute(absl::StrCat(
         "SET SESSION innodb_lock_wait_timeout = ",
         std::max<int64_t>(1, absl::ToInt64Seconds(options_.lock_wait_timeout))));
+    if (options_.idle_transaction_timeout > absl::ZeroDuration()) {
+      setup->execute(absl::StrCat(
+          "SET SESSION idle_transaction_timeout = ",
+          std::max<int64_t>(1, absl::ToInt64Seconds(options_.idle_transaction_timeout))));
+    }
     connection->setAutoCommit(true);
     return std::make_unique<MysqlSession>(std::move(connection));
   } catch (const sql::SQLException& e) {

@@ -59,6 +59,13 @@ class MysqlConnectionPool {
     absl::Duration io_timeout = absl::Seconds(30);
     // innodb_lock_wait_timeout of each session.
     absl::Duration lock_wait_timeout = absl::Seconds(5);
+    // idle_transaction_timeout of each session (whole seconds; 0: none): the
+    // server ends a session that sits in an open transaction this long
+    // without a statement, releasing its row locks. A process frozen in a
+    // transaction (SIGSTOP, a stalled node) then holds a hot row for this
+    // long, not for as long as it is frozen; its own transaction is rolled
+    // back, and its rerun is idempotent.
+    absl::Duration idle_transaction_timeout = absl::Seconds(3);
     // After a failed connect, no new attempt for this long, doubling up to
     // the maximum while attempts keep failing.
     absl::Duration reconnect_initial_backoff = absl::Milliseconds(50);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/flag_validators.h"
 #include "common/mysql/database_health_monitor.h"
 #include "common/mysql/mysql_dsn.h"
 
@@ -31,6 +32,13 @@ DEFINE_int32(mysql_lock_wait_timeout_ms, 5000,
              "innodb_lock_wait_timeout of each session, whole seconds (env "
              "MYSQL_LOCK_WAIT_TIMEOUT_MS)");
 
+DEFINE_int32(mysql_idle_transaction_timeout_ms, 3000,
+             "the database ends a session of this service that sits this long in an open "
+             "transaction without a statement (idle_transaction_timeout, whole seconds; 0: "
+             "never), so a replica frozen mid-transaction cannot hold a hot row for longer "
+             "(env MYSQL_IDLE_TRANSACTION_TIMEOUT_MS)");
+DEFINE_validator(mysql_idle_transaction_timeout_ms, &order_saga::FlagNotNegative);
+
 DEFINE_int32(mysql_startup_timeout_ms, 60000,
              "at start-up, keep trying an unreachable database this long "
              "(env MYSQL_STARTUP_TIMEOUT_MS)");
@@ -51,6 +59,8 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags() {
   options.io_timeout = absl::Milliseconds(FLAGS_mysql_io_timeout_ms);
   options.lock_wait_timeout =
       absl::Milliseconds(FLAGS_mysql_lock_wait_timeout_ms);
+  options.idle_transaction_timeout =
+      absl::Milliseconds(FLAGS_mysql_idle_transaction_timeout_ms);
   return options;
 }
 

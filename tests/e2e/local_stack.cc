@@ -147,13 +147,23 @@ LocalStack::Process* LocalStack::Find(Role role, int index) {
 }
 
 const LocalStack::Process* LocalStack::Find(Role role, int index) const {
-  switch (role) {
-    case Role::kInventory: return &inventory_;
-    case Role::kOrders: return &orders_;
-    case Role::kCoordinator:
-      return index < static_cast<int>(coordinators_.size()) ? &coordinators_[index] : nullptr;
+  const std::vector<Process>& processes = role == Role::kInventory ? inventories_
+                                          : role == Role::kOrders  ? orders_
+                                                                   : coordinators_;
+  return index >= 0 && index < static_cast<int>(processes.size()) ? &processes[index] : nullptr;
+}
+
+pid_t LocalStack::pid(Role role, int index) const {
+  const Process* process = Find(role, index);
+  return process == nullptr ? 0 : process->pid;
+}
+
+std::vector<LocalStack::Process*> LocalStack::AllProcesses() {
+  std::vector<Process*> all;
+  for (std::vector<Process>* group : {&inventories_, &orders_, &coordinators_}) {
+    for (Process& process : *group) all.push_back(&process);
   }
-  return nullptr;
+  return all;
 }
 
 std::string LocalStack::LogPath(Role role, int index) const {
@@ -313,24 +323,41 @@ absl::Status LocalStack::Launch(const Options& options,
     }
     return absl::StrCat(E2E_LOG_DIR, "/", prefix, name, ".log");
   };
-  inventory_port_ = FreePort();
-  order_port_ = FreePort();
-  inventory_metrics_port_ = FreePort();
-  order_metrics_port_ = FreePort();
+  inventory_ports_.clear();
+  inventory_metrics_ports_.clear();
+  order_ports_.clear();
+  order_metrics_ports_.clear();
+  inventories_.clear();
+  orders_.clear();
   // Health probes every 200 ms so outages show quickly.
-  inventory_ = {INVENTORY_SERVICE_BINARY,
-                {"--listen_address=" + inventory_address(), "--mysql_dsn=" + inventory_dsn.first,
-                 "--mysql_migration_dsn=" + inventory_dsn.second,
-                 "--mysql_health_interval_ms=200",
-                 "--metrics_address=" + inventory_metrics_address()},
-                log("inventory_service"), inventory_address()};
-  orders_ = {ORDER_SERVICE_BINARY,
-             {"--listen_address=" + order_address(), "--mysql_dsn=" + orders_dsn.first,
-              "--mysql_migration_dsn=" + orders_dsn.second,
-              "--mysql_health_interval_ms=200", "--metrics_address=" + order_metrics_address()},
-             log("order_service"), order_address()};
-  for (const std::string& flag : options.order_service_flags) orders_.args.push_back(flag);
+  for (int i = 0; i < options.inventory_replicas; ++i) {
+    inventory_ports_.push_back(FreePort());
+    inventory_metrics_ports_.push_back(FreePort());
+    inventories_.push_back(
+        {INVENTORY_SERVICE_BINARY,
+         {"--listen_address=" + inventory_address(i), "--mysql_dsn=" + inventory_dsn.first,
+          "--mysql_migration_dsn=" + inventory_dsn.second, "--mysql_health_interval_ms=200",
+          "--metrics_address=" + inventory_metrics_address(i)},
+         log(absl::StrCat("inventory_service", i == 0 ? "" : absl::StrCat("_", i))),
+         inventory_address(i)});
+  }
+  for (int i = 0; i < options.order_replicas; ++i) {
+    order_ports_.push_back(FreePort());
+    order_metrics_ports_.push_back(FreePort());
+    orders_.push_back(
+        {ORDER_SERVICE_BINARY,
+         {"--listen_address=" + order_address(i), "--mysql_dsn=" + orders_dsn.first,
+          "--mysql_migration_dsn=" + orders_dsn.second, "--mysql_health_interval_ms=200",
+          "--metrics_address=" + order_metrics_address(i)},
+         log(absl::StrCat("order_service", i == 0 ? "" : absl::StrCat("_", i))),
+         order_address(i)});
+    for (const std::string& flag : options.order_service_flags) orders_.back().args.push_back(flag);
+  }
   coordinator_extra_flags_.clear();
+  // Every process of a service gets the same flags: `add` for each.
+  auto add = [](std::vector<Process>& processes, const std::string& flag) {
+    for (Process& process : processes) process.args.push_back(flag);
+  };
   if (options.tls) {
     // The services accept only the coordinator and operators (mTLS); the
     // coordinator serves TLS to any client.
@@ -345,24 +372,35 @@ absl::Status LocalStack::Launch(const Options& options,
       }
       return flags;
     };
-    for (const std::string& flag : tls("inventory-service", true)) inventory_.args.push_back(flag);
-    for (const std::string& flag : tls("order-service", true)) orders_.args.push_back(flag);
+    for (const std::string& flag : tls("inventory-service", true)) add(inventories_, flag);
+    for (const std::string& flag : tls("order-service", true)) add(orders_, flag);
     for (const std::string& flag : tls("saga-coordinator", false)) {
       coordinator_extra_flags_.push_back(flag);
     }
   }
   if (!options.auth_key.empty()) {
     const std::string flag = "--auth_token_key_file=" + work_dir_ + "/token.key";
-    inventory_.args.push_back(flag);
-    orders_.args.push_back(flag);
+    add(inventories_, flag);
+    add(orders_, flag);
     coordinator_extra_flags_.push_back(flag);
     if (!options.tls) {
       // Tokens without mutual TLS: the services cannot tell the coordinator
       // from anyone, and refuse to start unless told so explicitly.
-      inventory_.args.push_back("--saga_step_callers=*");
-      orders_.args.push_back("--saga_step_callers=*");
+      add(inventories_, "--saga_step_callers=*");
+      add(orders_, "--saga_step_callers=*");
     }
   }
+  // The coordinators' targets: one address, or every replica's.
+  auto target = [](const std::vector<Process>& replicas,
+                   const std::function<std::string(const std::vector<std::string>&)>& make) {
+    std::vector<std::string> addresses;
+    for (const Process& replica : replicas) addresses.push_back(replica.address);
+    if (make) return make(addresses);
+    if (addresses.size() == 1) return addresses.front();
+    return absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
+  };
+  const std::string inventory_target = target(inventories_, options.inventory_target);
+  const std::string order_target = target(orders_, options.order_target);
   saga_ports_.clear();
   saga_metrics_ports_.clear();
   coordinators_.clear();
@@ -372,8 +410,8 @@ absl::Status LocalStack::Launch(const Options& options,
     Process coordinator{SAGA_COORDINATOR_BINARY,
                         {"--listen_address=" + saga_address(i),
                          "--metrics_address=" + saga_metrics_address(i),
-                         "--order_service_address=" + order_address(),
-                         "--inventory_service_address=" + inventory_address(),
+                         "--order_service_address=" + order_target,
+                         "--inventory_service_address=" + inventory_target,
                          // Recovery quickly enough for a test to watch it.
                          "--recovery_age_ms=1500", "--recovery_interval_ms=200",
                          "--saga_retry_backoff_ms=500", "--saga_max_retry_backoff_ms=2000"},
@@ -388,8 +426,7 @@ absl::Status LocalStack::Launch(const Options& options,
     }
     coordinators_.push_back(std::move(coordinator));
   }
-  std::vector<Process*> all = {&inventory_, &orders_};
-  for (Process& coordinator : coordinators_) all.push_back(&coordinator);
+  std::vector<Process*> all = AllProcesses();
   for (Process* process : all) {
     if (absl::Status spawned = Spawn(*process, true); !spawned.ok()) return spawned;
   }
@@ -400,9 +437,7 @@ absl::Status LocalStack::Launch(const Options& options,
 }
 
 void LocalStack::KillAll() {
-  std::vector<Process*> all = {&inventory_, &orders_};
-  for (Process& coordinator : coordinators_) all.push_back(&coordinator);
-  for (Process* process : all) {
+  for (Process* process : AllProcesses()) {
     if (process->pid == 0) continue;
     kill(process->pid, SIGKILL);
     waitpid(process->pid, nullptr, 0);
@@ -417,11 +452,8 @@ LocalStack::~LocalStack() {
 
 absl::Status LocalStack::Stop(absl::Duration timeout) {
   std::vector<Process*> running;
-  for (Process* process : {&inventory_, &orders_}) {
+  for (Process* process : AllProcesses()) {
     if (process->pid != 0) running.push_back(process);
-  }
-  for (Process& coordinator : coordinators_) {
-    if (coordinator.pid != 0) running.push_back(&coordinator);
   }
   for (Process* process : running) kill(process->pid, SIGTERM);
   absl::Status result;

@@ -1,4 +1,5 @@
-// The three real binaries on loopback, on free ports, against a MariaDB
+// The three real binaries on loopback (several replicas of each service if
+// asked: the production topology), on free ports, against a MariaDB
 // (the CTest fixture's, or a private one): each service with its own schema,
 // its own MySQL user with SELECT, INSERT and UPDATE on that schema only, and
 // a migration user for the schema changes at start-up. Coordinators
@@ -9,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +32,14 @@ class LocalStack {
     std::string mysql_socket = MysqlTestDatabase::Socket();
     // Coordinators, all against the same two services, all sweeping.
     int coordinators = 1;
+    // Replicas of each service, all on the same schema; the coordinators
+    // balance over them (an ipv4:host:port,host:port target, round_robin).
+    int inventory_replicas = 1;
+    int order_replicas = 1;
+    // If set, the coordinators' target for a service, made from its
+    // replicas' addresses (a test puts a proxy in between, say).
+    std::function<std::string(const std::vector<std::string>& replicas)> inventory_target;
+    std::function<std::string(const std::vector<std::string>& replicas)> order_target;
     // Extra flags for every coordinator, and for the order service.
     std::vector<std::string> coordinator_flags;
     std::vector<std::string> order_service_flags;
@@ -55,7 +65,7 @@ class LocalStack {
   // Stops the servers and removes the stack's folder (certificates, key).
   ~LocalStack();
 
-  // SIGKILL, then reaps it. `index` picks a coordinator.
+  // SIGKILL, then reaps it. `index` picks a coordinator or a replica.
   absl::Status Kill(Role role, int index = 0);
   // Sends `signal` to a running process, without waiting.
   absl::Status Signal(Role role, int index, int signal);
@@ -67,14 +77,22 @@ class LocalStack {
   absl::Status Restart(Role role, int index = 0, bool wait = true);
 
   std::string saga_address(int index = 0) const { return Address(saga_ports_[index]); }
-  std::string order_address() const { return Address(order_port_); }
-  std::string inventory_address() const { return Address(inventory_port_); }
+  std::string order_address(int replica = 0) const { return Address(order_ports_[replica]); }
+  std::string inventory_address(int replica = 0) const {
+    return Address(inventory_ports_[replica]);
+  }
   // Where each server serves its Prometheus metrics (GET /metrics).
   std::string saga_metrics_address(int index = 0) const {
     return Address(saga_metrics_ports_[index]);
   }
-  std::string order_metrics_address() const { return Address(order_metrics_port_); }
-  std::string inventory_metrics_address() const { return Address(inventory_metrics_port_); }
+  std::string order_metrics_address(int replica = 0) const {
+    return Address(order_metrics_ports_[replica]);
+  }
+  std::string inventory_metrics_address(int replica = 0) const {
+    return Address(inventory_metrics_ports_[replica]);
+  }
+  // The process id of a running server (0 if it is not running).
+  pid_t pid(Role role, int index = 0) const;
   // The inventory service's schema, for tests that provoke database states
   // (a row lock held from another session, say).
   MysqlTestDatabase& inventory_database() { return *inventory_db_; }
@@ -112,12 +130,14 @@ class LocalStack {
   absl::Status WaitUntilServing(Process& process, absl::Duration timeout);
   void KillAll();
 
+  std::vector<Process*> AllProcesses();
+
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
-  int order_port_ = 0, inventory_port_ = 0;
-  int order_metrics_port_ = 0, inventory_metrics_port_ = 0;
+  std::vector<int> order_ports_, inventory_ports_;
+  std::vector<int> order_metrics_ports_, inventory_metrics_ports_;
   std::vector<int> saga_metrics_ports_;
   std::vector<int> saga_ports_;
-  Process inventory_, orders_;
+  std::vector<Process> inventories_, orders_;
   std::vector<Process> coordinators_;
   std::vector<std::string> coordinator_extra_flags_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;

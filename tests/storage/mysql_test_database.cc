@@ -20,6 +20,9 @@ MysqlConnectionPool::Options RootOptions(const std::string& socket,
   options.dsn.socket = socket;
   options.dsn.schema = schema;
   options.size = 8;
+  // Tests hold transactions open on purpose (a row lock held from another
+  // session); the services' own sessions get the timeout from their flags.
+  options.idle_transaction_timeout = absl::ZeroDuration();
   return options;
 }
 
