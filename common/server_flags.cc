@@ -80,14 +80,4 @@ ServerSetup ServerSetupFromFlagsOrExit() {
   return {*std::move(options), *std::move(authenticator), FLAGS_tls_require_client_cert};
 }
 
-SagaStepCallers SagaStepCallersFromFlagsOrExit(const ServerSetup& setup) {
-  absl::StatusOr<SagaStepCallers> callers =
-      SagaStepCallers::FromFlags(setup.authenticator.get(), setup.client_certificates_required);
-  if (!callers.ok()) {
-    LOG(ERROR) << callers.status();
-    std::exit(2);
-  }
-  return *std::move(callers);
-}
-
 }  // namespace order_saga

@@ -5,7 +5,6 @@
 
 #include "absl/status/statusor.h"
 #include "common/auth/authenticator.h"
-#include "common/auth/saga_step_callers.h"
 #include "common/grpc_server.h"
 
 namespace order_saga {
@@ -33,9 +32,5 @@ struct ServerSetup {
 // A bad flag ends the process with exit status 2 and a message naming it.
 ServerSetup ServerSetupFromFlagsOrExit();
 
-// Who may call the saga's participant steps on this participant service
-// (--saga_step_callers); a configuration that would leave them open unsaid
-// ends the process with exit status 2 and a message naming the flag.
-SagaStepCallers SagaStepCallersFromFlagsOrExit(const ServerSetup& setup);
 
 }  // namespace order_saga

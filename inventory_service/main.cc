@@ -13,6 +13,7 @@
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
+#include "common/auth/saga_step_callers.h"
 #include "common/server_flags.h"
 #include "common/metrics/batch_metrics.h"
 #include "common/metrics/database_metrics.h"
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
 
   const WriteCoalescingOptions coalescing = WriteCoalescingOptionsFromFlags();
   ServerSetup setup = ServerSetupFromFlagsOrExit();
-  const SagaStepCallers saga_step_callers = SagaStepCallersFromFlagsOrExit(setup);
+  const SagaStepCallers saga_step_callers = SagaStepCallers::FromFlagsOrExit(
+      setup.authenticator.get(), setup.client_certificates_required);
   GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;

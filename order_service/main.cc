@@ -12,6 +12,7 @@
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
 #include "common/mysql/mysql_flags.h"
+#include "common/auth/saga_step_callers.h"
 #include "common/server_flags.h"
 #include "common/metrics/batch_metrics.h"
 #include "common/metrics/database_metrics.h"
@@ -63,7 +64,10 @@ int main(int argc, char** argv) {
   ServerSetup setup = ServerSetupFromFlagsOrExit();
   // A read-only replica refuses every saga step anyway.
   std::optional<SagaStepCallers> saga_step_callers;
-  if (!FLAGS_read_only) saga_step_callers.emplace(SagaStepCallersFromFlagsOrExit(setup));
+  if (!FLAGS_read_only) {
+    saga_step_callers.emplace(SagaStepCallers::FromFlagsOrExit(
+        setup.authenticator.get(), setup.client_certificates_required));
+  }
   GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   BatchOptions batches = coalescing.batch;

@@ -4,6 +4,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -36,6 +37,17 @@ absl::StatusOr<SagaStepCallers> SagaStepCallers::FromFlags(const Authenticator* 
         "open to any caller (local use only)");
   }
   return result;
+}
+
+SagaStepCallers SagaStepCallers::FromFlagsOrExit(const Authenticator* authenticator,
+                                                 bool client_certificates_required) {
+  absl::StatusOr<SagaStepCallers> callers =
+      FromFlags(authenticator, client_certificates_required);
+  if (!callers.ok()) {
+    LOG(ERROR) << callers.status();
+    std::exit(2);
+  }
+  return *std::move(callers);
 }
 
 absl::Status SagaStepCallers::Authorize(const grpc::ServerContextBase& context,

@@ -35,6 +35,11 @@ class SagaStepCallers {
   static absl::StatusOr<SagaStepCallers> FromFlags(const Authenticator* authenticator,
                                                    bool client_certificates_required);
 
+  // FromFlags, or the process ends with exit status 2 and the message
+  // naming the flag (for a participant's main()).
+  static SagaStepCallers FromFlagsOrExit(const Authenticator* authenticator,
+                                         bool client_certificates_required);
+
   // `callers`: certificate common names, or {"*"} for anyone.
   SagaStepCallers(std::vector<std::string> callers, const Authenticator* authenticator)
       : callers_(std::move(callers)), authenticator_(authenticator) {}
