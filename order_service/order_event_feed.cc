@@ -149,13 +149,14 @@ bool OrderEventFeed::CatchUp() {
   bool ok = true;
   for (const Read& read : reads) {
     absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(read.filter);
-    // A watch of many orders that starts from the database must not start
-    // after a hole: if retention deleted any event it asked for, it gets
-    // OUT_OF_RANGE (with a customer filter, the events read cannot tell).
+    // A watch of many orders that reads from the database must not read
+    // past a hole: if retention deleted any event it asked for (at its first
+    // read, or while it works through a long backlog), it gets OUT_OF_RANGE
+    // (with a customer filter, the events read cannot tell).
     // Read after the events: the oldest id only grows, so if it is still at
     // most after_event_id + 1, nothing asked for was gone when they were read.
     std::optional<absl::StatusOr<int64_t>> oldest;
-    if (events.ok() && read.filter.order_id.empty() && !read.first_read_done) {
+    if (events.ok() && read.filter.order_id.empty()) {
       oldest = repository_.OldestEventId();
     }
     // One order without events: unknown, or its events were deleted by

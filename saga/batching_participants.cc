@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/trace_context.h"
+#include "saga/retry.h"
 
 namespace order_saga::coordinator {
 namespace {
@@ -40,8 +41,7 @@ std::vector<Result> SendLiveMembers(Clock& clock, const std::vector<const Member
   size_t next = 0;
   for (const Member* member : batch) {
     if (member->deadline <= now) {
-      results.push_back(absl::DeadlineExceededError(
-          "the call's deadline passed while it waited for a batch; it was not sent"));
+      results.push_back(NotSentError());  // expired while it queued
     } else {
       results.push_back(next < sent.size() ? std::move(sent[next])
                                            : absl::InternalError("a batch lost a result"));

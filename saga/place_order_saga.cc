@@ -131,11 +131,25 @@ PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time d
   if (order.compensating) {
     return Compensate(order, order.reject_reason, order.detail, /*final_say=*/false, cancel);
   }
+  // Whether the inventory was asked at all: a Reserve that never left this
+  // process (the deadline passed first, under overload) is no sign of an
+  // unavailable inventory, and must not be compensated as one.
+  bool asked = false;
   absl::StatusOr<ReserveAnswer> answer =
       Retry(deadline, cancel, [&](absl::Time call_deadline) {
-        return inventory_.Reserve(order.order_id, order.items, call_deadline);
+        absl::StatusOr<ReserveAnswer> attempt =
+            inventory_.Reserve(order.order_id, order.items, call_deadline);
+        asked = asked || !IsNotSentError(attempt.status());
+        return attempt;
       });
   if (IsStoppedError(answer.status())) return Unfinished(order, "reserve", answer.status(), cancel);
+  if (!answer.ok() && !asked) {
+    // PENDING, for the recovery sweep (Reserve is idempotent).
+    return Unfinished(order, "reserve",
+                      absl::DeadlineExceededError(
+                          "the saga deadline passed before the inventory could be asked"),
+                      cancel);
+  }
   if (!answer.ok()) {
     return Compensate(order, RejectReason::kInventoryUnavailable,
                       absl::StrCat("inventory did not answer: ", answer.status().message()),

@@ -37,6 +37,16 @@ inline bool IsStoppedError(const absl::Status& status) {
   return absl::IsUnavailable(status) && status.message() == StoppedError().message();
 }
 
+// What a call answers that was never sent: its deadline passed before it
+// could be (RetryUntil before any attempt, or a batch that dropped a member
+// that expired while it queued). The participant was not asked.
+inline absl::Status NotSentError() {
+  return absl::DeadlineExceededError("the deadline passed before the call was sent");
+}
+inline bool IsNotSentError(const absl::Status& status) {
+  return absl::IsDeadlineExceeded(status) && status.message() == NotSentError().message();
+}
+
 // Calls `call(attempt_deadline)` until it succeeds, fails with a code that is
 // not retryable, or `deadline` passes (then returns the last status, or
 // DEADLINE_EXCEEDED if no attempt could be made). Once `stopped()` is true,
@@ -47,8 +57,7 @@ auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy, Ca
                 const Stopped& stopped) -> decltype(call(deadline)) {
   absl::BitGen random;
   absl::Duration backoff = policy.initial_backoff;
-  decltype(call(deadline)) result =
-      absl::DeadlineExceededError("saga deadline passed before the call");
+  decltype(call(deadline)) result = NotSentError();
   while (true) {
     const absl::Time now = clock.Now();
     if (now >= deadline) return result;

@@ -18,6 +18,19 @@ DEFINE_string(saga_step_callers, "saga-coordinator",
               "(env SAGA_STEP_CALLERS)");
 
 namespace order_saga {
+namespace {
+
+// A call that came over TLS: a caller without a client certificate there
+// is not the local, all-open setup but a stranger.
+bool OverTls(const std::shared_ptr<const grpc::AuthContext>& auth) {
+  if (auth == nullptr) return false;
+  for (const grpc::string_ref& type : auth->FindPropertyValues("transport_security_type")) {
+    if (std::string(type.data(), type.size()) == "ssl") return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 absl::StatusOr<SagaStepCallers> SagaStepCallers::FromFlags(const Authenticator* authenticator,
                                                            bool client_certificates_required) {
@@ -62,8 +75,8 @@ absl::Status SagaStepCallers::Authorize(const grpc::ServerContextBase& context,
         return absl::OkStatus();
       }
     }
-  } else if (authenticator_ == nullptr) {
-    return absl::OkStatus();  // no identities at all: local use, everything open
+  } else if (authenticator_ == nullptr && !OverTls(auth)) {
+    return absl::OkStatus();  // no identities at all: local plaintext use, everything open
   }
   absl::Status denied = absl::PermissionDeniedError(absl::StrCat(
       method, ": only the saga coordinator (certificate ", absl::StrJoin(callers_, " or "),

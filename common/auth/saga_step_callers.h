@@ -9,7 +9,8 @@
 // admin token.
 //
 // Without a client certificate the caller cannot be known: allowed only
-// while authentication is off (local use, everything open); a participant
+// while authentication is off and the call is plaintext (local use,
+// everything open); over TLS it is refused. A participant
 // started with tokens on and no mutual TLS refuses to start unless
 // --saga_step_callers='*' says explicitly that anyone may call the steps.
 // Thread-safe (immutable).

@@ -4,6 +4,7 @@
 
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
+#include <glog/logging.h>
 #include <mysql_driver.h>
 
 #include "absl/strings/str_cat.h"
@@ -112,9 +113,19 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::Connect() {
         "SET SESSION innodb_lock_wait_timeout = ",
         std::max<int64_t>(1, absl::ToInt64Seconds(options_.lock_wait_timeout))));
     if (options_.idle_transaction_timeout > absl::ZeroDuration()) {
-      setup->execute(absl::StrCat(
-          "SET SESSION idle_transaction_timeout = ",
-          std::max<int64_t>(1, absl::ToInt64Seconds(options_.idle_transaction_timeout))));
+      try {
+        setup->execute(absl::StrCat(
+            "SET SESSION idle_transaction_timeout = ",
+            std::max<int64_t>(1, absl::ToInt64Seconds(options_.idle_transaction_timeout))));
+      } catch (const sql::SQLException& e) {
+        // MySQL has no such variable (error 1193; MariaDB 10.3+ has): the
+        // bound on a frozen replica's locks is then the lock wait timeout
+        // of its waiters only.
+        if (e.getErrorCode() != 1193) throw;
+        LOG_FIRST_N(WARNING, 1) << "the database has no idle_transaction_timeout (MySQL?): "
+                                   "a replica frozen in a transaction holds its rows until "
+                                   "it wakes or its connection times out";
+      }
     }
     connection->setAutoCommit(true);
     return std::make_unique<MysqlSession>(std::move(connection));

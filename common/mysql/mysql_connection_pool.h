@@ -65,7 +65,7 @@ class MysqlConnectionPool {
     // transaction (SIGSTOP, a stalled node) then holds a hot row for this
     // long, not for as long as it is frozen; its own transaction is rolled
     // back, and its rerun is idempotent.
-    absl::Duration idle_transaction_timeout = absl::Seconds(3);
+    absl::Duration idle_transaction_timeout = absl::Seconds(2);
     // After a failed connect, no new attempt for this long, doubling up to
     // the maximum while attempts keep failing.
     absl::Duration reconnect_initial_backoff = absl::Milliseconds(50);

@@ -32,7 +32,7 @@ DEFINE_int32(mysql_lock_wait_timeout_ms, 5000,
              "innodb_lock_wait_timeout of each session, whole seconds (env "
              "MYSQL_LOCK_WAIT_TIMEOUT_MS)");
 
-DEFINE_int32(mysql_idle_transaction_timeout_ms, 3000,
+DEFINE_int32(mysql_idle_transaction_timeout_ms, 2000,
              "the database ends a session of this service that sits this long in an open "
              "transaction without a statement (idle_transaction_timeout, whole seconds; 0: "
              "never), so a replica frozen mid-transaction cannot hold a hot row for longer "

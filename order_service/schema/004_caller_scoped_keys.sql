@@ -4,12 +4,12 @@
 -- fingerprint: the same key with other content is refused
 -- (docs/ARCHITECTURE.md, "Idempotency keys").
 ALTER TABLE orders
-  DROP INDEX orders_by_request_id,
-  ADD UNIQUE KEY orders_by_customer_request (customer_id, request_id);
+  DROP INDEX IF EXISTS orders_by_request_id,
+  ADD UNIQUE KEY IF NOT EXISTS orders_by_customer_request (customer_id, request_id);
 
 -- Operator actions carry an id of their own, so that a transaction rerun
 -- after a COMMIT whose outcome was lost finds its own row instead of
 -- recording the action twice.
 ALTER TABLE saga_steps
-  ADD COLUMN action_id VARCHAR(36) NULL,
-  ADD UNIQUE KEY saga_steps_by_action (order_pk, action_id);
+  ADD COLUMN IF NOT EXISTS action_id VARCHAR(36) NULL,
+  ADD UNIQUE KEY IF NOT EXISTS saga_steps_by_action (order_pk, action_id);

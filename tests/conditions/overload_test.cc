@@ -83,6 +83,9 @@ TEST(OverloadE2ETest, TwiceThePeakRateOnAHotProductGivesNoWrongRejection) {
   load.rate = 2 * peak;
   load.duration = absl::Seconds(20);
   load.call_deadline = absl::Seconds(10);
+  // Enough connections that the client's own stream limit (100 per
+  // connection) does not queue the calls: the server sees the whole crowd.
+  load.channels = 32;
   OpenLoopLoad crowd({stack.saga_address()},
                      [](int64_t i) { return HotOrder(absl::StrCat("crowd-", i)); });
   const std::vector<OpenLoopAnswer> answers = crowd.Run(load);
@@ -115,6 +118,21 @@ TEST(OverloadE2ETest, TwiceThePeakRateOnAHotProductGivesNoWrongRejection) {
   EXPECT_GE(counted.approved(), summary.approved);
   std::cout << "[overload] recorded orders: " << counted.approved() << " approved, "
             << counted.rejected() << " rejected\n";
+  // A refusal wrote nothing: no order exists for a sample of the refused
+  // request ids.
+  int checked = 0;
+  for (const OpenLoopAnswer& answer : answers) {
+    if (answer.status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
+    if (++checked > 300) break;
+    order::v1::GetOrderRequest get;
+    get.set_request_id(answer.request_id);
+    get.set_customer_id("crowd");
+    order::v1::Order order;
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    EXPECT_EQ(orders->GetOrder(&context, get, &order).error_code(), grpc::StatusCode::NOT_FOUND)
+        << answer.request_id << " was refused but recorded";
+  }
   absl::StatusOr<audit::AuditReport> report = AuditStack(stack, absl::Seconds(60));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);

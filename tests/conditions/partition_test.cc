@@ -99,6 +99,7 @@ class PartitionTest : public ::testing::Test {
     absl::SleepFor(absl::Seconds(8));
     const absl::Time end = absl::Now();
     load.Stop();
+    if (reconnected_) reconnected_();
     const std::vector<OpenLoopAnswer> answers = load.answers();
 
     const double baseline =
@@ -141,6 +142,22 @@ class PartitionTest : public ::testing::Test {
     EXPECT_TRUE(report->clean()) << audit::FormatAuditReport(*report);
   }
 
+  // Turns `proxy` into a black hole (after checking that replica 2 carried
+  // its share, so the test cannot pass on a target that never used it).
+  static absl::Time CutOff(BlackholeProxy& proxy) {
+    EXPECT_GT(proxy.bytes(), 100000) << "replica 2 carried no traffic";
+    proxy.SetBlackhole(true);
+    return absl::Now();
+  }
+  // Ends the black hole; replica 2 must carry traffic again.
+  void Reconnect(BlackholeProxy& proxy) {
+    const int64_t before = proxy.bytes();
+    proxy.SetBlackhole(false);
+    reconnected_ = [&proxy, before] {
+      EXPECT_GT(proxy.bytes(), before + 100000) << "replica 2 was not used again";
+    };
+  }
+
   // Open transactions of the inventory schema whose session has sent
   // nothing for more than 250 ms (the frozen replica's).
   int64_t IdleTransactions() {
@@ -157,6 +174,8 @@ class PartitionTest : public ::testing::Test {
   }
 
   std::unique_ptr<LocalStack> stack_;
+  // Checked at the end of the run.
+  std::function<void()> reconnected_;
 };
 
 TEST_F(PartitionTest, AnInventoryReplicaCutOffWithoutAWordCostsSeconds) {
@@ -168,11 +187,8 @@ TEST_F(PartitionTest, AnInventoryReplicaCutOffWithoutAWordCostsSeconds) {
   StartStack(std::move(options));
   RunThroughFault(
       "inventory replica 2 black-holed", /*hot=*/false,
-      [&] {
-        proxies.proxies[1]->SetBlackhole(true);
-        return absl::Now();
-      },
-      [&] { proxies.proxies[1]->SetBlackhole(false); });
+      [&] { return CutOff(*proxies.proxies[1]); },
+      [&] { Reconnect(*proxies.proxies[1]); });
 }
 
 TEST_F(PartitionTest, AnOrderServiceReplicaCutOffWithoutAWordCostsSeconds) {
@@ -184,16 +200,13 @@ TEST_F(PartitionTest, AnOrderServiceReplicaCutOffWithoutAWordCostsSeconds) {
   StartStack(std::move(options));
   RunThroughFault(
       "order service replica 2 black-holed", /*hot=*/false,
-      [&] {
-        proxies.proxies[1]->SetBlackhole(true);
-        return absl::Now();
-      },
-      [&] { proxies.proxies[1]->SetBlackhole(false); });
+      [&] { return CutOff(*proxies.proxies[1]); },
+      [&] { Reconnect(*proxies.proxies[1]); });
 }
 
 // Frozen with SIGSTOP in the middle of a batch on the hot product: its
 // transaction holds the product's row lock. The database ends that session
-// after --mysql_idle_transaction_timeout_ms (3 s), so the other replica
+// after --mysql_idle_transaction_timeout_ms (2 s), so the other replica
 // reserves again long before the frozen one wakes up; the frozen replica's
 // own transaction is rolled back and its rerun is idempotent.
 TEST_F(PartitionTest, AnInventoryReplicaFrozenInsideATransactionCostsSeconds) {
@@ -217,9 +230,12 @@ TEST_F(PartitionTest, AnInventoryReplicaFrozenInsideATransactionCostsSeconds) {
         }
         return frozen_at;
       },
-      [&] { ASSERT_TRUE(stack_->Signal(Role::kInventory, 1, SIGCONT).ok()); },
-      // The database's idle transaction timeout (3 s), then a batch or two.
-      absl::Seconds(6));
+      [&] {
+        // Still frozen: the database has ended its session (idle
+        // transaction timeout, 2 s), so its locks are gone.
+        EXPECT_EQ(IdleTransactions(), 0) << "the frozen replica's transaction is still open";
+        ASSERT_TRUE(stack_->Signal(Role::kInventory, 1, SIGCONT).ok());
+      });
   EXPECT_TRUE(frozen_in_transaction) << "no freeze landed inside a transaction";
 }
 

@@ -102,6 +102,7 @@ void BlackholeProxy::Pump(int from, int to) {
       }
       sent += w;
     }
+    bytes_ += n;
   }
 }
 

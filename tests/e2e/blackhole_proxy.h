@@ -30,6 +30,8 @@ class BlackholeProxy {
   void SetBlackhole(bool on) { blackhole_.store(on); }
   // Connections accepted so far.
   int connections() const { return connections_.load(); }
+  // Bytes forwarded so far, both directions.
+  int64_t bytes() const { return bytes_.load(); }
 
  private:
   BlackholeProxy(int listener, int port, int target_port)
@@ -43,6 +45,7 @@ class BlackholeProxy {
   std::atomic<bool> blackhole_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
+  std::atomic<int64_t> bytes_{0};
   std::mutex mu_;
   std::vector<int> sockets_;
   std::vector<std::thread> threads_;

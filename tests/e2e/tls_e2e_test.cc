@@ -4,6 +4,8 @@
 // sale still approves exactly 15 with TLS everywhere.
 #include <stdlib.h>
 
+#include <functional>
+
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -121,7 +123,7 @@ TEST_F(TlsE2ETest, CertificateFromAnotherCaIsRefusedEvenWithTheCoordinatorsName)
   EXPECT_EQ(Reservations(), before);
 }
 
-TEST_F(TlsE2ETest, OnlyTheCoordinatorAndOperatorsMayCallTheParticipantServices) {
+TEST_F(TlsE2ETest, OnlyTheCoordinatorAndOperatorsReachTheParticipantServices) {
   Upsert(4, 10);
   const int before = Reservations();
   // A valid certificate of the same CA, but not the coordinator's.
@@ -164,6 +166,112 @@ TEST_F(TlsE2ETest, OnlyTheCoordinatorAndOperatorsMayCallTheParticipantServices) 
   EXPECT_EQ(Inventory(As("operator"))->Release(&release_context, release, &released).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Reservations(), before);
+}
+
+// Every saga step, called with the operator's certificate: refused, each one
+// (issue 13, defect 4), and nothing written. The coordinator (same CA, its
+// own certificate) calls them all in the flash sale below.
+TEST_F(TlsE2ETest, EverySagaStepRefusesTheOperatorsCertificate) {
+  auto orders = Orders(As("operator"));
+  auto inventory = Inventory(As("operator"));
+  const int reservations_before = Reservations();
+  using Call = std::function<grpc::Status(grpc::ClientContext*)>;
+  const std::vector<std::pair<std::string, Call>> steps = {
+      {"CreateOrder", [&](grpc::ClientContext* c) {
+         order::v1::CreateOrderRequest r;
+         r.set_request_id("step-door");
+         r.add_items()->set_product_id(4);
+         r.mutable_items(0)->set_quantity(1);
+         order::v1::Order o;
+         return orders->CreateOrder(c, r, &o);
+       }},
+      {"CreateOrders", [&](grpc::ClientContext* c) {
+         order::v1::CreateOrdersRequest r;
+         r.add_requests()->set_request_id("step-door-batch");
+         order::v1::OrderBatchResponse o;
+         return orders->CreateOrders(c, r, &o);
+       }},
+      {"ApproveOrder", [&](grpc::ClientContext* c) {
+         order::v1::ApproveOrderRequest r;
+         r.set_order_id("step-door");
+         order::v1::Order o;
+         return orders->ApproveOrder(c, r, &o);
+       }},
+      {"ApproveOrders", [&](grpc::ClientContext* c) {
+         order::v1::ApproveOrdersRequest r;
+         r.add_requests()->set_order_id("step-door");
+         order::v1::OrderBatchResponse o;
+         return orders->ApproveOrders(c, r, &o);
+       }},
+      {"RejectOrder", [&](grpc::ClientContext* c) {
+         order::v1::RejectOrderRequest r;
+         r.set_order_id("step-door");
+         r.set_reject_reason(order::v1::REJECT_REASON_OUT_OF_STOCK);
+         order::v1::Order o;
+         return orders->RejectOrder(c, r, &o);
+       }},
+      {"MarkCompensating", [&](grpc::ClientContext* c) {
+         order::v1::MarkCompensatingRequest r;
+         r.set_order_id("step-door");
+         r.set_reject_reason(order::v1::REJECT_REASON_OUT_OF_STOCK);
+         order::v1::Order o;
+         return orders->MarkCompensating(c, r, &o);
+       }},
+      {"RecordSagaFailure", [&](grpc::ClientContext* c) {
+         order::v1::RecordSagaFailureRequest r;
+         r.set_order_id("step-door");
+         r.set_step("reserve");
+         r.set_max_attempts(3);
+         r.set_attempt(1);
+         order::v1::Order o;
+         return orders->RecordSagaFailure(c, r, &o);
+       }},
+      {"ResumeSaga", [&](grpc::ClientContext* c) {
+         order::v1::ResumeSagaRequest r;
+         r.set_order_id("step-door");
+         order::v1::Order o;
+         return orders->ResumeSaga(c, r, &o);
+       }},
+      {"Reserve", [&](grpc::ClientContext* c) {
+         inventory::v1::ReserveRequest r;
+         r.set_order_id("step-door");
+         r.add_items()->set_product_id(4);
+         r.mutable_items(0)->set_quantity(1);
+         inventory::v1::ReserveResponse o;
+         return inventory->Reserve(c, r, &o);
+       }},
+      {"ReserveBatch", [&](grpc::ClientContext* c) {
+         inventory::v1::ReserveBatchRequest r;
+         inventory::v1::ReserveRequest* entry = r.add_requests();
+         entry->set_order_id("step-door");
+         entry->add_items()->set_product_id(4);
+         entry->mutable_items(0)->set_quantity(1);
+         inventory::v1::ReserveBatchResponse o;
+         return inventory->ReserveBatch(c, r, &o);
+       }},
+      {"Release", [&](grpc::ClientContext* c) {
+         inventory::v1::ReleaseRequest r;
+         r.set_order_id("step-door");
+         inventory::v1::ReleaseResponse o;
+         return inventory->Release(c, r, &o);
+       }},
+  };
+  for (const auto& [method, call] : steps) {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    grpc::Status status = call(&context);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << method << ": " << status.error_message();
+    EXPECT_TRUE(absl::StrContains(status.error_message(), method + ": only the saga coordinator"))
+        << status.error_message();
+  }
+  EXPECT_EQ(Reservations(), reservations_before);
+  order::v1::GetOrderRequest get;
+  get.set_request_id("step-door");
+  order::v1::Order order;
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  EXPECT_EQ(orders->GetOrder(&context, get, &order).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(TlsE2ETest, ReferenceFlashSaleApprovesExactlyFifteenWithTlsEverywhere) {

@@ -23,6 +23,8 @@ const std::string kKoreanName = "길럭시북 그래파이트 15.6인치 코어 
 
 struct InMemoryBackend {
   absl::Status Init() { return absl::OkStatus(); }
+  // Commits whose outcome the backend lost on purpose (lost-commit backends).
+  std::optional<int64_t> commits_lost() { return std::nullopt; }
   InventoryRepository& repository() { return repository_; }
   // Batches that fell back to one order at a time (none here: no batches).
   std::optional<int64_t> split_batches() { return std::nullopt; }
@@ -42,6 +44,7 @@ struct MysqlBackend {
   }
   InventoryRepository& repository() { return *repository_; }
   std::optional<int64_t> split_batches() { return repository_->split_batches(); }
+  std::optional<int64_t> commits_lost() { return std::nullopt; }
   std::unique_ptr<testing::MysqlTestDatabase> database;
   std::unique_ptr<MysqlTransactionRunner> runner;
   std::unique_ptr<MysqlInventoryRepository> repository_;
@@ -69,6 +72,7 @@ struct LostCommitMysqlBackend : MysqlBackend {
   // A batch rerun after its lost COMMIT finds its own rows and goes on one
   // order at a time, by design: the split count says nothing here.
   std::optional<int64_t> split_batches() { return std::nullopt; }
+  std::optional<int64_t> commits_lost() { return lost_commits.lost.load(); }
   testing::LostCommits lost_commits;
 };
 
@@ -76,6 +80,7 @@ struct LostCommitMysqlBackend : MysqlBackend {
 struct LostCommitCoalescingMysqlBackend : CoalescingMysqlBackend {
   absl::Status Init() { return CoalescingMysqlBackend::Init(lost_commits.RunnerOptions()); }
   std::optional<int64_t> split_batches() { return std::nullopt; }
+  std::optional<int64_t> commits_lost() { return lost_commits.lost.load(); }
   testing::LostCommits lost_commits;
 };
 
@@ -86,6 +91,12 @@ class InventoryRepositoryTest : public ::testing::Test {
     ASSERT_TRUE(backend_.Init().ok());
     ASSERT_TRUE(repo().UpsertProduct({4, kKoreanName, 1290000, 30, {}}).ok());
     ASSERT_TRUE(repo().UpsertProduct({5, "김럭시북9", 2390000, 20, {}}).ok());
+  }
+  // A lost-commit backend really lost commits (its units ran twice).
+  void TearDown() override {
+    if (std::optional<int64_t> lost = backend_.commits_lost(); lost.has_value()) {
+      EXPECT_GT(*lost, 0);
+    }
   }
   InventoryRepository& repo() { return backend_.repository(); }
   // Where batches exist, checks that `n` of them fell back to one order at
