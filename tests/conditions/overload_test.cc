@@ -104,15 +104,8 @@ TEST(OverloadE2ETest, TwiceThePeakRateOnAHotProductGivesNoWrongRejection) {
   // whose answer was PENDING or lost); none is REJECTED.
   auto orders = order::v1::OrderService::NewStub(
       grpc::CreateChannel(stack.order_address(), grpc::InsecureChannelCredentials()));
-  order::v1::CountOrdersResponse counted;
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < give_up) {
-    order::v1::CountOrdersRequest count;
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(10)));
-    if (orders->CountOrders(&context, count, &counted).ok() && counted.pending() == 0) break;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
+  const order::v1::CountOrdersResponse counted =
+      CountOrdersOnceNothingPending(stack, absl::Seconds(60));
   EXPECT_EQ(counted.pending(), 0);
   EXPECT_EQ(counted.rejected(), 0) << "orders rejected under overload";
   EXPECT_GE(counted.approved(), summary.approved);

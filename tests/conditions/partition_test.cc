@@ -124,17 +124,8 @@ class PartitionTest : public ::testing::Test {
   // Once the sweep has finished whatever was answered PENDING: no order is
   // rejected, none pending, and the audit is clean.
   void ExpectEveryOrderApproved() {
-    auto orders = order::v1::OrderService::NewStub(
-        grpc::CreateChannel(stack_->order_address(0), grpc::InsecureChannelCredentials()));
-    order::v1::CountOrdersResponse counted;
-    const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (absl::Now() < give_up) {
-      order::v1::CountOrdersRequest count;
-      grpc::ClientContext context;
-      context.set_deadline(In(absl::Seconds(10)));
-      if (orders->CountOrders(&context, count, &counted).ok() && counted.pending() == 0) break;
-      absl::SleepFor(absl::Milliseconds(200));
-    }
+    const order::v1::CountOrdersResponse counted =
+        CountOrdersOnceNothingPending(*stack_, absl::Seconds(60));
     EXPECT_EQ(counted.pending(), 0);
     EXPECT_EQ(counted.rejected(), 0) << "wrong rejections";
     absl::StatusOr<audit::AuditReport> report = AuditStack(*stack_, absl::Seconds(60));

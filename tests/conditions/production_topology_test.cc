@@ -203,17 +203,8 @@ TEST(ProductionTopologyTest, ReplicasKilledUnderLoadLoseNothingAndWatchersSeeEve
 
   auto orders = order::v1::OrderService::NewStub(
       grpc::CreateChannel(stack.order_address(0), grpc::InsecureChannelCredentials()));
-  int64_t pending = -1, last_event = 0;
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < give_up) {
-    order::v1::CountOrdersRequest count;
-    order::v1::CountOrdersResponse counted;
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(10)));
-    if (orders->CountOrders(&context, count, &counted).ok()) pending = counted.pending();
-    if (pending == 0) break;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
+  int64_t last_event = 0;
+  const int64_t pending = CountOrdersOnceNothingPending(stack, absl::Seconds(60)).pending();
   EXPECT_EQ(pending, 0);
   const std::map<std::string, order::v1::Order> stored = AllOrders(*orders);
   {

@@ -256,17 +256,7 @@ TEST(GracefulShutdownE2ETest, ACoordinatorWithASweepBacklogExitsWithinItsGracePe
 
   // A coordinator that runs finishes the backlog; nothing is lost.
   ASSERT_TRUE(stack.Restart(LocalStack::Role::kCoordinator, 0).ok());
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  int64_t pending = -1;
-  while (absl::Now() < give_up) {
-    order::v1::CountOrdersRequest count;
-    order::v1::CountOrdersResponse counted;
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(5)));
-    if (orders->CountOrders(&context, count, &counted).ok()) pending = counted.pending();
-    if (pending == 0) break;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
+  const int64_t pending = CountOrdersOnceNothingPending(stack, absl::Seconds(60)).pending();
   EXPECT_EQ(pending, 0);
   absl::StatusOr<audit::AuditReport> report = AuditStack(stack, absl::Seconds(60));
   ASSERT_TRUE(report.ok()) << report.status();

@@ -70,6 +70,26 @@ absl::StatusOr<audit::AuditReport> AuditStack(
   return audit::AuditStock(*snapshot, options);
 }
 
+order::v1::CountOrdersResponse CountOrdersOnceNothingPending(const LocalStack& stack,
+                                                             absl::Duration timeout) {
+  auto orders = order::v1::OrderService::NewStub(CreateChannelWithToken(
+      stack.order_address(), stack.credentials(), stack.admin_token()));
+  order::v1::CountOrdersResponse counted;
+  const absl::Time give_up = absl::Now() + timeout;
+  while (true) {
+    order::v1::CountOrdersRequest count;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    order::v1::CountOrdersResponse now;
+    if (orders->CountOrders(&context, count, &now).ok()) {
+      counted = now;
+      if (counted.pending() == 0) return counted;
+    }
+    if (absl::Now() >= give_up) return counted;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

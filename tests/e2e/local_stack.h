@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "audit/stock_audit.h"
+#include "order/v1/order.grpc.pb.h"
 #include "tests/storage/mysql_test_database.h"
 
 namespace order_saga::testing {
@@ -151,6 +152,11 @@ class LocalStack {
 absl::StatusOr<audit::AuditReport> AuditStack(
     const LocalStack& stack, absl::Duration recovery_window,
     const std::map<int64_t, int64_t>& expected_supplied = {});
+
+// The order counts, read through order replica 0 once nothing is PENDING
+// any more, or as they stand when `timeout` has passed.
+order::v1::CountOrdersResponse CountOrdersOnceNothingPending(const LocalStack& stack,
+                                                             absl::Duration timeout);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();

@@ -64,25 +64,12 @@ struct CoalescingMysqlBackend : MysqlBackend {
   std::unique_ptr<CoalescingInventoryRepository> coalescing;
 };
 
-// MySQL where every unit of work loses the outcome of its first COMMIT (the
-// connection dies right after it) and is run again: the whole suite must
-// pass unchanged, because every unit of work is idempotent.
-struct LostCommitMysqlBackend : MysqlBackend {
-  absl::Status Init() { return MysqlBackend::Init(lost_commits.RunnerOptions()); }
-  // A batch rerun after its lost COMMIT finds its own rows and goes on one
-  // order at a time, by design: the split count says nothing here.
-  std::optional<int64_t> split_batches() { return std::nullopt; }
-  std::optional<int64_t> commits_lost() { return lost_commits.lost.load(); }
-  testing::LostCommits lost_commits;
-};
-
-// The same below write coalescing (batches lose their commits too).
-struct LostCommitCoalescingMysqlBackend : CoalescingMysqlBackend {
-  absl::Status Init() { return CoalescingMysqlBackend::Init(lost_commits.RunnerOptions()); }
-  std::optional<int64_t> split_batches() { return std::nullopt; }
-  std::optional<int64_t> commits_lost() { return lost_commits.lost.load(); }
-  testing::LostCommits lost_commits;
-};
+// MySQL, plain and below write coalescing, where every unit of work loses
+// the outcome of its first COMMIT (the connection dies right after it) and
+// is run again: the whole suite must pass unchanged, because every unit of
+// work is idempotent.
+using LostCommitMysqlBackend = testing::LostCommitBackend<MysqlBackend>;
+using LostCommitCoalescingMysqlBackend = testing::LostCommitBackend<CoalescingMysqlBackend>;
 
 template <typename Backend>
 class InventoryRepositoryTest : public ::testing::Test {
