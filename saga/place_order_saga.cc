@@ -1,5 +1,7 @@
 #include "saga/place_order_saga.h"
 
+#include <algorithm>
+
 #include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
@@ -135,8 +137,13 @@ PlaceOrderOutcome PlaceOrderSaga::Drive(const OrderSnapshot& order, absl::Time d
   // process (the deadline passed first, under overload) is no sign of an
   // unavailable inventory, and must not be compensated as one.
   bool asked = false;
+  // And the inventory gets at least one full call timeout to answer, however
+  // much of the deadline the steps before took (under overload, CreateOrder
+  // may take nearly all of it): a Reserve sent with no time left would time
+  // out on a healthy inventory and be compensated as its unavailability.
+  const absl::Time reserve_deadline = std::max(deadline, clock_.Now() + options_.retry.call_timeout);
   absl::StatusOr<ReserveAnswer> answer =
-      Retry(deadline, cancel, [&](absl::Time call_deadline) {
+      Retry(reserve_deadline, cancel, [&](absl::Time call_deadline) {
         absl::StatusOr<ReserveAnswer> attempt =
             inventory_.Reserve(order.order_id, order.items, call_deadline);
         asked = asked || !IsNotSentError(attempt.status());

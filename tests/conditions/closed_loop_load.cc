@@ -60,16 +60,14 @@ double ApprovedPerSecond(const std::vector<OpenLoopAnswer>& answers, absl::Time 
 absl::Duration RecoveryTime(const std::vector<OpenLoopAnswer>& answers, absl::Time fault,
                             absl::Time until, double baseline, double fraction) {
   const absl::Duration step = absl::Milliseconds(250);
-  // The latest one-second window below the bar; recovery is right after it.
-  absl::Time last_low = absl::InfinitePast();
+  const double bar = fraction * baseline;
   for (absl::Time window = fault; window + absl::Seconds(1) <= until; window += step) {
-    if (ApprovedPerSecond(answers, window, window + absl::Seconds(1)) < fraction * baseline) {
-      last_low = window;
+    if (ApprovedPerSecond(answers, window, window + absl::Seconds(1)) >= bar &&
+        ApprovedPerSecond(answers, window, until) >= bar) {
+      return window + absl::Seconds(1) - fault;
     }
   }
-  if (last_low == absl::InfinitePast()) return absl::ZeroDuration();
-  if (last_low + absl::Seconds(1) + step > until) return absl::InfiniteDuration();
-  return last_low + absl::Seconds(1) - fault;
+  return absl::InfiniteDuration();
 }
 
 }  // namespace order_saga::testing

@@ -47,9 +47,11 @@ class ClosedLoopLoad {
 double ApprovedPerSecond(const std::vector<OpenLoopAnswer>& answers, absl::Time from,
                          absl::Time to);
 
-// How long after `fault` the approval rate, over every one-second window
-// from then until `until`, stays at or above `fraction` x `baseline`
-// (InfiniteDuration if it never does).
+// How long after `fault` the approval rate is back: the end of the first
+// one-second window at or above `fraction` x `baseline` from which on the
+// rate until `until`, taken together, stays there too (a single slow second
+// later on is noise; a throughput that does not hold is not back).
+// InfiniteDuration if it never is.
 absl::Duration RecoveryTime(const std::vector<OpenLoopAnswer>& answers, absl::Time fault,
                             absl::Time until, double baseline, double fraction);
 

@@ -157,11 +157,12 @@ TEST_F(PlaceOrderSagaTest, InventoryThatNeverAnswersIsCompensatedWithATombstone)
   EXPECT_EQ(inventory_.Stock(4), 30);
 }
 
-// Issue 13, defect 3: a saga whose deadline is spent before its Reserve
-// could be sent (overload: CreateOrder took it all) used to be compensated
-// as INVENTORY_UNAVAILABLE although the inventory was never asked. It stays
-// PENDING for the sweep, and a later drive approves it.
-TEST_F(PlaceOrderSagaTest, AReserveNeverSentIsNoReasonToReject) {
+// Issue 13, defect 3: a saga whose deadline was spent before its Reserve
+// (overload: CreateOrder took it all) used to be compensated as
+// INVENTORY_UNAVAILABLE although the inventory was never asked. The
+// inventory now gets one full call timeout whatever is left, and a step that
+// cannot even start leaves the order PENDING for the sweep, never REJECTED.
+TEST_F(PlaceOrderSagaTest, ASagaWithNoTimeLeftStillAsksTheInventoryAndIsNotRejected) {
   absl::StatusOr<orders::Order> recorded =
       orders_.lifecycle().CreateOrder({"r1", "customer-1", {{4, 2}, {5, 1}}, {}});
   ASSERT_TRUE(recorded.ok());
@@ -170,13 +171,14 @@ TEST_F(PlaceOrderSagaTest, AReserveNeverSentIsNoReasonToReject) {
   ASSERT_TRUE(order.ok() && order->has_value());
   const PlaceOrderOutcome spent = saga_.Drive(**order, clock_.Now());
   EXPECT_EQ(spent.status, OrderStatus::kPending) << spent.detail;
-  EXPECT_EQ(inventory_.reserve_faults.calls, 0);
-  EXPECT_EQ(inventory_.Stock(4), 30);
+  EXPECT_EQ(inventory_.reserve_faults.calls, 1);  // asked, with a full call timeout
+  EXPECT_EQ(inventory_.Stock(4), 28);             // held for the order
   EXPECT_FALSE(orders_.lifecycle().GetOrder(recorded->order_id, "")->compensating);
   absl::StatusOr<std::optional<OrderSnapshot>> again =
       orders_.FindOrder(recorded->order_id, absl::InfiniteFuture());
   const PlaceOrderOutcome driven = saga_.Drive(**again, clock_.Now() + absl::Seconds(5));
   EXPECT_EQ(driven.status, OrderStatus::kApproved);
+  EXPECT_EQ(inventory_.Stock(4), 28);  // the same reservation, not a second one
 }
 
 TEST_F(PlaceOrderSagaTest, ReservationWhoseAnswersAreAllLostIsReleasedExactlyOnce) {
