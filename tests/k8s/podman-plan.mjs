@@ -1,0 +1,244 @@
+// Turns a rendered overlay (`kubectl kustomize k8s/overlays/dev`) into
+// `podman run` arguments that run each workload as its manifest does: the
+// same command and args, environment (Secrets resolved), user and group,
+// read-only root filesystem, dropped capabilities, no privilege
+// escalation, memory and CPU limits, and writable paths only where the
+// manifest mounts a volume. Services become network aliases of the
+// containers they select (Kubernetes DNS names), every container port is
+// published on 127.0.0.1 only.
+//
+// usage: node podman-plan.mjs RENDERED.yaml OUT_DIR --prefix P --network N
+//          --label L --certs DIR --image FROM=TO [--image FROM=TO ...]
+//   --prefix container and volume names start with P-; containers carry
+//            label L=P
+//   --certs  a directory made by scripts/tls-certs: a Secret NAME-tls that the
+//            overlay expects to exist is made from NAME.pem, NAME.key, ca.pem
+//            (as scripts/k8s-tls-secrets does)
+//   --image  the local image that stands for an image the manifests name
+//
+// Writes OUT_DIR/<workload>.args (podman run arguments, NUL-separated),
+// OUT_DIR/volumes/ (the files of Secret and ConfigMap volumes) and
+// OUT_DIR/volumes.txt (the named volumes to create first, one per line) and
+// OUT_DIR/workloads.tsv: one line per workload, in the overlay's order:
+//   name  kind  container  terminationGracePeriodSeconds  readiness-port  image
+// Exits 1 with a message naming the object if the overlay uses something it
+// cannot reproduce, so that the test breaks instead of running something
+// else than the manifests.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+
+const positional = [];
+const options = { images: new Map() };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i];
+  if (arg === "--prefix") options.prefix = argv[++i];
+  else if (arg === "--network") options.network = argv[++i];
+  else if (arg === "--label") options.label = argv[++i];
+  else if (arg === "--certs") options.certs = argv[++i];
+  else if (arg === "--image") {
+    const [from, to] = argv[++i].split("=");
+    options.images.set(from, to);
+  } else positional.push(arg);
+}
+const [rendered, outDir] = positional;
+if (!rendered || !outDir || !options.prefix || !options.network || !options.certs || !options.label) {
+  console.error(
+    "usage: node podman-plan.mjs RENDERED.yaml OUT_DIR --prefix P --network N --label L --certs DIR --image FROM=TO ...",
+  );
+  process.exit(2);
+}
+
+function fail(where, text) {
+  console.error(`podman-plan: ${where}: ${text}`);
+  process.exit(1);
+}
+
+const objects = parseAllDocuments(readFileSync(rendered, "utf8"))
+  .map((document) => document.toJS())
+  .filter((object) => object && object.kind);
+const byKind = (kind) => objects.filter((object) => object.kind === kind);
+const secrets = new Map(byKind("Secret").map((s) => [s.metadata.name, s]));
+const configMaps = new Map(byKind("ConfigMap").map((c) => [c.metadata.name, c]));
+const workloads = [...byKind("StatefulSet"), ...byKind("Deployment")];
+
+// The data of a Secret, as Buffers by key: from the overlay, or for a TLS
+// Secret the overlay expects to exist, from the certificate directory.
+function secretData(name, where) {
+  const secret = secrets.get(name);
+  if (secret) {
+    const data = new Map();
+    for (const [key, value] of Object.entries(secret.data ?? {})) {
+      data.set(key, Buffer.from(value, "base64"));
+    }
+    for (const [key, value] of Object.entries(secret.stringData ?? {})) {
+      data.set(key, Buffer.from(String(value)));
+    }
+    return data;
+  }
+  const tls = /^(.*)-tls$/.exec(name);
+  if (!tls) fail(where, `reads Secret ${name}, which the overlay does not define`);
+  const file = (f) => readFileSync(path.join(options.certs, f));
+  return new Map([
+    ["tls.crt", file(`${tls[1]}.pem`)],
+    ["tls.key", file(`${tls[1]}.key`)],
+    ["ca.crt", file("ca.pem")],
+  ]);
+}
+
+function configMapData(name, where) {
+  const configMap = configMaps.get(name);
+  if (!configMap) fail(where, `reads ConfigMap ${name}, which the overlay does not define`);
+  return new Map(Object.entries(configMap.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+}
+
+function envValue(variable, pod, where) {
+  if (variable.value !== undefined) return String(variable.value);
+  const from = variable.valueFrom ?? {};
+  if (from.secretKeyRef) {
+    const { name, key } = from.secretKeyRef;
+    const value = secretData(name, where).get(key);
+    if (value === undefined) fail(where, `Secret ${name} has no key ${key}`);
+    return value.toString();
+  }
+  if (from.configMapKeyRef) {
+    const { name, key } = from.configMapKeyRef;
+    const value = configMapData(name, where).get(key);
+    if (value === undefined) fail(where, `ConfigMap ${name} has no key ${key}`);
+    return value.toString();
+  }
+  if (from.fieldRef?.fieldPath === "metadata.name") return pod;
+  if (from.fieldRef?.fieldPath === "metadata.namespace") return "default";
+  fail(where, `environment variable ${variable.name}: valueFrom not supported here`);
+}
+
+// Kubernetes quantities: memory to bytes, CPU to cores.
+function memoryBytes(quantity) {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(quantity));
+  if (!match) return undefined;
+  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  return Math.round(Number(match[1]) * (unit[match[2]] ?? 1));
+}
+function cpuCores(quantity) {
+  const text = String(quantity);
+  return text.endsWith("m") ? Number(text.slice(0, -1)) / 1000 : Number(text);
+}
+
+function selects(selector, labels) {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+function portNumber(container, port) {
+  if (typeof port === "number") return port;
+  const named = (container.ports ?? []).find((p) => p.name === port);
+  return named?.containerPort;
+}
+
+mkdirSync(path.join(outDir, "volumes"), { recursive: true });
+const table = [];
+const namedVolumes = [];
+for (const workload of workloads) {
+  const name = workload.metadata.name;
+  const where = `${workload.kind}/${name}`;
+  const pod = workload.spec.template;
+  const spec = pod.spec;
+  if ((spec.initContainers ?? []).length > 0) fail(where, "init containers are not supported here");
+  if (spec.containers.length !== 1) fail(where, "one container per pod is supported here");
+  const container = spec.containers[0];
+  const image = options.images.get(container.image);
+  if (!image) fail(where, `image ${container.image}: no local image given (--image)`);
+  const podName = workload.kind === "StatefulSet" ? `${name}-0` : `${name}-pod`;
+  const args = ["--name", `${options.prefix}-${name}`, "--hostname", podName,
+                "--label", `${options.label}=${options.prefix}`,
+                "--network", options.network];
+
+  // Services: a network alias per Service that selects this pod, provided
+  // the Service's port is the container's port (an alias cannot remap).
+  for (const service of byKind("Service")) {
+    if (!selects(service.spec.selector, pod.metadata.labels)) continue;
+    for (const port of service.spec.ports ?? []) {
+      const target = portNumber(container, port.targetPort ?? port.port);
+      if (target !== port.port) {
+        fail(`Service/${service.metadata.name}`,
+             `port ${port.port} targets ${port.targetPort}: a network alias cannot remap ports`);
+      }
+    }
+    args.push("--network-alias", service.metadata.name);
+  }
+
+  // Who runs it, and what it may do.
+  const security = { ...(spec.securityContext ?? {}), ...(container.securityContext ?? {}) };
+  if (security.runAsUser === undefined) fail(where, "no runAsUser: the test runs what the manifest says");
+  args.push("--user", `${security.runAsUser}:${security.runAsGroup ?? security.runAsUser}`);
+  if (security.readOnlyRootFilesystem) args.push("--read-only", "--read-only-tmpfs=false");
+  for (const capability of security.capabilities?.drop ?? []) args.push("--cap-drop", capability);
+  for (const capability of security.capabilities?.add ?? []) args.push("--cap-add", capability);
+  if (security.allowPrivilegeEscalation === false) args.push("--security-opt", "no-new-privileges");
+  if (security.privileged) fail(where, "privileged containers are not supported here");
+  const limits = container.resources?.limits ?? {};
+  if (limits.memory) args.push("--memory", String(memoryBytes(limits.memory)));
+  if (limits.cpu) args.push("--cpus", String(cpuCores(limits.cpu)));
+
+  for (const variable of container.env ?? []) {
+    args.push("--env", `${variable.name}=${envValue(variable, podName, where)}`);
+  }
+  if ((container.envFrom ?? []).length > 0) fail(where, "envFrom is not supported here");
+
+  // Volumes: Secrets and ConfigMaps as read-only files, emptyDir as a
+  // tmpfs (world-writable, as an emptyDir is), claims as named volumes
+  // owned by the container's user.
+  const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+  const claims = new Set((workload.spec.volumeClaimTemplates ?? []).map((c) => c.metadata.name));
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = volumes.get(mount.name);
+    const mountWhere = `${where} volume ${mount.name}`;
+    if (mount.subPath) fail(mountWhere, "subPath is not supported here");
+    let files;
+    let mode = 0o644;
+    if (volume?.secret) {
+      files = secretData(volume.secret.secretName, mountWhere);
+      mode = volume.secret.defaultMode ?? mode;
+    } else if (volume?.configMap) {
+      files = configMapData(volume.configMap.name, mountWhere);
+      mode = volume.configMap.defaultMode ?? mode;
+    } else if (volume?.emptyDir) {
+      args.push("--tmpfs", `${mount.mountPath}:rw,mode=0777`);
+      continue;
+    } else if (!volume && claims.has(mount.name)) {
+      const volumeName = `${options.prefix}-${mount.name}-${name}`;
+      namedVolumes.push(volumeName);
+      args.push("--volume", `${volumeName}:${mount.mountPath}:U`);
+      continue;
+    } else {
+      fail(mountWhere, "only secret, configMap, emptyDir and claim volumes are supported here");
+    }
+    const directory = path.resolve(outDir, "volumes", `${name}-${mount.name}`);
+    mkdirSync(directory, { recursive: true });
+    chmodSync(directory, 0o755);
+    for (const [key, data] of files) {
+      writeFileSync(path.join(directory, key), data);
+      chmodSync(path.join(directory, key), mode);
+    }
+    args.push("--volume", `${directory}:${mount.mountPath}:ro`);
+  }
+
+  for (const port of container.ports ?? []) {
+    args.push("--publish", `127.0.0.1::${port.containerPort}`);
+  }
+
+  // command replaces the image's entrypoint, args its CMD.
+  if (container.command) {
+    args.push("--entrypoint", JSON.stringify(container.command));
+  }
+  args.push(image, ...(container.args ?? []));
+  writeFileSync(path.join(outDir, `${name}.args`), args.map((a) => `${a}\0`).join(""));
+
+  const probe = container.readinessProbe ?? {};
+  const readiness = portNumber(container, probe.grpc?.port ?? probe.tcpSocket?.port) ?? "";
+  const probeKind = probe.grpc ? "grpc" : probe.tcpSocket ? "tcp" : "none";
+  table.push([name, workload.kind, container.name, spec.terminationGracePeriodSeconds ?? 30,
+              `${probeKind}:${readiness}`, container.image].join("\t"));
+}
+writeFileSync(path.join(outDir, "volumes.txt"), namedVolumes.map((v) => `${v}\n`).join(""));
+writeFileSync(path.join(outDir, "workloads.tsv"), table.map((line) => `${line}\n`).join(""));
