@@ -62,6 +62,9 @@ const byKind = (kind) => objects.filter((object) => object.kind === kind);
 const secrets = new Map(byKind("Secret").map((s) => [s.metadata.name, s]));
 const configMaps = new Map(byKind("ConfigMap").map((c) => [c.metadata.name, c]));
 const workloads = [...byKind("StatefulSet"), ...byKind("Deployment")];
+for (const kind of ["DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"]) {
+  for (const object of byKind(kind)) fail(`${kind}/${object.metadata.name}`, "this kind is not run here");
+}
 
 // The data of a Secret, as Buffers by key: from the overlay, or for a TLS
 // Secret the overlay expects to exist, from the certificate directory.
@@ -93,6 +96,7 @@ function configMapData(name, where) {
   return new Map(Object.entries(configMap.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
 }
 
+let namespace = "default";
 function envValue(variable, pod, where) {
   if (variable.value !== undefined) return String(variable.value);
   const from = variable.valueFrom ?? {};
@@ -109,7 +113,7 @@ function envValue(variable, pod, where) {
     return value.toString();
   }
   if (from.fieldRef?.fieldPath === "metadata.name") return pod;
-  if (from.fieldRef?.fieldPath === "metadata.namespace") return "default";
+  if (from.fieldRef?.fieldPath === "metadata.namespace") return namespace;
   fail(where, `environment variable ${variable.name}: valueFrom not supported here`);
 }
 
@@ -146,6 +150,16 @@ for (const workload of workloads) {
   if ((spec.initContainers ?? []).length > 0) fail(where, "init containers are not supported here");
   if (spec.containers.length !== 1) fail(where, "one container per pod is supported here");
   const container = spec.containers[0];
+  namespace = workload.metadata.namespace ?? "default";
+  // What Kubernetes would do and podman here would not: refuse, by name.
+  if (container.lifecycle) fail(where, "lifecycle hooks are not supported here");
+  if (container.workingDir) fail(where, "workingDir is not supported here");
+  if (container.startupProbe) fail(where, "startupProbe is not supported here");
+  const expands = (text) => typeof text === "string" && /\$\([A-Za-z_]/.test(text);
+  if ([...(container.command ?? []), ...(container.args ?? [])].some(expands) ||
+      (container.env ?? []).some((v) => expands(v.value))) {
+    fail(where, "$(VAR) expansion is not supported here");
+  }
   const image = options.images.get(container.image);
   if (!image) fail(where, `image ${container.image}: no local image given (--image)`);
   const podName = workload.kind === "StatefulSet" ? `${name}-0` : `${name}-pod`;
@@ -196,6 +210,7 @@ for (const workload of workloads) {
     if (mount.subPath) fail(mountWhere, "subPath is not supported here");
     let files;
     let mode = 0o644;
+    if ((volume?.secret ?? volume?.configMap)?.items) fail(mountWhere, "items are not supported here");
     if (volume?.secret) {
       files = secretData(volume.secret.secretName, mountWhere);
       mode = volume.secret.defaultMode ?? mode;
@@ -203,9 +218,15 @@ for (const workload of workloads) {
       files = configMapData(volume.configMap.name, mountWhere);
       mode = volume.configMap.defaultMode ?? mode;
     } else if (volume?.emptyDir) {
-      args.push("--tmpfs", `${mount.mountPath}:rw,mode=0777`);
+      if (mount.readOnly) fail(mountWhere, "a read-only emptyDir is not supported here");
+      args.push("--tmpfs", `${mount.mountPath}:rw,exec,mode=0777`);
       continue;
     } else if (!volume && claims.has(mount.name)) {
+      // Kubernetes makes a claim writable to the pod through fsGroup; the
+      // volume's :U (owned by the container's user) stands in for that.
+      if (spec.securityContext?.fsGroup === undefined) {
+        fail(mountWhere, "a claim without fsGroup: the container's user could not write it");
+      }
       const volumeName = `${options.prefix}-${mount.name}-${name}`;
       namedVolumes.push(volumeName);
       args.push("--volume", `${volumeName}:${mount.mountPath}:U`);
@@ -236,7 +257,8 @@ for (const workload of workloads) {
 
   const probe = container.readinessProbe ?? {};
   const readiness = portNumber(container, probe.grpc?.port ?? probe.tcpSocket?.port) ?? "";
-  const probeKind = probe.grpc ? "grpc" : probe.tcpSocket ? "tcp" : "none";
+  if (!probe.grpc && !probe.tcpSocket) fail(where, "readiness: only grpc and tcpSocket probes are supported here");
+  const probeKind = probe.grpc ? "grpc" : "tcp";
   table.push([name, workload.kind, container.name, spec.terminationGracePeriodSeconds ?? 30,
               `${probeKind}:${readiness}`, container.image].join("\t"));
 }
