@@ -11,6 +11,9 @@
 //          --label L --certs DIR --image FROM=TO [--image FROM=TO ...]
 //   --prefix container and volume names start with P-; containers carry
 //            label L=P
+//   --subnet the network's A.B.C.0/24: workload i gets A.B.C.(10+i), and
+//            every container finds each Service name in its /etc/hosts
+//            (--add-host), as cluster DNS would answer it
 //   --certs  a directory made by scripts/tls-certs: a Secret NAME-tls that the
 //            overlay expects to exist is made from NAME.pem, NAME.key, ca.pem
 //            (as scripts/k8s-tls-secrets does)
@@ -18,9 +21,12 @@
 //
 // Writes OUT_DIR/<workload>.args (podman run arguments, NUL-separated),
 // OUT_DIR/volumes/ (the files of Secret and ConfigMap volumes) and
-// OUT_DIR/volumes.txt (the named volumes to create first, one per line) and
+// OUT_DIR/hosts.args (the --add-host arguments, for other containers on the
+// network), OUT_DIR/volumes.txt (the named volumes to create first, one per line) and
 // OUT_DIR/workloads.tsv: one line per workload, in the overlay's order:
 //   name  kind  container  terminationGracePeriodSeconds  readiness-port  image
+//   needs (the workloads behind the Services its environment names, comma
+//   separated, or "-")
 // Exits 1 with a message naming the object if the overlay uses something it
 // cannot reproduce, so that the test breaks instead of running something
 // else than the manifests.
@@ -36,6 +42,7 @@ for (let i = 0; i < argv.length; i++) {
   if (arg === "--prefix") options.prefix = argv[++i];
   else if (arg === "--network") options.network = argv[++i];
   else if (arg === "--label") options.label = argv[++i];
+  else if (arg === "--subnet") options.subnet = argv[++i];
   else if (arg === "--certs") options.certs = argv[++i];
   else if (arg === "--image") {
     const [from, to] = argv[++i].split("=");
@@ -43,9 +50,10 @@ for (let i = 0; i < argv.length; i++) {
   } else positional.push(arg);
 }
 const [rendered, outDir] = positional;
-if (!rendered || !outDir || !options.prefix || !options.network || !options.certs || !options.label) {
+if (!rendered || !outDir || !options.prefix || !options.network || !options.certs || !options.label ||
+    !/^\d+\.\d+\.\d+$/.test(options.subnet ?? "")) {
   console.error(
-    "usage: node podman-plan.mjs RENDERED.yaml OUT_DIR --prefix P --network N --label L --certs DIR --image FROM=TO ...",
+    "usage: node podman-plan.mjs RENDERED.yaml OUT_DIR --prefix P --network N --label L --subnet A.B.C --certs DIR --image FROM=TO ...",
   );
   process.exit(2);
 }
@@ -141,6 +149,9 @@ function portNumber(container, port) {
 
 mkdirSync(path.join(outDir, "volumes"), { recursive: true });
 const table = [];
+const argsOf = new Map();
+const aliasesOf = new Map();  // workload -> the Service names that select it
+const envOf = new Map();      // workload -> its environment values
 const namedVolumes = [];
 for (const workload of workloads) {
   const name = workload.metadata.name;
@@ -179,6 +190,7 @@ for (const workload of workloads) {
       }
     }
     args.push("--network-alias", service.metadata.name);
+    aliasesOf.set(name, [...(aliasesOf.get(name) ?? []), service.metadata.name]);
   }
 
   // Who runs it, and what it may do.
@@ -194,9 +206,13 @@ for (const workload of workloads) {
   if (limits.memory) args.push("--memory", String(memoryBytes(limits.memory)));
   if (limits.cpu) args.push("--cpus", String(cpuCores(limits.cpu)));
 
+  const values = [];
   for (const variable of container.env ?? []) {
-    args.push("--env", `${variable.name}=${envValue(variable, podName, where)}`);
+    const value = envValue(variable, podName, where);
+    values.push(value);
+    args.push("--env", `${variable.name}=${value}`);
   }
+  envOf.set(name, values);
   if ((container.envFrom ?? []).length > 0) fail(where, "envFrom is not supported here");
 
   // Volumes: Secrets and ConfigMaps as read-only files, emptyDir as a
@@ -253,7 +269,7 @@ for (const workload of workloads) {
     args.push("--entrypoint", JSON.stringify(container.command));
   }
   args.push(image, ...(container.args ?? []));
-  writeFileSync(path.join(outDir, `${name}.args`), args.map((a) => `${a}\0`).join(""));
+  argsOf.set(name, args);
 
   const probe = container.readinessProbe ?? {};
   const readiness = portNumber(container, probe.grpc?.port ?? probe.tcpSocket?.port) ?? "";
@@ -262,5 +278,30 @@ for (const workload of workloads) {
   table.push([name, workload.kind, container.name, spec.terminationGracePeriodSeconds ?? 30,
               `${probeKind}:${readiness}`, container.image].join("\t"));
 }
+// Who needs whom: a workload whose environment names another's Service
+// (an address such as dns:///order-service:50052 or @orders-mysql:3306).
+const needs = (name) => {
+  const found = [];
+  for (const [other, aliases] of aliasesOf) {
+    if (other === name) continue;
+    const named = aliases.some((alias) =>
+      envOf.get(name).some((value) => new RegExp(`(^|[/@:])${alias}(:|$)`).test(value)));
+    if (named) found.push(other);
+  }
+  return found.length > 0 ? found.join(",") : "-";
+};
+for (let i = 0; i < table.length; i++) table[i] += `\t${needs(table[i].split("\t")[0])}`;
+// Addresses: fixed, and every Service name in every container's /etc/hosts.
+const hosts = [];
+[...argsOf.keys()].forEach((name, i) => {
+  const ip = `${options.subnet}.${10 + i}`;
+  argsOf.get(name).unshift("--ip", ip);
+  for (const alias of aliasesOf.get(name) ?? []) hosts.push("--add-host", `${alias}:${ip}`);
+});
+for (const [name, args] of argsOf) {
+  args.unshift(...hosts);
+  writeFileSync(path.join(outDir, `${name}.args`), args.map((a) => `${a}\0`).join(""));
+}
+writeFileSync(path.join(outDir, "hosts.args"), hosts.map((a) => `${a}\0`).join(""));
 writeFileSync(path.join(outDir, "volumes.txt"), namedVolumes.map((v) => `${v}\n`).join(""));
 writeFileSync(path.join(outDir, "workloads.tsv"), table.map((line) => `${line}\n`).join(""));
