@@ -13,10 +13,10 @@ absl::StatusOr<std::unique_ptr<PlaintextHealthServer>> PlaintextHealthServer::St
   builder.RegisterService(health.get());
   // gRPC also adds its default health service here and logs "duplicate
   // registration for /grpc.health.v1.Health/Check"; ours is registered
-  // first and answers. Disabling the default one on this builder
-  // (HealthCheckServiceServerBuilderOption(nullptr)) was tried: in about
-  // half the container test's runs the coordinator's health-checked calls to
-  // the order service then never got through, so it stays as it is.
+  // first and answers. Disabling the default one
+  // (HealthCheckServiceServerBuilderOption(nullptr)) was tried and undone
+  // while chasing intermittent timeouts in the container test (issue 14);
+  // it was not shown to be their cause.
   health->server_ = builder.BuildAndStart();
   if (health->server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("health: cannot listen on ", address));
