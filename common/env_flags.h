@@ -1,6 +1,7 @@
 // Every flag of ours is also settable from the environment (Kubernetes).
 #pragma once
 
+#include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
@@ -17,8 +18,14 @@ std::string EnvironmentVariableForFlag(const std::string& flag_name);
 // INVALID_ARGUMENT names the variable whose value does not parse.
 absl::Status LoadFlagsFromEnvironment();
 
+// The usage message and the project's flags, grouped by the file that
+// defines them, each with its type, default and environment variable; not
+// the flags of gflags and glog themselves.
+void PrintProjectFlagsHelp(std::ostream& out);
+
 // Parses flags: environment first, then argv. Exits with a message naming the
-// variable if the environment holds a bad value.
+// variable if the environment holds a bad value. --help prints
+// PrintProjectFlagsHelp() and exits 0; --helpfull prints every flag.
 void ParseFlagsWithEnvironment(int* argc, char*** argv, const char* usage);
 
 }  // namespace order_saga

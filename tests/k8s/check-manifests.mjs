@@ -204,13 +204,13 @@ const binaryPath = (binary) => {
   }
   throw new Error(`${binary} not found under ${binaryDir}`);
 };
-// Flags our own code defines (not gflags' or glog's), from --help.
+// Flags our own code defines (not gflags' or glog's), from --helpfull (gflags' format).
 const flagsOf = (binary) => {
   let help;
   try {
-    help = execFileSync(binaryPath(binary), ["--help"], { encoding: "utf8", stdio: "pipe" });
+    help = execFileSync(binaryPath(binary), ["--helpfull"], { encoding: "utf8", stdio: "pipe" });
   } catch (error) {
-    help = `${error.stdout ?? ""}`;  // gflags exits 1 after --help
+    help = `${error.stdout ?? ""}`;  // gflags exits 1 after --helpfull
   }
   const flags = new Set();
   let ours = false;

@@ -2,8 +2,10 @@
 // reservation rule, the order transition rule, the sold-out cache, the
 // admission gate, the SQL splitter.
 #include <cstdlib>
+#include <sstream>
 
 #include <gflags/gflags.h>
+#include <glog/logging.h>
 #include <gtest/gtest.h>
 
 #include "order/v1/order.pb.h"
@@ -35,6 +37,24 @@ TEST(LoadFlagsFromEnvironment, UpperCaseVariableSetsTheFlagAndBadValuesNameIt) {
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(bad.message(), "ENV_FLAG_TEST_PORT")) << bad;
   unsetenv("ENV_FLAG_TEST_PORT");
+}
+
+TEST(PrintProjectFlagsHelp, ShowsOurFlagsWithTheirVariableAndNotTheLibraries) {
+  std::ostringstream help;
+  PrintProjectFlagsHelp(help);
+  EXPECT_TRUE(absl::StrContains(help.str(), "--env_flag_test_port (int32, default \""))
+      << help.str();
+  EXPECT_TRUE(absl::StrContains(help.str(), "(env ENV_FLAG_TEST_PORT)")) << help.str();
+  EXPECT_TRUE(absl::StrContains(help.str(), "--helpfull")) << help.str();
+  EXPECT_FALSE(absl::StrContains(help.str(), "logtostderr")) << help.str();
+  EXPECT_FALSE(absl::StrContains(help.str(), "--flagfile")) << help.str();
+}
+
+TEST(LoadFlagsFromEnvironment, LeavesGlogsFlagsAlone) {
+  setenv("V", "3", 1);  // glog's --v, not ours: a generic name a shell may hold
+  ASSERT_TRUE(LoadFlagsFromEnvironment().ok());
+  EXPECT_EQ(FLAGS_v, 0);
+  unsetenv("V");
 }
 
 TEST(ValidateLineItems, AcceptsAValidBundle) {
