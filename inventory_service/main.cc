@@ -12,6 +12,7 @@
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
+#include "common/database_backed_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/auth/saga_step_callers.h"
 #include "common/server_flags.h"
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   batches.observe_batch_size = batch_metrics.Observer("inventory_reservations");
   DatabaseMetrics database_metrics(*server_options.metrics);
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
-      OpenServiceDatabaseFromFlags(InventorySchemaMigrations(), &database_metrics);
+      OpenServiceDatabaseFromFlags(InventorySchemaMigrations(), ProcessClock(), &database_metrics);
   if (!pool.ok()) {
     LOG(ERROR) << pool.status();
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
@@ -87,8 +88,13 @@ int main(int argc, char** argv) {
   // Retention of records that hold nothing, on its own connection as the
   // schema owner. --retention_hours >= 2 is far above the latest a Reserve
   // can still be accepted (not_after <= arrival + 10 minutes, + skew).
-  std::unique_ptr<MaintenanceDatabase> maintenance_db = OpenMaintenanceDatabaseFromFlagsOrExit();
-  order_saga::inventory::MysqlInventoryRepository maintenance(maintenance_db->runner);
+  absl::StatusOr<std::unique_ptr<MaintenanceDatabase>> maintenance_db =
+      OpenMaintenanceDatabaseFromFlags(ProcessClock());
+  if (!maintenance_db.ok()) {
+    LOG(ERROR) << maintenance_db.status();
+    return 2;
+  }
+  order_saga::inventory::MysqlInventoryRepository maintenance((*maintenance_db)->runner);
   RetentionSweeper retention(RetentionOptionsFromFlags(), ProcessClock(),
                              server_options.metrics.get());
   retention.Add("reservations", [&maintenance](absl::Time cutoff, int limit) {
@@ -97,7 +103,8 @@ int main(int argc, char** argv) {
   retention.Start();
 
   absl::Status served = RunDatabaseBackedGrpcServer(
-      server_options, {&service}, (*pool)->options(), [&retention] { retention.Stop(); });
+      server_options, {&service}, (*pool)->options(), DatabaseHealthIntervalFromFlags(),
+      [&retention] { retention.Stop(); });
   if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();
     LOG(INFO) << "reservation coalescing: " << counts.requests << " reservations in "

@@ -11,6 +11,7 @@
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_server.h"
+#include "common/database_backed_server.h"
 #include "common/mysql/mysql_flags.h"
 #include "common/auth/saga_step_callers.h"
 #include "common/server_flags.h"
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   batches.observe_batch_size = batch_metrics.Observer("order_writes");
   DatabaseMetrics database_metrics(*server_options.metrics);
   absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> pool =
-      OpenServiceDatabaseFromFlags(OrderSchemaMigrations(), &database_metrics);
+      OpenServiceDatabaseFromFlags(OrderSchemaMigrations(), ProcessClock(), &database_metrics);
   if (!pool.ok()) {
     LOG(ERROR) << pool.status();
     return absl::IsInvalidArgument(pool.status()) ? 2 : 1;
@@ -106,8 +107,13 @@ int main(int argc, char** argv) {
 
   // Retention (not on read-only replicas): on its own connection as the
   // schema owner.
-  std::unique_ptr<MaintenanceDatabase> maintenance_db = OpenMaintenanceDatabaseFromFlagsOrExit();
-  orders::MysqlOrderRepository maintenance(maintenance_db->runner);
+  absl::StatusOr<std::unique_ptr<MaintenanceDatabase>> maintenance_db =
+      OpenMaintenanceDatabaseFromFlags(ProcessClock());
+  if (!maintenance_db.ok()) {
+    LOG(ERROR) << maintenance_db.status();
+    return 2;
+  }
+  orders::MysqlOrderRepository maintenance((*maintenance_db)->runner);
   RetentionSweeper retention(RetentionOptionsFromFlags(), ProcessClock(),
                              server_options.metrics.get());
   retention.Add("order_events", [&maintenance](absl::Time cutoff, int limit) {
@@ -119,7 +125,8 @@ int main(int argc, char** argv) {
   if (!FLAGS_read_only) retention.Start();
 
   absl::Status served = RunDatabaseBackedGrpcServer(
-      server_options, {&service}, (*pool)->options(), [&feed, &retention] {
+      server_options, {&service}, (*pool)->options(), DatabaseHealthIntervalFromFlags(),
+      [&feed, &retention] {
         // Open watch streams end now, so that shutdown need not wait for
         // them; clients resume elsewhere with their last event id.
         feed.Stop(absl::UnavailableError(

@@ -1,14 +1,10 @@
 #include "common/mysql/mysql_flags.h"
 
-#include <cstdlib>
-
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/flag_validators.h"
-#include "common/mysql/database_health_monitor.h"
 #include "common/mysql/mysql_dsn.h"
 
 DEFINE_string(mysql_dsn, "",
@@ -65,7 +61,7 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags() {
 }
 
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
-    const std::vector<SchemaMigration>& migrations, DatabaseMetrics* metrics) {
+    const std::vector<SchemaMigration>& migrations, Clock& clock, DatabaseMetrics* metrics) {
   absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
   if (!options.ok()) {
     return absl::InvalidArgumentError(
@@ -88,52 +84,35 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
   }
   auto pool = std::make_unique<MysqlConnectionPool>(*std::move(options));
   MysqlConnectionPool& migrator = migration_pool != nullptr ? *migration_pool : *pool;
-  const absl::Time give_up = absl::Now() + absl::Milliseconds(FLAGS_mysql_startup_timeout_ms);
-  absl::Status migrated = ApplySchemaMigrations(migrator, migrations);
-  while (absl::IsUnavailable(migrated) && absl::Now() < give_up) {
-    LOG(WARNING) << "database not reachable yet, retrying: " << migrated.message();
-    absl::SleepFor(absl::Seconds(1));
-    migrated = ApplySchemaMigrations(migrator, migrations);
-  }
+  absl::Status migrated = ApplySchemaMigrationsOnceReachable(
+      migrator, migrations, absl::Milliseconds(FLAGS_mysql_startup_timeout_ms), clock);
   if (!migrated.ok()) return migrated;
   return pool;
 }
 
-std::unique_ptr<MaintenanceDatabase> OpenMaintenanceDatabaseFromFlagsOrExit() {
+absl::StatusOr<std::unique_ptr<MaintenanceDatabase>> OpenMaintenanceDatabaseFromFlags(
+    Clock& clock) {
   absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
   if (!options.ok()) {
-    LOG(ERROR) << "--mysql_dsn: " << options.status().message();
-    std::exit(2);
+    return absl::InvalidArgumentError(
+        absl::StrCat("--mysql_dsn: ", options.status().message()));
   }
   if (!FLAGS_mysql_migration_dsn.empty()) {
     absl::StatusOr<MysqlDsn> dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
     if (!dsn.ok()) {
-      LOG(ERROR) << "--mysql_migration_dsn: " << dsn.status().message();
-      std::exit(2);
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mysql_migration_dsn: ", dsn.status().message()));
     }
     options->dsn = *std::move(dsn);
   }
   options->size = 1;
   options->metrics = nullptr;
   return std::make_unique<MaintenanceDatabase>(
-      std::make_unique<MysqlConnectionPool>(*std::move(options)));
+      std::make_unique<MysqlConnectionPool>(*std::move(options)), clock);
 }
 
-absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
-                                         const std::vector<grpc::Service*>& services,
-                                         const MysqlConnectionPool::Options& pool_options,
-                                         std::function<void()> before_shutdown) {
-  DatabaseHealthMonitor monitor(pool_options,
-                                absl::Milliseconds(FLAGS_mysql_health_interval_ms));
-  GrpcServerHooks hooks;
-  hooks.after_start = [&monitor](std::function<void(bool)> set_serving) {
-    monitor.Start(std::move(set_serving));
-  };
-  hooks.before_shutdown = [&monitor, &before_shutdown] {
-    if (before_shutdown) before_shutdown();
-    monitor.Stop();
-  };
-  return RunGrpcServer(options, services, hooks);
+absl::Duration DatabaseHealthIntervalFromFlags() {
+  return absl::Milliseconds(FLAGS_mysql_health_interval_ms);
 }
 
 }  // namespace order_saga

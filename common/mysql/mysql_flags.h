@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/grpc_server.h"
 #include "common/clock.h"
 #include "common/mysql/mysql_connection_pool.h"
 #include "common/mysql/mysql_transaction_runner.h"
@@ -25,28 +24,26 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags();
 // before its database). The error names the flag or the migration step that
 // failed.
 // `metrics`, if set, must outlive the pool.
+// Waits on `clock`.
 absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
-    const std::vector<SchemaMigration>& migrations, DatabaseMetrics* metrics = nullptr);
+    const std::vector<SchemaMigration>& migrations, Clock& clock,
+    DatabaseMetrics* metrics = nullptr);
 
 // A one-connection database for maintenance (retention deletes): on
 // --mysql_migration_dsn, the schema owner, when it is set, so that the
-// service's own user needs no DELETE right; else on --mysql_dsn. Exits 2
-// (logging which flag) if the DSN does not parse.
+// service's own user needs no DELETE right; else on --mysql_dsn.
+// INVALID_ARGUMENT, naming the flag, if the DSN does not parse.
 struct MaintenanceDatabase {
-  explicit MaintenanceDatabase(std::unique_ptr<MysqlConnectionPool> pool_in)
-      : pool(std::move(pool_in)), runner(*pool, RealClock()) {}
+  MaintenanceDatabase(std::unique_ptr<MysqlConnectionPool> pool_in, Clock& clock)
+      : pool(std::move(pool_in)), runner(*pool, clock) {}
   std::unique_ptr<MysqlConnectionPool> pool;
   MysqlTransactionRunner runner;
 };
-std::unique_ptr<MaintenanceDatabase> OpenMaintenanceDatabaseFromFlagsOrExit();
+absl::StatusOr<std::unique_ptr<MaintenanceDatabase>> OpenMaintenanceDatabaseFromFlags(
+    Clock& clock);
 
-// RunGrpcServer for a service that owns a database: its health status
-// follows the database's reachability (probed every
-// --mysql_health_interval_ms on a connection made from `pool_options`).
-// `before_shutdown`, if set, runs on SIGTERM before the server stops.
-absl::Status RunDatabaseBackedGrpcServer(const GrpcServerOptions& options,
-                                         const std::vector<grpc::Service*>& services,
-                                         const MysqlConnectionPool::Options& pool_options,
-                                         std::function<void()> before_shutdown = nullptr);
+// How often a service probes its database's reachability
+// (--mysql_health_interval_ms).
+absl::Duration DatabaseHealthIntervalFromFlags();
 
 }  // namespace order_saga

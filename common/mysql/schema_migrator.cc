@@ -77,4 +77,17 @@ absl::Status ApplySchemaMigrations(
   }
 }
 
+absl::Status ApplySchemaMigrationsOnceReachable(MysqlConnectionPool& pool,
+                                                const std::vector<SchemaMigration>& migrations,
+                                                absl::Duration patience, Clock& clock) {
+  const absl::Time give_up = clock.Now() + patience;
+  absl::Status migrated = ApplySchemaMigrations(pool, migrations);
+  while (absl::IsUnavailable(migrated) && clock.Now() < give_up) {
+    LOG(WARNING) << "database not reachable yet, retrying: " << migrated.message();
+    clock.SleepFor(absl::Seconds(1));
+    migrated = ApplySchemaMigrations(pool, migrations);
+  }
+  return migrated;
+}
+
 }  // namespace order_saga

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/mysql/mysql_connection_pool.h"
 
 namespace order_saga {
@@ -23,6 +25,13 @@ struct SchemaMigration {
 // of a line; lines starting with "--" are comments.
 absl::Status ApplySchemaMigrations(MysqlConnectionPool& pool,
                                    const std::vector<SchemaMigration>& migrations);
+
+// ApplySchemaMigrations, tried again every second while the database cannot
+// be reached (UNAVAILABLE: a pod may start before its database), for at most
+// `patience` on `clock`. Other errors are returned at once.
+absl::Status ApplySchemaMigrationsOnceReachable(MysqlConnectionPool& pool,
+                                                const std::vector<SchemaMigration>& migrations,
+                                                absl::Duration patience, Clock& clock);
 
 // The statements of one migration file, split as described above.
 std::vector<std::string> SplitSqlStatements(const std::string& sql);
