@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "order_service/order_decisions.h"
 
 namespace order_saga::orders {
 
@@ -33,13 +34,12 @@ absl::StatusOr<Order> InMemoryOrderRepository::Transition(
   absl::MutexLock lock(&mu_);
   auto it = by_order_id_.find(order_id);
   if (it == by_order_id_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+    return OrderNotFound(order_id);
   }
   Order& order = by_sequence_.at(it->second);
-  if (TransitionApplies(order, transition.kind)) {
-    ApplyTransition(transition, order);
-    order.update_time = clock_.Now();
+  OrderChange change = DecideTransition(order, transition, clock_.Now());
+  if (change.changed) {
+    order = std::move(change.order);
     events_.push_back({static_cast<int64_t>(events_.size()) + 1, order});
   }
   return order;
@@ -49,8 +49,7 @@ absl::StatusOr<Order> InMemoryOrderRepository::Get(const std::string& order_id) 
   absl::MutexLock lock(&mu_);
   auto it = by_order_id_.find(order_id);
   if (it == by_order_id_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+    return OrderNotFound(order_id);
   }
   return by_sequence_.at(it->second);
 }
@@ -142,29 +141,14 @@ absl::StatusOr<Order> InMemoryOrderRepository::RecordSagaFailure(
   absl::MutexLock lock(&mu_);
   Order* order = Find(order_id);
   if (order == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+    return OrderNotFound(order_id);
   }
-  // Counted already (a repeated report), or the order moved on.
-  if (order->status != OrderStatus::kPending || order->stuck ||
-      order->saga_attempts != failure.attempt - 1) {
-    return *order;
-  }
-  const absl::Time now = clock_.Now();
-  ++order->saga_attempts;
-  order->saga_last_error = failure.error;
-  order->retry_after = now + SagaRetryDelay(failure, order->saga_attempts);
+  SagaFailureDecision decision = DecideSagaFailure(*order, failure, clock_.Now());
+  if (!decision.counted) return *order;
+  *order = std::move(decision.order);
   std::vector<SagaStep>& steps = steps_[order_id];
-  steps.push_back({failure.step, order->saga_attempts, failure.error, failure.trace_id, now});
-  if (order->saga_attempts >= failure.max_attempts) {
-    order->stuck = true;
-    order->update_time = now;
-    steps.push_back({"stuck", order->saga_attempts,
-                     absl::StrCat("parked after ", order->saga_attempts,
-                                  " failed attempts; an operator decides"),
-                     failure.trace_id, now});
-    events_.push_back({static_cast<int64_t>(events_.size()) + 1, *order});
-  }
+  steps.insert(steps.end(), decision.new_steps.begin(), decision.new_steps.end());
+  if (decision.parked) events_.push_back({static_cast<int64_t>(events_.size()) + 1, *order});
   return *order;
 }
 
@@ -174,23 +158,13 @@ absl::StatusOr<Order> InMemoryOrderRepository::ResumeSaga(const std::string& ord
   absl::MutexLock lock(&mu_);
   Order* order = Find(order_id);
   if (order == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
+    return OrderNotFound(order_id);
   }
-  if (order->status != OrderStatus::kPending) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "order_id: order '", order_id, "' is already ", OrderStatusName(order->status)));
-  }
-  const bool was_stuck = order->stuck;
-  const absl::Time now = clock_.Now();
-  order->stuck = false;
-  order->saga_attempts = 0;
-  order->retry_after.reset();
-  steps_[order_id].push_back({"operator", 0, note, trace_id, now});
-  if (was_stuck) {
-    order->update_time = now;
-    events_.push_back({static_cast<int64_t>(events_.size()) + 1, *order});
-  }
+  absl::StatusOr<ResumeDecision> decision = DecideResume(*order, note, trace_id, clock_.Now());
+  if (!decision.ok()) return decision.status();
+  *order = std::move(decision->order);
+  steps_[order_id].push_back(std::move(decision->step));
+  if (decision->was_stuck) events_.push_back({static_cast<int64_t>(events_.size()) + 1, *order});
   return *order;
 }
 

@@ -5,12 +5,14 @@
 #include <optional>
 #include <set>
 
+#include <cppconn/datatype.h>
 #include <cppconn/resultset.h>
 #include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/mysql/multi_row_statement.h"
 #include "common/random_id.h"
+#include "order_service/order_decisions.h"
 
 namespace order_saga::orders {
 namespace {
@@ -170,37 +172,121 @@ absl::StatusOr<Order> LoadByRequestId(MysqlSession& session, const std::string& 
   return std::move(orders.front());
 }
 
-// The WHERE clause (" AND ...") of orders whose saga is in `state`
-// (SagaStateOf, with the database's clock).
-const char* SagaStateCondition(SagaState state) {
-  switch (state) {
-    case SagaState::kActive:
-      return " AND status = 'PENDING' AND stuck = 0 AND "
-             "(retry_after IS NULL OR retry_after <= CURRENT_TIMESTAMP(6))";
-    case SagaState::kBackingOff:
-      return " AND status = 'PENDING' AND stuck = 0 AND retry_after > CURRENT_TIMESTAMP(6)";
-    case SagaState::kStuck:
-      return " AND status = 'PENDING' AND stuck = 1";
-    case SagaState::kFinished:
-      return " AND status <> 'PENDING'";
-  }
-  return "";
+// The database's clock, as a last column after kSelectOrders' (its value
+// is the same on every row of one statement): the "now" of the rules, so
+// that every replica of the service decides by one clock, the one that
+// stamps created_at.
+constexpr char kNowColumn[] =
+    ", TIMESTAMPDIFF(MICROSECOND, '1970-01-01', CURRENT_TIMESTAMP(6)) ";
+constexpr int kNowColumnIndex = 23;
+
+// A DATETIME(6) column's value from microseconds since 1970-01-01 (the
+// inverse of kSelectOrders' TIMESTAMPDIFF).
+constexpr char kFromMicros[] = "TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
+
+// The orders a unit of work decides on, locked, and the database's clock.
+struct LockedOrders {
+  std::map<std::string, Order> by_order_id;
+  absl::Time now = absl::UnixEpoch();
+};
+
+// Locks and loads the orders with `ids` (one SELECT ... FOR UPDATE per chunk
+// of ascending order ids, so every unit of work locks rows in one order).
+LockedOrders LockAndLoad(MysqlSession& session, const std::vector<const std::string*>& ids) {
+  std::vector<const std::string*> sorted = ids;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  sorted.erase(std::unique(sorted.begin(), sorted.end(),
+                           [](const std::string* a, const std::string* b) { return *a == *b; }),
+               sorted.end());
+  LockedOrders locked;
+  ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
+    sql::PreparedStatement& select = session.Prepare(absl::StrCat(
+        kSelectOrders, kNowColumn, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
+        "WHERE o.order_id IN (", Repeated("?", size), ") ORDER BY o.id, i.product_id FOR UPDATE"));
+    for (size_t i = 0; i < size; ++i) select.setString(i + 1, *sorted[begin + i]);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    std::vector<Order> orders;
+    while (rows->next()) {
+      if (orders.empty() || orders.back().sequence != rows->getInt64(1)) {
+        orders.push_back(OrderFromRow(*rows, 1));
+        locked.now = absl::FromUnixMicros(rows->getInt64(kNowColumnIndex));
+      }
+      orders.back().items.push_back({rows->getInt64(21), rows->getInt(22)});
+    }
+    for (Order& order : orders) {
+      std::string id = order.order_id;
+      locked.by_order_id.emplace(std::move(id), std::move(order));
+    }
+  });
+  return locked;
 }
 
-// Appends one saga_steps row for the order on `session`, numbered with the
-// order's current attempt count.
-void AppendSagaStep(MysqlSession& session, const std::string& order_id,
-                    const std::string& step, const std::string& detail,
-                    const std::string& trace_id) {
-  sql::PreparedStatement& insert = session.Prepare(
-      "INSERT INTO saga_steps (order_pk, step, attempt, detail, trace_id, occurred_at) "
-      "SELECT id, ?, saga_attempts, ?, ?, CURRENT_TIMESTAMP(6) FROM orders "
-      "WHERE order_id = ?");
-  insert.setString(1, step);
-  insert.setString(2, detail);
-  insert.setString(3, trace_id);
-  insert.setString(4, order_id);
-  insert.executeUpdate();
+// Stores what the rules decided for `orders` (every column a decision may
+// change) by primary key, a chunk per statement.
+void StoreOrders(MysqlSession& session, const std::vector<const Order*>& orders) {
+  ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
+    auto column = [size](absl::string_view name, absl::string_view value) {
+      return absl::StrCat(name, " = CASE id ",
+                          Repeated(absl::StrCat("WHEN ? THEN ", value), size, " "), " END");
+    };
+    sql::PreparedStatement& update = session.Prepare(absl::StrCat(
+        "UPDATE orders SET ", column("status", "?"), ", ", column("compensating", "?"), ", ",
+        column("reject_reason", "?"), ", ", column("detail", "?"), ", ",
+        column("updated_at", kFromMicros), ", ", column("saga_attempts", "?"), ", ",
+        column("saga_last_error", "?"), ", ", column("stuck", "?"), ", ",
+        column("retry_after", kFromMicros), " WHERE id IN (", Repeated("?", size), ")"));
+    int parameter = 1;
+    auto each = [&](const auto& set) {
+      for (size_t i = begin; i < begin + size; ++i) {
+        update.setInt64(parameter++, orders[i]->sequence);
+        set(*orders[i]);
+      }
+    };
+    each([&](const Order& o) { update.setString(parameter++, std::string(OrderStatusName(o.status))); });
+    each([&](const Order& o) { update.setBoolean(parameter++, o.compensating); });
+    each([&](const Order& o) {
+      update.setString(parameter++, std::string(RejectReasonName(o.reject_reason)));
+    });
+    each([&](const Order& o) { update.setString(parameter++, o.detail); });
+    each([&](const Order& o) { update.setInt64(parameter++, absl::ToUnixMicros(o.update_time)); });
+    each([&](const Order& o) { update.setInt(parameter++, o.saga_attempts); });
+    each([&](const Order& o) { update.setString(parameter++, o.saga_last_error); });
+    each([&](const Order& o) { update.setBoolean(parameter++, o.stuck); });
+    each([&](const Order& o) {
+      if (o.retry_after.has_value()) {
+        update.setInt64(parameter++, absl::ToUnixMicros(*o.retry_after));
+      } else {
+        update.setNull(parameter++, sql::DataType::BIGINT);
+      }
+    });
+    for (size_t i = begin; i < begin + size; ++i) update.setInt64(parameter++, orders[i]->sequence);
+    update.executeUpdate();
+  });
+}
+
+// Appends `steps` to the saga history of the order with primary key
+// `order_pk`; `action_id`, if not empty, marks the row of an operator's
+// action (so a rerun finds it).
+void InsertSagaSteps(MysqlSession& session, int64_t order_pk, const std::vector<SagaStep>& steps,
+                     const std::string& action_id = "") {
+  for (const SagaStep& step : steps) {
+    sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
+        "INSERT INTO saga_steps (order_pk, step, attempt, detail, trace_id, occurred_at, "
+        "action_id) VALUES (?, ?, ?, ?, ?, ", kFromMicros, ", ?)"));
+    insert.setInt64(1, order_pk);
+    insert.setString(2, step.step);
+    insert.setInt(3, step.attempt);
+    insert.setString(4, step.detail);
+    insert.setString(5, step.trace_id);
+    insert.setInt64(6, absl::ToUnixMicros(step.time));
+    if (action_id.empty()) {
+      insert.setNull(7, sql::DataType::VARCHAR);
+    } else {
+      insert.setString(7, action_id);
+    }
+    insert.executeUpdate();
+  }
 }
 
 }  // namespace
@@ -361,65 +447,34 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::RejectBatch(
 
 std::vector<absl::StatusOr<Order>> MysqlOrderRepository::DecideBatch(
     OrderTransition::Kind kind, const std::vector<Decision>& decisions) {
-  const bool approve = kind == OrderTransition::Kind::kApprove;
-  // The same conditions as Transition(kind).
-  const char* applies = approve ? "status = 'PENDING' AND compensating = 0"
-                                : "status = 'PENDING'";
-  // Ascending order ids: rows are locked in one order by every batch.
-  std::vector<const Decision*> sorted;
-  for (const Decision& d : decisions) sorted.push_back(&d);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Decision* a, const Decision* b) {
-    return *a->order_id < *b->order_id;
-  });
   std::vector<const std::string*> ids;
-  for (const Decision* d : sorted) ids.push_back(d->order_id);
+  std::vector<NamedTransition> transitions;
+  ids.reserve(decisions.size());
+  transitions.reserve(decisions.size());
+  for (const Decision& d : decisions) {
+    ids.push_back(d.order_id);
+    transitions.push_back({d.order_id, {kind, d.reason, *d.detail}});
+  }
   std::map<std::string, Order> after;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    // Locks the orders the decision applies to; only those change, and only
-    // those get an event. The others are read back as they are. An order
-    // named twice is decided by its first entry.
-    std::vector<const Decision*> applying;
-    ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
-      sql::PreparedStatement& lock = session.Prepare(absl::StrCat(
-          "SELECT order_id FROM orders WHERE order_id IN (", Repeated("?", size), ") AND ",
-          applies, " ORDER BY order_id FOR UPDATE"));
-      for (size_t i = 0; i < size; ++i) lock.setString(i + 1, *sorted[begin + i]->order_id);
-      std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
-      std::set<std::string> locked;
-      while (rows->next()) locked.insert(Text(*rows, 1));
-      for (size_t i = begin; i < begin + size; ++i) {
-        if (locked.erase(*sorted[i]->order_id) > 0) applying.push_back(sorted[i]);
-      }
-    });
-    ForEachChunk(applying.size(), [&](size_t begin, size_t size) {
-      sql::PreparedStatement& update = session.Prepare(absl::StrCat(
-          "UPDATE orders SET ",
-          approve ? "status = 'APPROVED', reject_reason = ''"
-                  : absl::StrCat("status = 'REJECTED', compensating = 0, reject_reason = CASE "
-                                 "order_id ",
-                                 Repeated("WHEN ? THEN ?", size, " "), " END"),
-          ", detail = CASE order_id ", Repeated("WHEN ? THEN ?", size, " "),
-          " END, updated_at = CURRENT_TIMESTAMP(6) WHERE order_id IN (", Repeated("?", size),
-          ") AND ", applies));
-      int parameter = 1;
-      if (!approve) {
-        for (size_t i = 0; i < size; ++i) {
-          update.setString(parameter++, *applying[begin + i]->order_id);
-          update.setString(parameter++,
-                           std::string(RejectReasonName(applying[begin + i]->reason)));
-        }
-      }
-      for (size_t i = 0; i < size; ++i) {
-        update.setString(parameter++, *applying[begin + i]->order_id);
-        update.setString(parameter++, *applying[begin + i]->detail);
-      }
-      for (size_t i = 0; i < size; ++i) update.setString(parameter++, *applying[begin + i]->order_id);
-      update.executeUpdate();
-    });
-    after = LoadMany(session, ids);
-    std::vector<const std::string*> changed;
-    for (const Decision* d : applying) changed.push_back(d->order_id);
-    AppendEvents(session, changed);
+    // Lock and load every order of the batch, let the rules decide, store
+    // what changed by primary key; only those get an event.
+    LockedOrders locked = LockAndLoad(session, ids);
+    std::set<std::string> changed_ids;
+    std::vector<absl::StatusOr<OrderChange>> changes =
+        DecideTransitions(transitions, locked.by_order_id, locked.now);
+    for (size_t i = 0; i < changes.size(); ++i) {
+      if (changes[i].ok() && changes[i]->changed) changed_ids.insert(*transitions[i].order_id);
+    }
+    std::vector<const Order*> changed;
+    std::vector<const std::string*> changed_order_ids;
+    for (const std::string& id : changed_ids) {  // ascending order id
+      changed.push_back(&locked.by_order_id.at(id));
+      changed_order_ids.push_back(&id);
+    }
+    StoreOrders(session, changed);
+    AppendEvents(session, changed_order_ids);
+    after = std::move(locked.by_order_id);
     return absl::OkStatus();
   });
   std::vector<absl::StatusOr<Order>> results;
@@ -428,8 +483,7 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::DecideBatch(
     for (const Decision& d : decisions) {
       auto it = after.find(*d.order_id);
       if (it == after.end()) {
-        results.push_back(absl::NotFoundError(
-            absl::StrCat("order_id: no order with order_id '", *d.order_id, "'")));
+        results.push_back(OrderNotFound(*d.order_id));
       } else {
         results.push_back(it->second);
       }
@@ -448,38 +502,20 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::DecideBatch(
 
 absl::StatusOr<Order> MysqlOrderRepository::Transition(
     const std::string& order_id, const OrderTransition& transition) {
-  const char* sql = nullptr;
-  switch (transition.kind) {
-    case OrderTransition::Kind::kApprove:
-      sql = "UPDATE orders SET status = 'APPROVED', reject_reason = '', "
-            "detail = ?, updated_at = CURRENT_TIMESTAMP(6) "
-            "WHERE order_id = ? AND status = 'PENDING' AND compensating = 0";
-      break;
-    case OrderTransition::Kind::kReject:
-      sql = "UPDATE orders SET status = 'REJECTED', reject_reason = ?, "
-            "detail = ?, compensating = 0, updated_at = CURRENT_TIMESTAMP(6) "
-            "WHERE order_id = ? AND status = 'PENDING'";
-      break;
-    case OrderTransition::Kind::kMarkCompensating:
-      sql = "UPDATE orders SET compensating = 1, reject_reason = ?, "
-            "detail = ?, updated_at = CURRENT_TIMESTAMP(6) "
-            "WHERE order_id = ? AND status = 'PENDING' AND compensating = 0";
-      break;
-  }
   absl::StatusOr<Order> after = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& update = session.Prepare(sql);
-    int parameter = 1;
-    if (transition.kind != OrderTransition::Kind::kApprove) {
-      update.setString(parameter++,
-                       std::string(RejectReasonName(transition.reject_reason)));
+    LockedOrders locked = LockAndLoad(session, {&order_id});
+    auto it = locked.by_order_id.find(order_id);
+    if (it == locked.by_order_id.end()) {
+      after = OrderNotFound(order_id);
+      return absl::OkStatus();
     }
-    update.setString(parameter++, transition.detail);
-    update.setString(parameter++, order_id);
-    // 0 rows: not PENDING (or unknown); the read tells.
-    const bool changed = update.executeUpdate() > 0;
-    after = LoadByOrderId(session, order_id);
-    if (changed && after.ok()) AppendEvents(session, {&order_id});
+    OrderChange change = DecideTransition(it->second, transition, locked.now);
+    if (change.changed) {
+      StoreOrders(session, {&change.order});
+      AppendEvents(session, {&order_id});
+    }
+    after = std::move(change.order);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -510,39 +546,73 @@ absl::StatusOr<Order> MysqlOrderRepository::GetByRequestId(const std::string& cu
 absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
     const OrderFilter& filter) {
   // The clauses are fixed text chosen by which filters are set; every value
-  // is a bound parameter.
+  // is a bound parameter. A saga state narrows the rows by the columns its
+  // orders have (CandidatesFor); SagaStateOf decides, by the database's
+  // clock, page after page until the limit is reached.
+  std::optional<SagaStateCandidates> candidates;
+  if (filter.saga_state.has_value()) candidates = CandidatesFor(*filter.saga_state);
   std::string where = "WHERE id > ?";
   if (filter.status.has_value()) where += " AND status = ?";
   if (!filter.customer_id.empty()) where += " AND customer_id = ?";
   if (filter.updated_before.has_value()) {
-    where += " AND updated_at < TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
+    where += absl::StrCat(" AND updated_at < ", kFromMicros);
   }
   if (filter.min_age.has_value()) {
     where += " AND updated_at < TIMESTAMPADD(MICROSECOND, ?, CURRENT_TIMESTAMP(6))";
   }
-  if (filter.saga_state.has_value()) where += SagaStateCondition(*filter.saga_state);
+  if (candidates.has_value()) {
+    where += candidates->pending ? " AND status = 'PENDING'" : " AND status <> 'PENDING'";
+    if (candidates->stuck.has_value()) where += " AND stuck = ?";
+  }
   const std::string sql = absl::StrCat(
-      kSelectOrders, "FROM (SELECT * FROM orders ", where,
+      kSelectOrders, kNowColumn, "FROM (SELECT * FROM orders ", where,
       " ORDER BY id LIMIT ?) o JOIN order_items i ON i.order_pk = o.id "
       "ORDER BY o.id, i.product_id");
+  const size_t limit = static_cast<size_t>(std::max(filter.limit, 0));
   std::vector<Order> orders;
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& select = session.Prepare(sql);
-    int parameter = 1;
-    select.setInt64(parameter++, filter.after_sequence);
-    if (filter.status.has_value()) {
-      select.setString(parameter++, std::string(OrderStatusName(*filter.status)));
+    orders.clear();
+    int64_t after_sequence = filter.after_sequence;
+    while (orders.size() < limit) {
+      sql::PreparedStatement& select = session.Prepare(sql);
+      int parameter = 1;
+      select.setInt64(parameter++, after_sequence);
+      if (filter.status.has_value()) {
+        select.setString(parameter++, std::string(OrderStatusName(*filter.status)));
+      }
+      if (!filter.customer_id.empty()) select.setString(parameter++, filter.customer_id);
+      if (filter.updated_before.has_value()) {
+        select.setInt64(parameter++, absl::ToUnixMicros(*filter.updated_before));
+      }
+      if (filter.min_age.has_value()) {
+        select.setInt64(parameter++, -absl::ToInt64Microseconds(*filter.min_age));
+      }
+      if (candidates.has_value() && candidates->stuck.has_value()) {
+        select.setBoolean(parameter++, *candidates->stuck);
+      }
+      select.setInt(parameter++, filter.limit);
+      std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+      absl::Time now = absl::UnixEpoch();
+      std::vector<Order> page;
+      while (rows->next()) {
+        if (page.empty() || page.back().sequence != rows->getInt64(1)) {
+          page.push_back(OrderFromRow(*rows, 1));
+          now = absl::FromUnixMicros(rows->getInt64(kNowColumnIndex));
+        }
+        page.back().items.push_back({rows->getInt64(21), rows->getInt(22)});
+      }
+      const int64_t last_sequence = page.empty() ? after_sequence : page.back().sequence;
+      for (Order& order : page) {
+        if (orders.size() == limit) break;
+        if (filter.saga_state.has_value() && SagaStateOf(order, now) != *filter.saga_state) {
+          continue;
+        }
+        orders.push_back(std::move(order));
+      }
+      // A short page is the end; without a saga state every row matched.
+      if (page.size() < limit || !filter.saga_state.has_value()) break;
+      after_sequence = last_sequence;
     }
-    if (!filter.customer_id.empty()) select.setString(parameter++, filter.customer_id);
-    if (filter.updated_before.has_value()) {
-      select.setInt64(parameter++, absl::ToUnixMicros(*filter.updated_before));
-    }
-    if (filter.min_age.has_value()) {
-      select.setInt64(parameter++, -absl::ToInt64Microseconds(*filter.min_age));
-    }
-    select.setInt(parameter++, filter.limit);
-    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    orders = OrdersFromRows(*rows);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -633,38 +703,21 @@ absl::StatusOr<Order> MysqlOrderRepository::RecordSagaFailure(
     const std::string& order_id, const SagaFailure& failure) {
   absl::StatusOr<Order> after = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    // Each assignment reads saga_attempts before it is incremented (the
-    // increment comes last), so this holds with and without MariaDB's
-    // SIMULTANEOUS_ASSIGNMENT mode. Parking is a visible change: it moves
-    // updated_at and gets an event.
-    sql::PreparedStatement& update = session.Prepare(
-        "UPDATE orders SET "
-        "updated_at = IF(saga_attempts + 1 >= ?, CURRENT_TIMESTAMP(6), updated_at), "
-        "stuck = (saga_attempts + 1 >= ?), saga_last_error = ?, "
-        "retry_after = TIMESTAMPADD(MICROSECOND, "
-        "  CAST(LEAST(? * POW(2, LEAST(saga_attempts, 40)), ?) AS SIGNED), "
-        "  CURRENT_TIMESTAMP(6)), "
-        "saga_attempts = saga_attempts + 1 "
-        // Only the first report of this attempt counts: a rerun of this
-        // unit after a lost COMMIT, or a retried report, finds it counted.
-        "WHERE order_id = ? AND status = 'PENDING' AND stuck = 0 AND saga_attempts = ?");
-    update.setInt(1, failure.max_attempts);
-    update.setInt(2, failure.max_attempts);
-    update.setString(3, failure.error);
-    update.setInt64(4, absl::ToInt64Microseconds(failure.retry_delay));
-    update.setInt64(5, absl::ToInt64Microseconds(failure.max_retry_delay));
-    update.setString(6, order_id);
-    update.setInt(7, failure.attempt - 1);
-    const bool counted = update.executeUpdate() > 0;
-    if (counted) AppendSagaStep(session, order_id, failure.step, failure.error, failure.trace_id);
-    after = LoadByOrderId(session, order_id);
-    if (counted && after.ok() && after->stuck) {
-      AppendSagaStep(session, order_id, "stuck",
-                     absl::StrCat("parked after ", after->saga_attempts,
-                                  " failed attempts; an operator decides"),
-                     failure.trace_id);
-      AppendEvents(session, {&order_id});
+    LockedOrders locked = LockAndLoad(session, {&order_id});
+    auto it = locked.by_order_id.find(order_id);
+    if (it == locked.by_order_id.end()) {
+      after = OrderNotFound(order_id);
+      return absl::OkStatus();
     }
+    // Only the first report of an attempt counts: a rerun of this unit
+    // after a lost COMMIT, or a retried report, finds it counted.
+    SagaFailureDecision decision = DecideSagaFailure(it->second, failure, locked.now);
+    if (decision.counted) {
+      StoreOrders(session, {&decision.order});
+      InsertSagaSteps(session, decision.order.sequence, decision.new_steps);
+      if (decision.parked) AppendEvents(session, {&order_id});
+    }
+    after = std::move(decision.order);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -679,43 +732,24 @@ absl::StatusOr<Order> MysqlOrderRepository::ResumeSaga(const std::string& order_
   const std::string action_id = RandomUuid();
   absl::StatusOr<Order> after = absl::InternalError("not loaded");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& lock = session.Prepare(
-        "SELECT id, status, stuck FROM orders WHERE order_id = ? FOR UPDATE");
-    lock.setString(1, order_id);
-    std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
-    if (!rows->next()) {
-      return absl::NotFoundError(
-          absl::StrCat("order_id: no order with order_id '", order_id, "'"));
-    }
-    const int64_t order_pk = rows->getInt64(1);
+    LockedOrders locked = LockAndLoad(session, {&order_id});
+    auto it = locked.by_order_id.find(order_id);
+    if (it == locked.by_order_id.end()) return OrderNotFound(order_id);
+    const Order& current = it->second;
     sql::PreparedStatement& done = session.Prepare(
         "SELECT 1 FROM saga_steps WHERE order_pk = ? AND action_id = ?");
-    done.setInt64(1, order_pk);
+    done.setInt64(1, current.sequence);
     done.setString(2, action_id);
     if (std::unique_ptr<sql::ResultSet>(done.executeQuery())->next()) {
-      after = LoadByOrderId(session, order_id);  // this very action, committed
+      after = current;  // this very action, committed
       return absl::OkStatus();
     }
-    if (Text(*rows, 2) != "PENDING") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "order_id: order '", order_id, "' is already ", Text(*rows, 2)));
-    }
-    const bool was_stuck = rows->getBoolean(3);
-    sql::PreparedStatement& update = session.Prepare(
-        "UPDATE orders SET updated_at = IF(stuck, CURRENT_TIMESTAMP(6), updated_at), "
-        "stuck = 0, saga_attempts = 0, retry_after = NULL WHERE id = ?");
-    update.setInt64(1, order_pk);
-    update.executeUpdate();
-    sql::PreparedStatement& insert = session.Prepare(
-        "INSERT INTO saga_steps (order_pk, step, attempt, detail, trace_id, occurred_at, "
-        "action_id) VALUES (?, 'operator', 0, ?, ?, CURRENT_TIMESTAMP(6), ?)");
-    insert.setInt64(1, order_pk);
-    insert.setString(2, note);
-    insert.setString(3, trace_id);
-    insert.setString(4, action_id);
-    insert.executeUpdate();
-    after = LoadByOrderId(session, order_id);
-    if (was_stuck && after.ok()) AppendEvents(session, {&order_id});
+    absl::StatusOr<ResumeDecision> decision = DecideResume(current, note, trace_id, locked.now);
+    if (!decision.ok()) return decision.status();
+    StoreOrders(session, {&decision->order});
+    InsertSagaSteps(session, current.sequence, {decision->step}, action_id);
+    if (decision->was_stuck) AppendEvents(session, {&order_id});
+    after = std::move(decision->order);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -49,10 +49,9 @@ struct Order {
   std::string trace_id;
 };
 
-// Where an order's saga stands (order.v1.SagaState).
+// Where an order's saga stands (order.v1.SagaState; SagaStateOf in
+// order_decisions.h).
 enum class SagaState { kActive, kBackingOff, kStuck, kFinished };
-
-SagaState SagaStateOf(const Order& order, absl::Time now);
 
 // A failed attempt to finish a saga, as the coordinator reports it.
 struct SagaFailure {
@@ -70,9 +69,6 @@ struct SagaFailure {
   absl::Duration retry_delay;
   absl::Duration max_retry_delay;
 };
-
-// The backoff after an order's `failures`-th failed attempt (>= 1).
-absl::Duration SagaRetryDelay(const SagaFailure& failure, int failures);
 
 // One entry of an order's saga history (failed attempts, parking, operator
 // actions).
@@ -104,20 +100,6 @@ struct OrderRejection {
   RejectReason reason = RejectReason::kNone;
   std::string detail;
 };
-
-// Whether `order` (stored under the caller's request id) is what `request`
-// asks for: the same items and quantities and the same shipping address.
-// The same key with other content is refused (docs/ARCHITECTURE.md,
-// "Idempotency keys").
-bool SameContent(const Order& order, const NewOrder& request);
-
-// The transition rule: every transition needs a PENDING order; approval and
-// MarkCompensating also need it not to be compensating already. Anything else is a no-op that leaves the
-// winner in place.
-bool TransitionApplies(const Order& order, OrderTransition::Kind kind);
-
-// `order` after `transition`, assuming TransitionApplies.
-void ApplyTransition(const OrderTransition& transition, Order& order);
 
 struct OrderFilter {
   std::optional<OrderStatus> status;

@@ -7,6 +7,7 @@
 #include "common/proto_conversion.h"
 #include "common/request_validation.h"
 #include "common/trace_context.h"
+#include "order_service/order_decisions.h"
 
 namespace order_saga::orders {
 namespace {

@@ -8,6 +8,7 @@
 #include "common/random_id.h"
 #include "common/request_validation.h"
 #include "common/status_macros.h"
+#include "order_service/order_decisions.h"
 
 namespace order_saga::orders {
 namespace {

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "order_service/order_decisions.h"
 #include "order_service/order_schema.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
@@ -591,6 +592,45 @@ TYPED_TEST(OrderRepositoryTest, SagaFailuresBackOffAndParkTheOrderAtTheBudget) {
   EXPECT_EQ(this->repo().RecordSagaFailure(other->order_id, Failure("approve", 3))->saga_attempts, 0);
   EXPECT_TRUE(absl::IsNotFound(
       this->repo().RecordSagaFailure("no-such-order", Failure("approve", 3)).status()));
+}
+
+// A listing by saga state pages past the orders of other states: with a
+// limit of 2, the active orders among five where two back off, one is stuck
+// and one is final, in creation order, page after page.
+TYPED_TEST(OrderRepositoryTest, ListBySagaStateSkipsOtherStatesAndPages) {
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 7; ++i) {
+    absl::StatusOr<Order> order = this->Create(absl::StrCat("r", i));
+    ASSERT_TRUE(order.ok()) << order.status();
+    ids.push_back(order->order_id);
+  }
+  // 1: active; 2, 3: backing off; 4: stuck; 5: final; 6, 7: active.
+  ASSERT_TRUE(this->repo().RecordSagaFailure(ids[1], Failure("reserve", 3)).ok());
+  ASSERT_TRUE(this->repo().RecordSagaFailure(ids[2], Failure("reserve", 3)).ok());
+  ASSERT_TRUE(this->repo().RecordSagaFailure(ids[3], Failure("reserve", 1))->stuck);
+  ASSERT_TRUE(
+      this->repo().Transition(ids[4], {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
+  auto list = [&](SagaState state, int64_t after, int limit) {
+    OrderFilter filter;
+    filter.saga_state = state;
+    filter.after_sequence = after;
+    filter.limit = limit;
+    std::vector<std::string> found;
+    absl::StatusOr<std::vector<Order>> listed = this->repo().List(filter);
+    EXPECT_TRUE(listed.ok()) << listed.status();
+    if (listed.ok()) {
+      for (const Order& order : *listed) found.push_back(order.order_id);
+    }
+    return found;
+  };
+  EXPECT_EQ(list(SagaState::kActive, 0, 2), (std::vector<std::string>{ids[0], ids[5]}));
+  absl::StatusOr<Order> sixth = this->repo().Get(ids[5]);
+  ASSERT_TRUE(sixth.ok());
+  EXPECT_EQ(list(SagaState::kActive, sixth->sequence, 2), (std::vector<std::string>{ids[6]}));
+  EXPECT_EQ(list(SagaState::kBackingOff, 0, 1), (std::vector<std::string>{ids[1]}));
+  EXPECT_EQ(list(SagaState::kBackingOff, 0, 10), (std::vector<std::string>{ids[1], ids[2]}));
+  EXPECT_EQ(list(SagaState::kStuck, 0, 10), (std::vector<std::string>{ids[3]}));
+  EXPECT_EQ(list(SagaState::kFinished, 0, 10), (std::vector<std::string>{ids[4]}));
 }
 
 // A failed attempt reported twice (a retried report, or the order service's

@@ -2,6 +2,8 @@
 // reservation rule, the order transition rule, the sold-out cache, the
 // admission gate, the SQL splitter.
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include <gflags/gflags.h>
@@ -18,7 +20,7 @@
 #include "common/page_token.h"
 #include "common/request_validation.h"
 #include "inventory_service/reservation_decision.h"
-#include "order_service/order.h"
+#include "order_service/order_decisions.h"
 #include "saga/product_admission.h"
 #include "saga/sold_out_cache.h"
 
@@ -55,6 +57,79 @@ TEST(LoadFlagsFromEnvironment, LeavesGlogsFlagsAlone) {
   ASSERT_TRUE(LoadFlagsFromEnvironment().ok());
   EXPECT_EQ(FLAGS_v, 0);
   unsetenv("V");
+}
+
+// Storage narrows a listing by saga state with CandidatesFor: every order
+// in a state has the columns it names.
+TEST(OrderDecisions, EveryOrderInASagaStateIsACandidateForIt) {
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  for (OrderStatus status : {OrderStatus::kPending, OrderStatus::kApproved, OrderStatus::kRejected}) {
+    for (bool stuck : {false, true}) {
+      for (std::optional<absl::Time> retry_after :
+           {std::optional<absl::Time>(), std::optional<absl::Time>(now - absl::Seconds(1)),
+            std::optional<absl::Time>(now), std::optional<absl::Time>(now + absl::Seconds(1))}) {
+        orders::Order order;
+        order.status = status;
+        order.stuck = stuck;
+        order.retry_after = retry_after;
+        const orders::SagaState state = orders::SagaStateOf(order, now);
+        const orders::SagaStateCandidates candidates = orders::CandidatesFor(state);
+        EXPECT_EQ(candidates.pending, status == OrderStatus::kPending);
+        if (candidates.stuck.has_value()) {
+          EXPECT_EQ(*candidates.stuck, stuck);
+        }
+      }
+    }
+  }
+}
+
+TEST(OrderDecisions, AFailureBacksOffDoublingAndParksAtTheBudget) {
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  orders::Order order;
+  order.order_id = "o1";
+  orders::SagaFailure failure;
+  failure.max_attempts = 3;
+  failure.retry_delay = absl::Seconds(1);
+  failure.max_retry_delay = absl::Seconds(3);
+  std::vector<absl::Duration> delays;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    failure.attempt = attempt;
+    orders::SagaFailureDecision decision = orders::DecideSagaFailure(order, failure, now);
+    ASSERT_TRUE(decision.counted);
+    EXPECT_EQ(decision.parked, attempt == 3);
+    EXPECT_EQ(decision.new_steps.size(), attempt == 3 ? 2u : 1u);
+    order = decision.order;
+    delays.push_back(*order.retry_after - now);
+  }
+  EXPECT_EQ(delays, (std::vector<absl::Duration>{absl::Seconds(1), absl::Seconds(2),
+                                                 absl::Seconds(3)}));
+  EXPECT_EQ(order.update_time, now);  // parking is visible
+  failure.attempt = 4;
+  EXPECT_FALSE(orders::DecideSagaFailure(order, failure, now).counted);  // parked
+}
+
+TEST(OrderDecisions, ABatchDecidesEachEntryAfterTheOnesBeforeIt) {
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  std::map<std::string, orders::Order> orders;
+  orders["a"].order_id = "a";
+  orders["b"].order_id = "b";
+  orders["b"].compensating = true;
+  const std::string a = "a", b = "b", missing = "zz";
+  using Kind = orders::OrderTransition::Kind;
+  std::vector<absl::StatusOr<orders::OrderChange>> changes = orders::DecideTransitions(
+      {{&a, {Kind::kApprove, RejectReason::kNone, "first"}},
+       {&a, {Kind::kApprove, RejectReason::kNone, "second"}},
+       {&b, {Kind::kApprove, RejectReason::kNone, "compensating"}},
+       {&missing, {Kind::kApprove, RejectReason::kNone, ""}}},
+      orders, now);
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_TRUE(changes[0]->changed);
+  EXPECT_FALSE(changes[1]->changed);
+  EXPECT_FALSE(changes[2]->changed);
+  EXPECT_TRUE(absl::IsNotFound(changes[3].status()));
+  EXPECT_EQ(orders["a"].status, OrderStatus::kApproved);
+  EXPECT_EQ(orders["a"].detail, "first");
+  EXPECT_EQ(orders["b"].status, OrderStatus::kPending);
 }
 
 TEST(ValidateLineItems, AcceptsAValidBundle) {
