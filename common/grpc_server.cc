@@ -36,20 +36,24 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
-absl::Status RunGrpcServer(const GrpcServerOptions& options,
-                           const std::vector<grpc::Service*>& services,
-                           const GrpcServerHooks& hooks) {
-  // Debian's Abseil is built with absl::Mutex deadlock detection on, which
-  // records a lock graph on every acquisition (a few % of a server's CPU in
-  // the benchmark's profile). The tests keep it on; servers turn it off.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+int WaitForTerminationSignal() {
+  sigset_t signals = TerminationSignals();
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  return signal_number;
+}
+
+absl::StatusOr<std::unique_ptr<RunningGrpcServer>> StartGrpcServer(
+    const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
   grpc::EnableDefaultHealthCheckService(true);
 
+  std::unique_ptr<RunningGrpcServer> running(new RunningGrpcServer());
+  running->options_ = options;
   grpc::ServerBuilder builder;
-  int bound_port = 0;
   builder.AddListeningPort(
       options.listen_address,
-      options.credentials ? options.credentials : grpc::InsecureServerCredentials(), &bound_port);
+      options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
+      &running->port_);
   // gRPC sets SO_REUSEPORT by default: a second server started on the same
   // port would silently share its traffic. Refuse to start instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -81,7 +85,6 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   for (grpc::Service* service : services) builder.RegisterService(service);
-  std::unique_ptr<MetricsExporter> exporter;
   if (options.metrics != nullptr) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
@@ -91,58 +94,81 @@ absl::Status RunGrpcServer(const GrpcServerOptions& options,
       absl::StatusOr<std::unique_ptr<MetricsExporter>> started =
           MetricsExporter::Start(options.metrics_address, options.metrics);
       if (!started.ok()) return started.status();
-      exporter = *std::move(started);
+      running->exporter_ = *std::move(started);
       LOG(INFO) << "metrics on http://" << options.metrics_address << "/metrics (port "
-                << exporter->port() << ")";
+                << running->exporter_->port() << ")";
     }
   }
 
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || bound_port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address));
+  running->server_ = builder.BuildAndStart();
+  if (running->server_ == nullptr || running->port_ == 0) {
+    running->server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address));
   }
-  std::unique_ptr<PlaintextHealthServer> health_port;
   if (!options.health_listen_address.empty()) {
     absl::StatusOr<std::unique_ptr<PlaintextHealthServer>> started =
         PlaintextHealthServer::Start(options.health_listen_address);
     if (!started.ok()) return started.status();
-    health_port = *std::move(started);
-    LOG(INFO) << "plaintext health checks on " << options.health_listen_address;
+    running->health_port_ = *std::move(started);
+    LOG(INFO) << "plaintext health checks on " << options.health_listen_address << " (port "
+              << running->health_port_->port() << ")";
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  PlaintextHealthServer* mirror = health_port.get();
+  running->SetServing(true);
+  LOG(INFO) << "listening on " << options.listen_address << " (port " << running->port_ << ")";
+  return running;
+}
+
+int RunningGrpcServer::health_port() const {
+  return health_port_ != nullptr ? health_port_->port() : 0;
+}
+
+void RunningGrpcServer::SetServing(bool serving) {
   // Once shutting down, NOT_SERVING for good (a database monitor must not
   // report SERVING again while the server drains).
-  auto shutting_down = std::make_shared<std::atomic<bool>>(false);
-  auto set_serving = [health, mirror, shutting_down](bool serving) {
-    if (serving && shutting_down->load()) return;
-    health->SetServingStatus(serving);
-    if (mirror != nullptr) mirror->SetServing(serving);
-  };
-  set_serving(true);
-  LOG(INFO) << "listening on " << options.listen_address << " (port "
-            << bound_port << ")";
-  if (hooks.after_start) hooks.after_start(set_serving);
+  if (serving && shutting_down_.load()) return;
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+  if (health_port_ != nullptr) health_port_->SetServing(serving);
+}
 
-  sigset_t signals = TerminationSignals();
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  LOG(INFO) << "signal " << signal_number << " received, shutting down";
-
+void RunningGrpcServer::Shutdown(const GrpcServerHooks& hooks) {
+  if (shut_down_) return;
+  shut_down_ = true;
   // First of all: load balancers and the coordinators' health checks stop
   // sending calls here.
-  shutting_down->store(true);
-  set_serving(false);
+  shutting_down_.store(true);
+  SetServing(false);
   if (hooks.before_shutdown) hooks.before_shutdown();
-  if (options.shutdown_drain > absl::ZeroDuration()) {
-    LOG(INFO) << "NOT_SERVING; draining for " << options.shutdown_drain;
-    absl::SleepFor(options.shutdown_drain);
+  if (options_.shutdown_drain > absl::ZeroDuration()) {
+    LOG(INFO) << "NOT_SERVING; draining for " << options_.shutdown_drain;
+    absl::SleepFor(options_.shutdown_drain);
   }
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoMilliseconds(options.shutdown_grace));
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(options_.shutdown_grace));
   if (hooks.after_grace) hooks.after_grace();
-  server->Wait();
+  server_->Wait();
+}
+
+RunningGrpcServer::~RunningGrpcServer() {
+  if (server_ != nullptr) Shutdown();
+}
+
+absl::Status RunGrpcServer(const GrpcServerOptions& options,
+                           const std::vector<grpc::Service*>& services,
+                           const GrpcServerHooks& hooks) {
+  // Debian's Abseil is built with absl::Mutex deadlock detection on, which
+  // records a lock graph on every acquisition (a few % of a server's CPU in
+  // the benchmark's profile). Server binaries turn it off; tests that start
+  // servers in process (StartGrpcServer) keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  absl::StatusOr<std::unique_ptr<RunningGrpcServer>> server = StartGrpcServer(options, services);
+  if (!server.ok()) return server.status();
+  RunningGrpcServer* running = server->get();
+  if (hooks.after_start) {
+    hooks.after_start([running](bool serving) { running->SetServing(serving); });
+  }
+  const int signal_number = WaitForTerminationSignal();
+  LOG(INFO) << "signal " << signal_number << " received, shutting down";
+  running->Shutdown(hooks);
   LOG(INFO) << "stopped";
   return absl::OkStatus();
 }

@@ -5,7 +5,9 @@
 // gRPC::grpc++_reflection.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,9 +15,13 @@
 #include <prometheus/registry.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace order_saga {
+
+class MetricsExporter;
+class PlaintextHealthServer;
 
 struct GrpcServerOptions {
   // host:port to listen on ("127.0.0.1:50052", "0.0.0.0:0").
@@ -62,17 +68,62 @@ struct GrpcServerHooks {
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
-// afterwards, so RunGrpcServer can wait for them. Call first thing in main().
+// afterwards, so WaitForTerminationSignal (and RunGrpcServer) can wait for
+// them. Call first thing in main().
 void BlockTerminationSignals();
 
+// Waits until SIGTERM or SIGINT arrives (blocked by BlockTerminationSignals)
+// and returns its number.
+int WaitForTerminationSignal();
+
+// A started server: the production bootstrap (health service, thread quota,
+// limits, keepalive policy, metrics interceptor, SO_REUSEPORT off), running
+// until Shutdown. main() and the in-process tests start servers the same
+// way.
+class RunningGrpcServer {
+ public:
+  RunningGrpcServer(const RunningGrpcServer&) = delete;
+  RunningGrpcServer& operator=(const RunningGrpcServer&) = delete;
+  ~RunningGrpcServer();
+
+  // The port options.listen_address is bound to (the chosen one for port 0).
+  int port() const { return port_; }
+  // The plaintext health port (0: none).
+  int health_port() const;
+  // Sets the health status of the whole server (every service name); after
+  // Shutdown has begun, SERVING is ignored.
+  void SetServing(bool serving);
+  // Marks health NOT_SERVING for good, calls hooks.before_shutdown, waits
+  // the drain period, shuts down with the grace period (new calls refused,
+  // in-flight ones given the grace to finish), calls hooks.after_grace and
+  // waits for the handlers. Idempotent; the destructor calls it with no
+  // hooks.
+  void Shutdown(const GrpcServerHooks& hooks = {});
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<RunningGrpcServer>> StartGrpcServer(
+      const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
+  RunningGrpcServer() = default;
+
+  GrpcServerOptions options_;
+  int port_ = 0;
+  std::unique_ptr<MetricsExporter> exporter_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<PlaintextHealthServer> health_port_;
+  std::atomic<bool> shutting_down_{false};
+  bool shut_down_ = false;
+};
+
 // Builds and starts a server with `services` and the standard health service
-// (SERVING once started, unless hooks.after_start says otherwise); serves
-// the metrics if configured; logs the bound ports; blocks until SIGTERM or
-// SIGINT; then marks health NOT_SERVING first (for good: after_start's
-// setter cannot turn it back), calls hooks.before_shutdown, waits the drain
-// period, shuts down with the grace period (new calls refused, in-flight
-// ones given the grace to finish), calls hooks.after_grace and waits for the
-// handlers. Returns UNAVAILABLE if an address cannot be bound.
+// (SERVING once started); serves the metrics if configured; logs the bound
+// ports ("listening on ADDRESS (port N)"). UNAVAILABLE if an address cannot
+// be bound.
+absl::StatusOr<std::unique_ptr<RunningGrpcServer>> StartGrpcServer(
+    const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
+
+// StartGrpcServer, then hooks.after_start with a setter of the health
+// status, WaitForTerminationSignal, and Shutdown(hooks): the life of a
+// server binary.
 absl::Status RunGrpcServer(const GrpcServerOptions& options,
                            const std::vector<grpc::Service*>& services,
                            const GrpcServerHooks& hooks = {});

@@ -1,5 +1,7 @@
 #include "common/plaintext_health_server.h"
 
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace order_saga {
@@ -11,16 +13,15 @@ absl::StatusOr<std::unique_ptr<PlaintextHealthServer>> PlaintextHealthServer::St
   int port = 0;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(health.get());
-  // gRPC also adds its default health service here and logs "duplicate
-  // registration for /grpc.health.v1.Health/Check"; ours is registered
-  // first and answers. Disabling the default one
-  // (HealthCheckServiceServerBuilderOption(nullptr)) was tried and undone
-  // while chasing intermittent timeouts in the container test (issue 14);
-  // it was not shown to be their cause.
+  // Ours instead of gRPC's default health service (which
+  // EnableDefaultHealthCheckService turns on for every server).
+  builder.SetOption(std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   health->server_ = builder.BuildAndStart();
   if (health->server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("health: cannot listen on ", address));
   }
+  health->port_ = port;
   return health;
 }
 

@@ -22,6 +22,8 @@ class PlaintextHealthServer final : public grpc::health::v1::Health::Service {
   ~PlaintextHealthServer() override;
 
   void SetServing(bool serving) { serving_.store(serving); }
+  // The bound port (the chosen one for port 0).
+  int port() const { return port_; }
 
   grpc::Status Check(grpc::ServerContext* context,
                      const grpc::health::v1::HealthCheckRequest* request,
@@ -31,6 +33,7 @@ class PlaintextHealthServer final : public grpc::health::v1::Health::Service {
   PlaintextHealthServer() = default;
 
   std::atomic<bool> serving_{false};
+  int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
 

@@ -97,11 +97,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   orders::OrderWatchStreams streams(
-      feed,
+      feed, ProcessClock(),
       {FLAGS_max_watch_streams, FLAGS_max_watch_streams_per_customer,
        static_cast<size_t>(FLAGS_watch_max_queued_events)},
       server_options.metrics.get());
-  orders::OrderGrpcService service(lifecycle, feed, streams, FLAGS_read_only,
+  orders::OrderGrpcService service(lifecycle, feed, streams, ProcessClock(), FLAGS_read_only,
                                    setup.authenticator.get(),
                                    saga_step_callers ? &*saga_step_callers : nullptr);
 

@@ -20,6 +20,13 @@ SagaState SagaStateOf(const Order& order, absl::Time now) {
   return SagaState::kActive;
 }
 
+std::string DetailShown(const Order& order, SagaState state) {
+  if (state != SagaState::kStuck) return order.detail;
+  return absl::StrCat("not decided yet: the order could not be completed after ",
+                      order.saga_attempts, " attempts and waits for an operator (last error: ",
+                      order.saga_last_error, ")");
+}
+
 SagaStateCandidates CandidatesFor(SagaState state) {
   switch (state) {
     case SagaState::kActive:

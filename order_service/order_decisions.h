@@ -25,6 +25,11 @@ bool SameContent(const Order& order, const NewOrder& request);
 // Where an order's saga stands at `now` (the storage's clock).
 SagaState SagaStateOf(const Order& order, absl::Time now);
 
+// The detail an order shows its readers in `state`: a stuck order's says
+// that it waits for an operator (with its attempts and last error); any
+// other's is the stored one.
+std::string DetailShown(const Order& order, SagaState state);
+
 // The stored columns every order in `state` has (a necessary condition, so
 // that storage can narrow a listing by plain column values before
 // SagaStateOf decides): its status is PENDING or not, and (when set) its

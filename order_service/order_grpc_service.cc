@@ -8,15 +8,16 @@
 #include "common/request_validation.h"
 #include "common/trace_context.h"
 #include "order_service/order_decisions.h"
+#include "order_service/order_proto.h"
 
 namespace order_saga::orders {
 namespace {
 
-
-// Writes `order` (or the error) into the response.
-grpc::Status Respond(const absl::StatusOr<Order>& order, ::order::v1::Order* out) {
+// Writes `order` (or the error) into the response, as it stands at `now`.
+grpc::Status Respond(const absl::StatusOr<Order>& order, absl::Time now,
+                     ::order::v1::Order* out) {
   if (!order.ok()) return ToGrpcStatus(order.status());
-  OrderToProto(*order, out);
+  OrderToProto(*order, now, out);
   return grpc::Status::OK;
 }
 
@@ -49,18 +50,6 @@ void LogOrderSteps(absl::string_view method, const std::vector<std::string>& tra
   }
 }
 
-::order::v1::SagaState SagaStateToProto(SagaState state) {
-  switch (state) {
-    case SagaState::kActive: return ::order::v1::SAGA_STATE_ACTIVE;
-    case SagaState::kBackingOff: return ::order::v1::SAGA_STATE_BACKING_OFF;
-    case SagaState::kStuck: return ::order::v1::SAGA_STATE_STUCK;
-    case SagaState::kFinished: return ::order::v1::SAGA_STATE_FINISHED;
-  }
-  return ::order::v1::SAGA_STATE_UNSPECIFIED;
-}
-
-
-
 // What a read-only replica answers to a participant RPC.
 grpc::Status WritesRefused(const char* method) {
   return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
@@ -73,12 +62,12 @@ grpc::Status WritesRefused(const char* method) {
 constexpr char kApprovalDetail[] = "stock reserved";
 
 // Writes one result per entry into a batch response.
-void RespondBatch(const std::vector<absl::StatusOr<Order>>& orders,
+void RespondBatch(const std::vector<absl::StatusOr<Order>>& orders, absl::Time now,
                   ::order::v1::OrderBatchResponse* out) {
   for (size_t i = 0; i < orders.size(); ++i) {
     ::order::v1::OrderBatchResult* result = out->add_results();
     if (orders[i].ok()) {
-      OrderToProto(*orders[i], result->mutable_order());
+      OrderToProto(*orders[i], now, result->mutable_order());
     } else {
       ToEntryError(orders[i].status(), static_cast<int>(i), result->mutable_error());
     }
@@ -87,41 +76,6 @@ void RespondBatch(const std::vector<absl::StatusOr<Order>>& orders,
 
 }  // namespace
 
-void OrderToProto(const Order& order, ::order::v1::Order* out) {
-  out->set_order_id(order.order_id);
-  out->set_request_id(order.request_id);
-  out->set_customer_id(order.customer_id);
-  LineItemsToProto(order.items, out->mutable_items());
-  ShippingAddressToProto(order.shipping_address, out->mutable_shipping_address());
-  out->set_status(OrderStatusToProto(order.status));
-  out->set_reject_reason(RejectReasonToProto(order.reject_reason));
-  out->set_detail(order.detail);
-  out->set_compensating(order.compensating);
-  *out->mutable_create_time() = TimeToProto(order.create_time);
-  *out->mutable_update_time() = TimeToProto(order.update_time);
-  const SagaState state = SagaStateOf(order, absl::Now());
-  out->set_saga_state(SagaStateToProto(state));
-  out->set_saga_attempts(order.saga_attempts);
-  out->set_saga_last_error(order.saga_last_error);
-  if (state == SagaState::kBackingOff) {
-    *out->mutable_saga_retry_time() = TimeToProto(*order.retry_after);
-  }
-  out->set_trace_id(order.trace_id);
-  if (state == SagaState::kStuck) {
-    out->set_detail(absl::StrCat("not decided yet: the order could not be completed after ",
-                                 order.saga_attempts,
-                                 " attempts and waits for an operator (last error: ",
-                                 order.saga_last_error, ")"));
-  }
-}
-
-void SagaStepToProto(const SagaStep& step, ::order::v1::SagaStep* out) {
-  out->set_step(step.step);
-  out->set_attempt(step.attempt);
-  out->set_detail(step.detail);
-  out->set_trace_id(step.trace_id);
-  *out->mutable_time() = TimeToProto(step.time);
-}
 
 grpc::Status OrderGrpcService::RefuseSagaStep(const grpc::ServerContext& context,
                                              const char* method) const {
@@ -138,7 +92,7 @@ grpc::Status OrderGrpcService::CreateOrder(grpc::ServerContext* context,
   absl::StatusOr<Order> order = lifecycle_.CreateOrder(NewOrderFromProto(*request, trace_id));
   feed_.Nudge();
   LogOrderStep("CreateOrder", trace_id, order);
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext* context,
@@ -154,7 +108,7 @@ grpc::Status OrderGrpcService::CreateOrders(grpc::ServerContext* context,
     orders.push_back(NewOrderFromProto(request->requests(i), trace_ids[i]));
   }
   const std::vector<absl::StatusOr<Order>> created = lifecycle_.CreateOrders(std::move(orders));
-  RespondBatch(created, response);
+  RespondBatch(created, clock_.Now(), response);
   feed_.Nudge();
   LogOrderSteps("CreateOrders", trace_ids, created);
   return grpc::Status::OK;
@@ -173,7 +127,7 @@ grpc::Status OrderGrpcService::ApproveOrders(grpc::ServerContext* context,
   }
   const std::vector<absl::StatusOr<Order>> approved =
       lifecycle_.ApproveOrders(order_ids, kApprovalDetail);
-  RespondBatch(approved, response);
+  RespondBatch(approved, clock_.Now(), response);
   feed_.Nudge();
   LogOrderSteps("ApproveOrders", EntryTraceIdsOf(*context, order_ids.size()), approved);
   return grpc::Status::OK;
@@ -186,7 +140,7 @@ grpc::Status OrderGrpcService::ApproveOrder(grpc::ServerContext* context,
   absl::StatusOr<Order> order = lifecycle_.ApproveOrder(request->order_id(), kApprovalDetail);
   feed_.Nudge();
   LogOrderStep("ApproveOrder", TraceIdOf(*context), order);
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext* context,
@@ -197,7 +151,7 @@ grpc::Status OrderGrpcService::RejectOrder(grpc::ServerContext* context,
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
   LogOrderStep("RejectOrder", TraceIdOf(*context), order);
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 grpc::Status OrderGrpcService::MarkCompensating(
@@ -208,7 +162,7 @@ grpc::Status OrderGrpcService::MarkCompensating(
       request->order_id(), RejectReasonFromProto(request->reject_reason()), request->detail());
   feed_.Nudge();
   LogOrderStep("MarkCompensating", TraceIdOf(*context), order);
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext* context,
@@ -225,7 +179,7 @@ grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext* context,
   if (absl::Status owned = CheckOwner(*caller, order, "GetOrder"); !owned.ok()) {
     return ToGrpcStatus(owned);
   }
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 absl::Status OrderGrpcService::CheckOwner(const Principal& caller,
@@ -281,7 +235,8 @@ grpc::Status OrderGrpcService::ListOrders(grpc::ServerContext* context,
                                 ? std::optional<absl::Duration>(DurationFromProto(request->min_age()))
                                 : std::nullopt);
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (const Order& order : page->orders) OrderToProto(order, response->add_orders());
+  const absl::Time now = clock_.Now();
+  for (const Order& order : page->orders) OrderToProto(order, now, response->add_orders());
   response->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
 }
@@ -318,7 +273,7 @@ grpc::Status OrderGrpcService::RecordSagaFailure(
   absl::StatusOr<Order> order = lifecycle_.RecordSagaFailure(request->order_id(), failure);
   feed_.Nudge();
   LogOrderStep("RecordSagaFailure", failure.trace_id, order);
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 grpc::Status OrderGrpcService::ResumeSaga(grpc::ServerContext* context,
@@ -330,7 +285,7 @@ grpc::Status OrderGrpcService::ResumeSaga(grpc::ServerContext* context,
       lifecycle_.ResumeSaga(request->order_id(), request->note(), trace_id);
   feed_.Nudge();
   LogOrderStep("ResumeSaga", trace_id, order);
-  return Respond(order, response);
+  return Respond(order, clock_.Now(), response);
 }
 
 grpc::Status OrderGrpcService::GetSagaHistory(grpc::ServerContext* context,
@@ -344,12 +299,13 @@ grpc::Status OrderGrpcService::GetSagaHistory(grpc::ServerContext* context,
   }
   absl::StatusOr<OrderHistory> history = lifecycle_.History(request->order_id());
   if (!history.ok()) return ToGrpcStatus(history.status());
-  OrderToProto(history->order, response->mutable_order());
+  const absl::Time now = clock_.Now();
+  OrderToProto(history->order, now, response->mutable_order());
   for (const SagaStep& step : history->steps) SagaStepToProto(step, response->add_steps());
   for (const OrderEvent& event : history->events) {
     ::order::v1::OrderEvent* out = response->add_events();
     out->set_event_id(event.event_id);
-    OrderToProto(event.order, out->mutable_order());
+    OrderToProto(event.order, now, out->mutable_order());
   }
   return grpc::Status::OK;
 }

@@ -4,17 +4,13 @@
 
 #include "common/auth/authenticator.h"
 #include "common/auth/saga_step_callers.h"
+#include "common/clock.h"
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/order_event_feed.h"
 #include "order_service/order_lifecycle.h"
 #include "order_service/order_watch_stream.h"
 
 namespace order_saga::orders {
-
-// Fills `out` from `order`. A stuck order's detail says that it waits for
-// an operator (the stored detail is kept for the decision).
-void OrderToProto(const Order& order, ::order::v1::Order* out);
-void SagaStepToProto(const SagaStep& step, ::order::v1::SagaStep* out);
 
 // The watch streams use gRPC's callback API (no thread per open stream);
 // every other method is synchronous.
@@ -32,12 +28,15 @@ class OrderGrpcService final : public OrderServiceBase {
   // sees only their own orders, an admin every order. The participant RPCs
   // are the coordinator's: with `saga_step_callers` set, only the callers
   // it allows (SagaStepCallers) reach them.
+  // `clock` tells the saga state an answer shows.
   OrderGrpcService(OrderLifecycle& lifecycle, OrderEventFeed& feed, OrderWatchStreams& streams,
-                   bool read_only = false, const Authenticator* authenticator = nullptr,
+                   const Clock& clock, bool read_only = false,
+                   const Authenticator* authenticator = nullptr,
                    const SagaStepCallers* saga_step_callers = nullptr)
       : lifecycle_(lifecycle),
         feed_(feed),
         streams_(streams),
+        clock_(clock),
         read_only_(read_only),
         authenticator_(authenticator),
         saga_step_callers_(saga_step_callers) {}
@@ -98,6 +97,7 @@ class OrderGrpcService final : public OrderServiceBase {
   OrderLifecycle& lifecycle_;
   OrderEventFeed& feed_;
   OrderWatchStreams& streams_;
+  const Clock& clock_;
   const bool read_only_;
   const Authenticator* authenticator_;
   const SagaStepCallers* saga_step_callers_;

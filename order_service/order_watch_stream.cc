@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
-#include "order_service/order_grpc_service.h"
+#include "order_service/order_proto.h"
 
 namespace order_saga::orders {
 namespace {
@@ -102,7 +102,7 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
         const OrderEvent& event = queue_.front();
         response_.Clear();
         response_.set_event_id(event.event_id);
-        OrderToProto(event.order, response_.mutable_order());
+        OrderToProto(event.order, owner_.clock_.Now(), response_.mutable_order());
         written_final_ = event.order.status != OrderStatus::kPending;
         queue_.pop_front();
         writing_ = true;
@@ -131,9 +131,9 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
   std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };
 
-OrderWatchStreams::OrderWatchStreams(OrderEventFeed& feed, Limits limits,
+OrderWatchStreams::OrderWatchStreams(OrderEventFeed& feed, const Clock& clock, Limits limits,
                                      prometheus::Registry* registry)
-    : feed_(feed), limits_(limits) {
+    : feed_(feed), clock_(clock), limits_(limits) {
   if (registry == nullptr) return;
   open_gauge_ = &prometheus::BuildGauge()
                      .Name("ordersaga_watch_streams")

@@ -17,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "order/v1/order.grpc.pb.h"
+#include "common/clock.h"
 #include "order_service/order_event_feed.h"
 
 namespace order_saga::orders {
@@ -34,10 +35,10 @@ class OrderWatchStreams {
     size_t max_queued_events = 10000;
   };
 
-  // `feed` (and `registry`, if set) must outlive every stream. With a
-  // registry: gauge ordersaga_watch_streams, counter
-  // ordersaga_watch_events_sent_total.
-  OrderWatchStreams(OrderEventFeed& feed, Limits limits,
+  // `feed`, `clock` (the saga state each event shows) and `registry`, if
+  // set, must outlive every stream. With a registry: gauge
+  // ordersaga_watch_streams, counter ordersaga_watch_events_sent_total.
+  OrderWatchStreams(OrderEventFeed& feed, const Clock& clock, Limits limits,
                     prometheus::Registry* registry = nullptr);
 
   // A stream that sends what `subscription` selects. With `until_final`
@@ -55,6 +56,7 @@ class OrderWatchStreams {
   class Stream;
 
   OrderEventFeed& feed_;
+  const Clock& clock_;
   const Limits limits_;
   std::atomic<int> open_{0};
   absl::Mutex owners_mu_;

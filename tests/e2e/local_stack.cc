@@ -1,9 +1,7 @@
 #include "tests/e2e/local_stack.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +15,11 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_replace.h"
 #include "audit/audit_snapshot.h"
 #include "common/auth/authenticator.h"
@@ -90,18 +91,6 @@ order::v1::CountOrdersResponse CountOrdersOnceNothingPending(const LocalStack& s
   }
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 absl::StatusOr<bool> IsServing(const std::string& address,
                                std::shared_ptr<grpc::ChannelCredentials> credentials) {
   auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
@@ -138,7 +127,65 @@ std::string LogTail(const std::string& path) {
   return absl::StrJoin(lines, "\n");
 }
 
+// The N of the last line of `path` (from byte `offset` on) that contains
+// `what` and ends in "(port N)"; 0 if there is none yet.
+int LastLoggedPort(const std::string& path, const std::string& what, int64_t offset = 0) {
+  std::ifstream file(path);
+  file.seekg(offset);
+  int port = 0;
+  for (std::string line; std::getline(file, line);) {
+    if (line.find(what) == std::string::npos) continue;
+    const size_t at = line.rfind("(port ");
+    if (at == std::string::npos) continue;
+    int parsed = 0;
+    if (absl::SimpleAtoi(absl::StripSuffix(line.substr(at + 6), ")"), &parsed)) port = parsed;
+  }
+  return port;
+}
+
+// `args` with the value of --flag_name replaced by 127.0.0.1:`port`.
+void SetPortFlag(std::vector<std::string>& args, const std::string& flag_name, int port) {
+  const std::string prefix = "--" + flag_name + "=";
+  for (std::string& arg : args) {
+    if (absl::StartsWith(arg, prefix)) arg = absl::StrCat(prefix, "127.0.0.1:", port);
+  }
+}
+
 }  // namespace
+
+absl::StatusOr<int> LocalStack::LoggedPort(Role role, int index, const std::string& what) const {
+  const Process* process = Find(role, index);
+  if (process == nullptr) return absl::NotFoundError("no such process");
+  const int port = LastLoggedPort(process->log, what);
+  if (port == 0) return absl::NotFoundError(absl::StrCat("no '", what, "' line with a port"));
+  return port;
+}
+
+absl::Status LocalStack::LearnPorts(Process& process, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(process.pid, &status, WNOHANG) == process.pid) {
+      process.pid = 0;
+      return absl::UnavailableError(absl::StrCat(process.binary, " exited (status ", status,
+                                                 ") before listening; its log ends:\n",
+                                                 LogTail(process.log)));
+    }
+    const int port = LastLoggedPort(process.log, "listening on ", process.log_offset);
+    if (port != 0) {
+      process.port = port;
+      process.metrics_port = LastLoggedPort(process.log, "metrics on ", process.log_offset);
+      SetPortFlag(process.args, "listen_address", process.port);
+      if (process.metrics_port != 0) {
+        SetPortFlag(process.args, "metrics_address", process.metrics_port);
+      }
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      process.binary, " logged no port to listen on; its log ends:\n", LogTail(process.log)));
+}
 
 absl::Status LocalStack::Spawn(Process& process, bool truncate_log) {
   // Everything the child needs is built before fork(): between fork and
@@ -148,7 +195,13 @@ absl::Status LocalStack::Spawn(Process& process, bool truncate_log) {
   argv.push_back(const_cast<char*>(process.binary.c_str()));
   for (const std::string& arg : process.args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  const int flags = O_WRONLY | O_CREAT | (truncate_log ? O_TRUNC : O_APPEND);
+  // The log is emptied (or its end noted) here, before the child starts, so
+  // that LearnPorts reads only what this run of the process writes.
+  if (truncate_log) std::ofstream(process.log, std::ios::trunc);
+  std::error_code size_error;
+  const uintmax_t size = std::filesystem::file_size(process.log, size_error);
+  process.log_offset = size_error ? 0 : static_cast<int64_t>(size);
+  const int flags = O_WRONLY | O_CREAT | O_APPEND;
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
@@ -250,12 +303,12 @@ absl::Status LocalStack::WaitUntilServing(Process& process, absl::Duration timeo
                                                  ") before serving; its log ends:\n",
                                                  LogTail(process.log)));
     }
-    absl::StatusOr<bool> serving = IsServing(process.address, credentials());
+    absl::StatusOr<bool> serving = IsServing(Address(process.port), credentials());
     if (serving.ok() && *serving) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat(
-      process.address, " did not become SERVING; its log ends:\n", LogTail(process.log)));
+      Address(process.port), " did not become SERVING; its log ends:\n", LogTail(process.log)));
 }
 
 std::shared_ptr<grpc::ChannelCredentials> LocalStack::credentials() const {
@@ -312,18 +365,12 @@ absl::StatusOr<std::unique_ptr<LocalStack>> LocalStack::Start(Options options) {
       CreateServiceUsers(*stack->inventory_db_);
   if (!inventory_dsn.ok()) return inventory_dsn.status();
 
-  // A free port can be taken by a parallel test between FreePort() and the
-  // server's bind; the server then exits (SO_REUSEPORT is off) and the whole
-  // stack is launched again on new ports.
-  absl::Status launched;
-  for (int attempt = 1; attempt <= 3; ++attempt) {
-    launched = stack->Launch(options, *orders_dsn, *inventory_dsn);
-    if (launched.ok()) return stack;
+  absl::Status launched = stack->Launch(options, *orders_dsn, *inventory_dsn);
+  if (!launched.ok()) {
     stack->KillAll();
-    if (!absl::IsUnavailable(launched)) break;
-    std::cerr << "local stack: attempt " << attempt << " failed: " << launched << "\n";
+    return launched;
   }
-  return launched;
+  return stack;
 }
 
 absl::Status LocalStack::Launch(const Options& options,
@@ -343,34 +390,26 @@ absl::Status LocalStack::Launch(const Options& options,
     }
     return absl::StrCat(E2E_LOG_DIR, "/", prefix, name, ".log");
   };
-  inventory_ports_.clear();
-  inventory_metrics_ports_.clear();
-  order_ports_.clear();
-  order_metrics_ports_.clear();
   inventories_.clear();
   orders_.clear();
+  // Port 0 everywhere: each server picks a free port and logs it.
+  const std::string any_port = "127.0.0.1:0";
   // Health probes every 200 ms so outages show quickly.
   for (int i = 0; i < options.inventory_replicas; ++i) {
-    inventory_ports_.push_back(FreePort());
-    inventory_metrics_ports_.push_back(FreePort());
     inventories_.push_back(
         {INVENTORY_SERVICE_BINARY,
-         {"--listen_address=" + inventory_address(i), "--mysql_dsn=" + inventory_dsn.first,
+         {"--listen_address=" + any_port, "--mysql_dsn=" + inventory_dsn.first,
           "--mysql_migration_dsn=" + inventory_dsn.second, "--mysql_health_interval_ms=200",
-          "--metrics_address=" + inventory_metrics_address(i)},
-         log(absl::StrCat("inventory_service", i == 0 ? "" : absl::StrCat("_", i))),
-         inventory_address(i)});
+          "--metrics_address=" + any_port},
+         log(absl::StrCat("inventory_service", i == 0 ? "" : absl::StrCat("_", i)))});
   }
   for (int i = 0; i < options.order_replicas; ++i) {
-    order_ports_.push_back(FreePort());
-    order_metrics_ports_.push_back(FreePort());
     orders_.push_back(
         {ORDER_SERVICE_BINARY,
-         {"--listen_address=" + order_address(i), "--mysql_dsn=" + orders_dsn.first,
+         {"--listen_address=" + any_port, "--mysql_dsn=" + orders_dsn.first,
           "--mysql_migration_dsn=" + orders_dsn.second, "--mysql_health_interval_ms=200",
-          "--metrics_address=" + order_metrics_address(i)},
-         log(absl::StrCat("order_service", i == 0 ? "" : absl::StrCat("_", i))),
-         order_address(i)});
+          "--metrics_address=" + any_port},
+         log(absl::StrCat("order_service", i == 0 ? "" : absl::StrCat("_", i)))});
     for (const std::string& flag : options.order_service_flags) orders_.back().args.push_back(flag);
   }
   coordinator_extra_flags_.clear();
@@ -410,33 +449,39 @@ absl::Status LocalStack::Launch(const Options& options,
       add(orders_, "--saga_step_callers=*");
     }
   }
+  // The services first: the coordinators' targets name their ports.
+  std::vector<Process*> services;
+  for (Process& process : inventories_) services.push_back(&process);
+  for (Process& process : orders_) services.push_back(&process);
+  for (Process* process : services) {
+    if (absl::Status spawned = Spawn(*process, true); !spawned.ok()) return spawned;
+  }
+  for (Process* process : services) {
+    if (absl::Status learned = LearnPorts(*process, absl::Seconds(60)); !learned.ok()) {
+      return learned;
+    }
+  }
   // The coordinators' targets: one address, or every replica's.
   auto target = [](const std::vector<Process>& replicas,
                    const std::function<std::string(const std::vector<std::string>&)>& make) {
     std::vector<std::string> addresses;
-    for (const Process& replica : replicas) addresses.push_back(replica.address);
+    for (const Process& replica : replicas) addresses.push_back(Address(replica.port));
     if (make) return make(addresses);
     if (addresses.size() == 1) return addresses.front();
     return absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
   };
   const std::string inventory_target = target(inventories_, options.inventory_target);
   const std::string order_target = target(orders_, options.order_target);
-  saga_ports_.clear();
-  saga_metrics_ports_.clear();
   coordinators_.clear();
   for (int i = 0; i < options.coordinators; ++i) {
-    saga_ports_.push_back(FreePort());
-    saga_metrics_ports_.push_back(FreePort());
     Process coordinator{SAGA_COORDINATOR_BINARY,
-                        {"--listen_address=" + saga_address(i),
-                         "--metrics_address=" + saga_metrics_address(i),
+                        {"--listen_address=" + any_port, "--metrics_address=" + any_port,
                          "--order_service_address=" + order_target,
                          "--inventory_service_address=" + inventory_target,
                          // Recovery quickly enough for a test to watch it.
                          "--recovery_age_ms=1500", "--recovery_interval_ms=200",
                          "--saga_retry_backoff_ms=500", "--saga_max_retry_backoff_ms=2000"},
-                        log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i))),
-                        saga_address(i)};
+                        log(absl::StrCat("saga_coordinator", i == 0 ? "" : absl::StrCat("_", i)))};
     for (const std::string& flag : coordinator_extra_flags_) coordinator.args.push_back(flag);
     for (const std::string& flag : options.coordinator_flags) coordinator.args.push_back(flag);
     if (i < static_cast<int>(options.per_coordinator_flags.size())) {
@@ -446,11 +491,15 @@ absl::Status LocalStack::Launch(const Options& options,
     }
     coordinators_.push_back(std::move(coordinator));
   }
-  std::vector<Process*> all = AllProcesses();
-  for (Process* process : all) {
-    if (absl::Status spawned = Spawn(*process, true); !spawned.ok()) return spawned;
+  for (Process& process : coordinators_) {
+    if (absl::Status spawned = Spawn(process, true); !spawned.ok()) return spawned;
   }
-  for (Process* process : all) {
+  for (Process& process : coordinators_) {
+    if (absl::Status learned = LearnPorts(process, absl::Seconds(60)); !learned.ok()) {
+      return learned;
+    }
+  }
+  for (Process* process : AllProcesses()) {
     if (absl::Status up = WaitUntilServing(*process, absl::Seconds(30)); !up.ok()) return up;
   }
   return absl::OkStatus();

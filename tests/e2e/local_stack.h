@@ -1,5 +1,7 @@
 // The three real binaries on loopback (several replicas of each service if
-// asked: the production topology), on free ports, against a MariaDB
+// asked: the production topology), each on a port it chose itself (port 0,
+// learned from its "listening on ... (port N)" log line, and kept across
+// restarts), against a MariaDB
 // (the CTest fixture's, or a private one): each service with its own schema,
 // its own MySQL user with SELECT, INSERT and UPDATE on that schema only, and
 // a migration user for the schema changes at start-up. Coordinators
@@ -77,20 +79,20 @@ class LocalStack {
   // if `wait` (a service whose database is down stays NOT_SERVING).
   absl::Status Restart(Role role, int index = 0, bool wait = true);
 
-  std::string saga_address(int index = 0) const { return Address(saga_ports_[index]); }
-  std::string order_address(int replica = 0) const { return Address(order_ports_[replica]); }
+  std::string saga_address(int index = 0) const { return Address(coordinators_[index].port); }
+  std::string order_address(int replica = 0) const { return Address(orders_[replica].port); }
   std::string inventory_address(int replica = 0) const {
-    return Address(inventory_ports_[replica]);
+    return Address(inventories_[replica].port);
   }
   // Where each server serves its Prometheus metrics (GET /metrics).
   std::string saga_metrics_address(int index = 0) const {
-    return Address(saga_metrics_ports_[index]);
+    return Address(coordinators_[index].metrics_port);
   }
   std::string order_metrics_address(int replica = 0) const {
-    return Address(order_metrics_ports_[replica]);
+    return Address(orders_[replica].metrics_port);
   }
   std::string inventory_metrics_address(int replica = 0) const {
-    return Address(inventory_metrics_ports_[replica]);
+    return Address(inventories_[replica].metrics_port);
   }
   // The process id of a running server (0 if it is not running).
   pid_t pid(Role role, int index = 0) const;
@@ -107,14 +109,22 @@ class LocalStack {
   const std::string& admin_token() const { return admin_token_; }
   // The log file of a process (appended to across restarts).
   std::string LogPath(Role role, int index = 0) const;
+  // The port N of the last "<what> ... (port N)" line of a process's log
+  // ("plaintext health checks on", say); NOT_FOUND if there is none.
+  absl::StatusOr<int> LoggedPort(Role role, int index, const std::string& what) const;
 
  private:
   struct Process {
     std::string binary;
     std::vector<std::string> args;
     std::string log;
-    std::string address;
     pid_t pid = 0;
+    // Where the log stood when the process was last started.
+    int64_t log_offset = 0;
+    // Learned from the log once started (0 until then); the args then name
+    // them, so that a restart binds the same ports.
+    int port = 0;
+    int metrics_port = 0;
   };
 
   LocalStack() = default;
@@ -122,11 +132,16 @@ class LocalStack {
   Process* Find(Role role, int index);
   const Process* Find(Role role, int index) const;
   absl::Status Spawn(Process& process, bool truncate_log);
-  // Starts every server on fresh free ports and waits until each is SERVING.
+  // Starts the services, then the coordinators (whose targets name the
+  // services' ports), each on ports it chooses, and waits until each is
+  // SERVING.
   // The DSNs: (service user, migration user) of each schema.
   absl::Status Launch(const Options& options,
                       const std::pair<std::string, std::string>& orders_dsn,
                       const std::pair<std::string, std::string>& inventory_dsn);
+  // Waits until `process` logs the ports it listens on, records them and
+  // puts them in its args; UNAVAILABLE at once if it exits.
+  absl::Status LearnPorts(Process& process, absl::Duration timeout);
   // Waits until `process` answers SERVING; UNAVAILABLE at once if it exits.
   absl::Status WaitUntilServing(Process& process, absl::Duration timeout);
   void KillAll();
@@ -134,10 +149,6 @@ class LocalStack {
   std::vector<Process*> AllProcesses();
 
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
-  std::vector<int> order_ports_, inventory_ports_;
-  std::vector<int> order_metrics_ports_, inventory_metrics_ports_;
-  std::vector<int> saga_metrics_ports_;
-  std::vector<int> saga_ports_;
   std::vector<Process> inventories_, orders_;
   std::vector<Process> coordinators_;
   std::vector<std::string> coordinator_extra_flags_;
@@ -158,8 +169,6 @@ absl::StatusOr<audit::AuditReport> AuditStack(
 order::v1::CountOrdersResponse CountOrdersOnceNothingPending(const LocalStack& stack,
                                                              absl::Duration timeout);
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
-int FreePort();
 
 // Waits until `address` answers SERVING on the health service.
 absl::Status WaitUntilServing(const std::string& address, absl::Duration timeout);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "common/clock.h"
+#include "common/grpc_server.h"
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/in_memory_order_repository.h"
 #include "order_service/order_event_feed.h"
@@ -26,16 +28,14 @@ TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
   OrderLifecycle lifecycle(repository);
   OrderEventFeed feed(repository, OrderEventFeed::Options());
   ASSERT_TRUE(feed.Start().ok());
-  OrderWatchStreams streams(feed, OrderWatchStreams::Limits());
-  OrderGrpcService service(lifecycle, feed, streams, /*read_only=*/true);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
+  OrderWatchStreams streams(feed, RealClock(), OrderWatchStreams::Limits());
+  OrderGrpcService service(lifecycle, feed, streams, RealClock(), /*read_only=*/true);
+  GrpcServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  absl::StatusOr<std::unique_ptr<RunningGrpcServer>> server = StartGrpcServer(options, {&service});
+  ASSERT_TRUE(server.ok()) << server.status();
   auto stub = ::order::v1::OrderService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
 
   auto expect_refused = [](const grpc::Status& status, const char* method) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << method;
@@ -100,7 +100,7 @@ TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
     EXPECT_FALSE(reader->Read(&event));
     EXPECT_TRUE(reader->Finish().ok());
   }
-  server->Shutdown();
+  (*server)->Shutdown();
   feed.Stop(absl::UnavailableError("done"));
 }
 

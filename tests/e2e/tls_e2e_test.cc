@@ -27,9 +27,14 @@ class TlsE2ETest : public StackTest {
     LocalStack::Options options;
     options.tls = true;
     // The coordinator also serves its health in plaintext (for probes).
-    health_port_ = FreePort();
-    options.coordinator_flags = {absl::StrCat("--health_listen_address=127.0.0.1:", health_port_)};
+    options.coordinator_flags = {"--health_listen_address=127.0.0.1:0"};
     StartStack(std::move(options));
+    if (stack_ != nullptr) {
+      absl::StatusOr<int> port =
+          stack_->LoggedPort(LocalStack::Role::kCoordinator, 0, "plaintext health checks on");
+      ASSERT_TRUE(port.ok()) << port.status();
+      health_port_ = *port;
+    }
   }
   static inline int health_port_ = 0;
 

@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,7 @@
 #include "audit/audit_snapshot.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
+#include "common/grpc_server.h"
 #include "common/request_validation.h"
 #include "common/retention_sweeper.h"
 #include "common/mysql/mysql_transaction_runner.h"
@@ -64,9 +66,9 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     feed_ = std::make_unique<orders::OrderEventFeed>(*order_repository_,
                                                      orders::OrderEventFeed::Options());
     watch_streams_ = std::make_unique<orders::OrderWatchStreams>(
-        *feed_, orders::OrderWatchStreams::Limits());
-    real_orders_ =
-        std::make_unique<orders::OrderGrpcService>(*lifecycle_, *feed_, *watch_streams_);
+        *feed_, RealClock(), orders::OrderWatchStreams::Limits());
+    real_orders_ = std::make_unique<orders::OrderGrpcService>(*lifecycle_, *feed_,
+                                                              *watch_streams_, RealClock());
     inventory_runner_ =
         std::make_unique<MysqlTransactionRunner>(inventory_db_->pool(), RealClock());
     inventory_repository_ =
@@ -76,14 +78,15 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     faulty_orders_ = std::make_unique<FaultyOrderService>(*real_orders_, plan_);
     faulty_inventory_ = std::make_unique<FaultyInventoryService>(*real_inventory_, plan_);
 
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(faulty_orders_.get());
-    builder.RegisterService(faulty_inventory_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+    // The production bootstrap (limits, keepalive policy, health, metrics
+    // interceptor) on a port of its own choosing.
+    GrpcServerOptions server_options;
+    server_options.listen_address = "127.0.0.1:0";
+    server_options.metrics = std::make_shared<prometheus::Registry>();
+    auto server = StartGrpcServer(server_options, {faulty_orders_.get(), faulty_inventory_.get()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
 
     grpc_orders_ = std::make_unique<coordinator::GrpcOrderParticipant>(channel_);
@@ -116,15 +119,11 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     // The operator's service, on a server of its own (the coordinator's).
     admin_ = std::make_unique<coordinator::SagaAdminService>(
         *saga_, *order_participant_, channel_, channel_, RealClock());
-    grpc::ServerBuilder admin_builder;
-    int admin_port = 0;
-    admin_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                                   &admin_port);
-    admin_builder.RegisterService(admin_.get());
-    admin_server_ = admin_builder.BuildAndStart();
-    ASSERT_NE(admin_port, 0);
+    auto admin_server = StartGrpcServer(server_options, {admin_.get()});
+    ASSERT_TRUE(admin_server.ok()) << admin_server.status();
+    admin_server_ = *std::move(admin_server);
     admin_stub_ = ::saga::v1::SagaAdmin::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", admin_port), grpc::InsecureChannelCredentials()));
+        absl::StrCat("127.0.0.1:", admin_server_->port()), grpc::InsecureChannelCredentials()));
     inventory_stub_ = ::inventory::v1::InventoryService::NewStub(channel_);
     ASSERT_TRUE(ledger_->UpsertProduct({1, "one", 100, 10, {}}).ok());
     ASSERT_TRUE(ledger_->UpsertProduct({2, "two", 100, 10, {}}).ok());
@@ -215,7 +214,7 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<inventory::InventoryGrpcService> real_inventory_;
   std::unique_ptr<FaultyOrderService> faulty_orders_;
   std::unique_ptr<FaultyInventoryService> faulty_inventory_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<RunningGrpcServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<coordinator::GrpcOrderParticipant> grpc_orders_;
   std::unique_ptr<coordinator::GrpcInventoryParticipant> grpc_inventory_;
@@ -228,7 +227,7 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<coordinator::PlaceOrderSaga> saga_;
   std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_stub_;
   std::unique_ptr<coordinator::SagaAdminService> admin_;
-  std::unique_ptr<grpc::Server> admin_server_;
+  std::unique_ptr<RunningGrpcServer> admin_server_;
   std::unique_ptr<::saga::v1::SagaAdmin::Stub> admin_stub_;
 };
 
