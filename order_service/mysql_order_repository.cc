@@ -289,6 +289,28 @@ void InsertSagaSteps(MysqlSession& session, int64_t order_pk, const std::vector<
   }
 }
 
+// One unit of work on one order: locks and loads it and lets `decide`
+// (which stores on the session what it decides) return the order
+// afterwards; an error from `decide` rolls the unit back. NOT_FOUND if there
+// is no such order.
+template <typename Decide>
+absl::StatusOr<Order> DecideOnOne(MysqlTransactionRunner& runner, const std::string& order_id,
+                                  const Decide& decide) {
+  absl::StatusOr<Order> after = absl::InternalError("not loaded");
+  absl::Status status = runner.Run([&](MysqlSession& session) -> absl::Status {
+    LockedOrders locked = LockAndLoad(session, {&order_id});
+    auto it = locked.by_order_id.find(order_id);
+    if (it == locked.by_order_id.end()) {
+      after = OrderNotFound(order_id);
+      return absl::OkStatus();
+    }
+    after = decide(session, it->second, locked.now);
+    return after.status();
+  });
+  if (!status.ok()) return status;
+  return after;
+}
+
 }  // namespace
 
 absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
@@ -502,24 +524,16 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::DecideBatch(
 
 absl::StatusOr<Order> MysqlOrderRepository::Transition(
     const std::string& order_id, const OrderTransition& transition) {
-  absl::StatusOr<Order> after = absl::InternalError("not loaded");
-  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    LockedOrders locked = LockAndLoad(session, {&order_id});
-    auto it = locked.by_order_id.find(order_id);
-    if (it == locked.by_order_id.end()) {
-      after = OrderNotFound(order_id);
-      return absl::OkStatus();
-    }
-    OrderChange change = DecideTransition(it->second, transition, locked.now);
-    if (change.changed) {
-      StoreOrders(session, {&change.order});
-      AppendEvents(session, {&order_id});
-    }
-    after = std::move(change.order);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return after;
+  return DecideOnOne(runner_, order_id,
+                     [&](MysqlSession& session, const Order& current,
+                         absl::Time now) -> absl::StatusOr<Order> {
+                       OrderChange change = DecideTransition(current, transition, now);
+                       if (change.changed) {
+                         StoreOrders(session, {&change.order});
+                         AppendEvents(session, {&order_id});
+                       }
+                       return std::move(change.order);
+                     });
 }
 
 absl::StatusOr<Order> MysqlOrderRepository::Get(const std::string& order_id) {
@@ -701,27 +715,19 @@ absl::StatusOr<int64_t> MysqlOrderRepository::OldestEventId() {
 
 absl::StatusOr<Order> MysqlOrderRepository::RecordSagaFailure(
     const std::string& order_id, const SagaFailure& failure) {
-  absl::StatusOr<Order> after = absl::InternalError("not loaded");
-  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    LockedOrders locked = LockAndLoad(session, {&order_id});
-    auto it = locked.by_order_id.find(order_id);
-    if (it == locked.by_order_id.end()) {
-      after = OrderNotFound(order_id);
-      return absl::OkStatus();
-    }
-    // Only the first report of an attempt counts: a rerun of this unit
-    // after a lost COMMIT, or a retried report, finds it counted.
-    SagaFailureDecision decision = DecideSagaFailure(it->second, failure, locked.now);
-    if (decision.counted) {
-      StoreOrders(session, {&decision.order});
-      InsertSagaSteps(session, decision.order.sequence, decision.new_steps);
-      if (decision.parked) AppendEvents(session, {&order_id});
-    }
-    after = std::move(decision.order);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return after;
+  return DecideOnOne(
+      runner_, order_id,
+      [&](MysqlSession& session, const Order& current, absl::Time now) -> absl::StatusOr<Order> {
+        // Only the first report of an attempt counts: a rerun of this unit
+        // after a lost COMMIT, or a retried report, finds it counted.
+        SagaFailureDecision decision = DecideSagaFailure(current, failure, now);
+        if (decision.counted) {
+          StoreOrders(session, {&decision.order});
+          InsertSagaSteps(session, decision.order.sequence, decision.new_steps);
+          if (decision.parked) AppendEvents(session, {&order_id});
+        }
+        return std::move(decision.order);
+      });
 }
 
 absl::StatusOr<Order> MysqlOrderRepository::ResumeSaga(const std::string& order_id,
@@ -730,30 +736,23 @@ absl::StatusOr<Order> MysqlOrderRepository::ResumeSaga(const std::string& order_
   // Chosen once, outside the unit of work: a rerun after a lost COMMIT finds
   // the history row it wrote and changes nothing.
   const std::string action_id = RandomUuid();
-  absl::StatusOr<Order> after = absl::InternalError("not loaded");
-  absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    LockedOrders locked = LockAndLoad(session, {&order_id});
-    auto it = locked.by_order_id.find(order_id);
-    if (it == locked.by_order_id.end()) return OrderNotFound(order_id);
-    const Order& current = it->second;
-    sql::PreparedStatement& done = session.Prepare(
-        "SELECT 1 FROM saga_steps WHERE order_pk = ? AND action_id = ?");
-    done.setInt64(1, current.sequence);
-    done.setString(2, action_id);
-    if (std::unique_ptr<sql::ResultSet>(done.executeQuery())->next()) {
-      after = current;  // this very action, committed
-      return absl::OkStatus();
-    }
-    absl::StatusOr<ResumeDecision> decision = DecideResume(current, note, trace_id, locked.now);
-    if (!decision.ok()) return decision.status();
-    StoreOrders(session, {&decision->order});
-    InsertSagaSteps(session, current.sequence, {decision->step}, action_id);
-    if (decision->was_stuck) AppendEvents(session, {&order_id});
-    after = std::move(decision->order);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return after;
+  return DecideOnOne(
+      runner_, order_id,
+      [&](MysqlSession& session, const Order& current, absl::Time now) -> absl::StatusOr<Order> {
+        sql::PreparedStatement& done = session.Prepare(
+            "SELECT 1 FROM saga_steps WHERE order_pk = ? AND action_id = ?");
+        done.setInt64(1, current.sequence);
+        done.setString(2, action_id);
+        if (std::unique_ptr<sql::ResultSet>(done.executeQuery())->next()) {
+          return current;  // this very action, committed
+        }
+        absl::StatusOr<ResumeDecision> decision = DecideResume(current, note, trace_id, now);
+        if (!decision.ok()) return decision.status();
+        StoreOrders(session, {&decision->order});
+        InsertSagaSteps(session, current.sequence, {decision->step}, action_id);
+        if (decision->was_stuck) AppendEvents(session, {&order_id});
+        return std::move(decision->order);
+      });
 }
 
 absl::StatusOr<std::vector<SagaStep>> MysqlOrderRepository::SagaSteps(

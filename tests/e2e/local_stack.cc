@@ -161,16 +161,19 @@ absl::StatusOr<int> LocalStack::LoggedPort(Role role, int index, const std::stri
   return port;
 }
 
+absl::Status LocalStack::StillRunning(Process& process, const char* before) {
+  int status = 0;
+  if (waitpid(process.pid, &status, WNOHANG) != process.pid) return absl::OkStatus();
+  process.pid = 0;
+  return absl::UnavailableError(absl::StrCat(process.binary, " exited (status ", status,
+                                             ") before ", before, "; its log ends:\n",
+                                             LogTail(process.log)));
+}
+
 absl::Status LocalStack::LearnPorts(Process& process, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    int status = 0;
-    if (waitpid(process.pid, &status, WNOHANG) == process.pid) {
-      process.pid = 0;
-      return absl::UnavailableError(absl::StrCat(process.binary, " exited (status ", status,
-                                                 ") before listening; its log ends:\n",
-                                                 LogTail(process.log)));
-    }
+    if (absl::Status running = StillRunning(process, "listening"); !running.ok()) return running;
     const int port = LastLoggedPort(process.log, "listening on ", process.log_offset);
     if (port != 0) {
       process.port = port;
@@ -296,13 +299,7 @@ absl::Status LocalStack::Restart(Role role, int index, bool wait) {
 absl::Status LocalStack::WaitUntilServing(Process& process, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    int status = 0;
-    if (waitpid(process.pid, &status, WNOHANG) == process.pid) {
-      process.pid = 0;
-      return absl::UnavailableError(absl::StrCat(process.binary, " exited (status ", status,
-                                                 ") before serving; its log ends:\n",
-                                                 LogTail(process.log)));
-    }
+    if (absl::Status running = StillRunning(process, "serving"); !running.ok()) return running;
     absl::StatusOr<bool> serving = IsServing(Address(process.port), credentials());
     if (serving.ok() && *serving) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));

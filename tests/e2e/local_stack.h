@@ -139,6 +139,9 @@ class LocalStack {
   absl::Status Launch(const Options& options,
                       const std::pair<std::string, std::string>& orders_dsn,
                       const std::pair<std::string, std::string>& inventory_dsn);
+  // OK while `process` runs; UNAVAILABLE with its log's end once it exited
+  // (before `before`: "serving", say).
+  absl::Status StillRunning(Process& process, const char* before);
   // Waits until `process` logs the ports it listens on, records them and
   // puts them in its args; UNAVAILABLE at once if it exits.
   absl::Status LearnPorts(Process& process, absl::Duration timeout);
