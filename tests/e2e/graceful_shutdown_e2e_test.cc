@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
+#include "tests/e2e/metrics_scrape.h"
 #include "tests/e2e/stack_test.h"
 
 namespace order_saga::testing {
@@ -171,7 +172,12 @@ TEST(GracefulShutdownE2ETest, WatchStreamsEndWithUnavailableAndTheOrderServiceEx
   context.set_deadline(In(absl::Seconds(30)));
   order::v1::WatchOrdersRequest request;
   auto reader = orders->WatchOrders(&context, request);
-  absl::SleepFor(absl::Milliseconds(300));  // the stream is open
+  // Until the stream is open on the server.
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (Sample(ScrapeMetrics(stack.order_metrics_address()), "ordersaga_watch_streams") != 1 &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
 
   const absl::Time signalled = absl::Now();
   ASSERT_TRUE(stack.Signal(LocalStack::Role::kOrders, 0, SIGTERM).ok());

@@ -2,6 +2,7 @@
 // binaries: a watcher sees every decision of a flash sale exactly once, a
 // reconnect with the last event id misses nothing, and respond_when_recorded
 // hands the rest of the saga to a watch.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -53,6 +54,21 @@ class Watcher {
   }
   std::vector<order::v1::OrderEvent> WaitForCount(size_t n) {
     return WaitUntil([n](const auto& events) { return events.size() >= n; });
+  }
+  // Waits until an event of order `order_id` (a sentinel placed last)
+  // arrives and returns the events before its first one: events arrive in
+  // commit order, so that is everything committed before the sentinel
+  // existed, with no sleep for "nothing more comes".
+  std::vector<order::v1::OrderEvent> WaitPast(const std::string& order_id) {
+    auto of_sentinel = [&](const order::v1::OrderEvent& e) {
+      return e.order().order_id() == order_id;
+    };
+    std::vector<order::v1::OrderEvent> events = WaitUntil([&](const auto& so_far) {
+      return std::any_of(so_far.begin(), so_far.end(), of_sentinel);
+    });
+    auto sentinel = std::find_if(events.begin(), events.end(), of_sentinel);
+    EXPECT_NE(sentinel, events.end()) << "no event of the sentinel order " << order_id;
+    return {events.begin(), sentinel};
   }
   // Cancels the stream (the client goes away) and returns what it got.
   std::vector<order::v1::OrderEvent> Stop() {
@@ -150,9 +166,13 @@ TEST_F(WatchE2ETest, WatcherConnectedBeforeAFlashSaleSeesOneFinalEventPerOrder) 
         for (const auto& e : so_far) finals += IsFinal(e.order()) ? 1 : 0;
         return finals >= decided.size();
       });
-  // A little longer: nothing more may arrive (no duplicate finals).
-  absl::SleepFor(absl::Milliseconds(300));
-  events = watcher.Stop();
+  // Nothing more may arrive (no duplicate finals): everything committed
+  // before a sentinel order is delivered before its events.
+  Upsert(99, 10);
+  const std::string sentinel = Place("watched-sentinel", "flash-watch", {{99, 1}}).order_id();
+  ASSERT_FALSE(sentinel.empty());
+  events = watcher.WaitPast(sentinel);
+  watcher.Stop();
 
   std::map<std::string, int> finals, creations;
   int64_t previous = 0;
@@ -194,19 +214,28 @@ TEST_F(WatchE2ETest, ReconnectingWithTheLastEventIdMissesNothingAndRepeatsNothin
   first.reset();
   ASSERT_GE(before.size(), 9u);
   Watcher resumed(*orders_, customer, before.back().event_id());
-  absl::SleepFor(absl::Milliseconds(200));
+  // Orders go on until the resumed stream has delivered one placed after it
+  // opened (live, not only the backlog of the cut).
+  const std::string placed_after_resume = absl::StrCat("resume-", placed.load() + 1);
+  resumed.WaitUntil([&](const auto& so_far) {
+    return std::any_of(so_far.begin(), so_far.end(), [&](const order::v1::OrderEvent& e) {
+      return e.order().request_id() == placed_after_resume;
+    });
+  });
   placing.store(false);
   orders.join();
-  // Each order: PENDING, then APPROVED (stock is ample).
+  // Each order: PENDING, then APPROVED (stock is ample). A sentinel order
+  // placed last marks the end.
   const size_t expected = 2 * static_cast<size_t>(placed.load());
-  std::vector<order::v1::OrderEvent> after = resumed.WaitForCount(expected - before.size());
-  absl::SleepFor(absl::Milliseconds(300));
-  after = resumed.Stop();
+  const std::string sentinel = Place("resume-sentinel", customer, {{7, 1}}).order_id();
+  ASSERT_FALSE(sentinel.empty());
+  std::vector<order::v1::OrderEvent> after = resumed.WaitPast(sentinel);
+  resumed.Stop();
 
   // What one uninterrupted watch from the start sees.
   Watcher whole(*orders_, customer, 0);
-  std::vector<order::v1::OrderEvent> all = whole.WaitForCount(expected);
-  all = whole.Stop();
+  std::vector<order::v1::OrderEvent> all = whole.WaitPast(sentinel);
+  whole.Stop();
   ASSERT_EQ(all.size(), expected);
 
   std::vector<int64_t> joined, uninterrupted;
