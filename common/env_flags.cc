@@ -84,7 +84,15 @@ absl::Status LoadFlagsFromEnvironment() {
 
 void ParseFlagsWithEnvironment(int* argc, char*** argv, const char* usage) {
   gflags::SetUsageMessage(usage);
-  if (absl::Status status = LoadFlagsFromEnvironment(); !status.ok()) {
+  // Help shows the compiled-in defaults: the environment is not read then,
+  // so a DSN with a password there (MYSQL_DSN) is never printed.
+  bool asks_for_help = false;
+  for (int i = 1; i < *argc; ++i) {
+    const absl::string_view arg = (*argv)[i];
+    if (absl::StartsWith(arg, "--help") || absl::StartsWith(arg, "-help")) asks_for_help = true;
+  }
+  if (absl::Status status = asks_for_help ? absl::OkStatus() : LoadFlagsFromEnvironment();
+      !status.ok()) {
     std::cerr << status.message() << "\n";
     std::exit(2);
   }

@@ -25,7 +25,8 @@ void PrintProjectFlagsHelp(std::ostream& out);
 
 // Parses flags: environment first, then argv. Exits with a message naming the
 // variable if the environment holds a bad value. --help prints
-// PrintProjectFlagsHelp() and exits 0; --helpfull prints every flag.
+// PrintProjectFlagsHelp() and exits 0; --helpfull prints every flag; both
+// show the compiled-in defaults (the environment is not read for them).
 void ParseFlagsWithEnvironment(int* argc, char*** argv, const char* usage);
 
 }  // namespace order_saga

@@ -100,11 +100,8 @@ absl::StatusOr<std::unique_ptr<RunningGrpcServer>> StartGrpcServer(
     }
   }
 
-  running->server_ = builder.BuildAndStart();
-  if (running->server_ == nullptr || running->port_ == 0) {
-    running->server_.reset();
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address));
-  }
+  // The health port first (NOT_SERVING until the server is up): a start
+  // that fails returns before the main server exists, with nothing to drain.
   if (!options.health_listen_address.empty()) {
     absl::StatusOr<std::unique_ptr<PlaintextHealthServer>> started =
         PlaintextHealthServer::Start(options.health_listen_address);
@@ -112,6 +109,11 @@ absl::StatusOr<std::unique_ptr<RunningGrpcServer>> StartGrpcServer(
     running->health_port_ = *std::move(started);
     LOG(INFO) << "plaintext health checks on " << options.health_listen_address << " (port "
               << running->health_port_->port() << ")";
+  }
+  running->server_ = builder.BuildAndStart();
+  if (running->server_ == nullptr || running->port_ == 0) {
+    running->server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address));
   }
   running->SetServing(true);
   LOG(INFO) << "listening on " << options.listen_address << " (port " << running->port_ << ")";

@@ -191,7 +191,8 @@ struct LockedOrders {
 };
 
 // Locks and loads the orders with `ids` (one SELECT ... FOR UPDATE per chunk
-// of ascending order ids, so every unit of work locks rows in one order).
+// of ascending order ids, read through the unique order_id index, so every
+// unit of work locks rows in one order; the ORDER BY only groups the rows).
 LockedOrders LockAndLoad(MysqlSession& session, const std::vector<const std::string*>& ids) {
   std::vector<const std::string*> sorted = ids;
   std::sort(sorted.begin(), sorted.end(),
@@ -560,9 +561,11 @@ absl::StatusOr<Order> MysqlOrderRepository::GetByRequestId(const std::string& cu
 absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
     const OrderFilter& filter) {
   // The clauses are fixed text chosen by which filters are set; every value
-  // is a bound parameter. A saga state narrows the rows by the columns its
-  // orders have (CandidatesFor); SagaStateOf decides, by the database's
-  // clock, page after page until the limit is reached.
+  // is a bound parameter. A saga state selects the rows by the columns its
+  // orders have (CandidatesFor, by the database's clock); SagaStateOf
+  // decides on what is read, with that clock too. They agree, so one page
+  // is read; another only if the clock crossed an order's retry time
+  // between the two.
   std::optional<SagaStateCandidates> candidates;
   if (filter.saga_state.has_value()) candidates = CandidatesFor(*filter.saga_state);
   std::string where = "WHERE id > ?";
@@ -577,6 +580,11 @@ absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
   if (candidates.has_value()) {
     where += candidates->pending ? " AND status = 'PENDING'" : " AND status <> 'PENDING'";
     if (candidates->stuck.has_value()) where += " AND stuck = ?";
+    if (candidates->retry_due.has_value()) {
+      where += *candidates->retry_due
+                   ? " AND (retry_after IS NULL OR retry_after <= CURRENT_TIMESTAMP(6))"
+                   : " AND retry_after > CURRENT_TIMESTAMP(6)";
+    }
   }
   const std::string sql = absl::StrCat(
       kSelectOrders, kNowColumn, "FROM (SELECT * FROM orders ", where,

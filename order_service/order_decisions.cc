@@ -30,14 +30,15 @@ std::string DetailShown(const Order& order, SagaState state) {
 SagaStateCandidates CandidatesFor(SagaState state) {
   switch (state) {
     case SagaState::kActive:
+      return {true, false, true};
     case SagaState::kBackingOff:
-      return {true, false};
+      return {true, false, false};
     case SagaState::kStuck:
-      return {true, true};
+      return {true, true, std::nullopt};
     case SagaState::kFinished:
-      return {false, std::nullopt};
+      return {false, std::nullopt, std::nullopt};
   }
-  return {true, std::nullopt};
+  return {true, std::nullopt, std::nullopt};
 }
 
 absl::Duration SagaRetryDelay(const SagaFailure& failure, int failures) {
@@ -97,7 +98,8 @@ std::vector<absl::StatusOr<OrderChange>> DecideTransitions(
 
 SagaFailureDecision DecideSagaFailure(const Order& current, const SagaFailure& failure,
                                       absl::Time now) {
-  SagaFailureDecision decision{current};
+  SagaFailureDecision decision;
+  decision.order = current;
   if (current.status != OrderStatus::kPending || current.stuck ||
       current.saga_attempts != failure.attempt - 1) {
     return decision;

@@ -30,13 +30,16 @@ SagaState SagaStateOf(const Order& order, absl::Time now);
 // other's is the stored one.
 std::string DetailShown(const Order& order, SagaState state);
 
-// The stored columns every order in `state` has (a necessary condition, so
-// that storage can narrow a listing by plain column values before
-// SagaStateOf decides): its status is PENDING or not, and (when set) its
-// stuck flag is this.
+// The stored columns every order in `state` has, so that storage can
+// narrow a listing by column values before SagaStateOf decides: its status
+// is PENDING or not; when set, its stuck flag is this; when set, whether
+// its retry time has come (`retry_after` unset or not after now, by the
+// storage's clock). Together they select exactly the orders in `state`
+// (tests/unit check that against SagaStateOf).
 struct SagaStateCandidates {
   bool pending;
   std::optional<bool> stuck;
+  std::optional<bool> retry_due;
 };
 SagaStateCandidates CandidatesFor(SagaState state);
 

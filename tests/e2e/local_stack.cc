@@ -137,8 +137,10 @@ int LastLoggedPort(const std::string& path, const std::string& what, int64_t off
     if (line.find(what) == std::string::npos) continue;
     const size_t at = line.rfind("(port ");
     if (at == std::string::npos) continue;
+    // A line still being written ("(port 4") does not count.
+    absl::string_view number = absl::string_view(line).substr(at + 6);
     int parsed = 0;
-    if (absl::SimpleAtoi(absl::StripSuffix(line.substr(at + 6), ")"), &parsed)) port = parsed;
+    if (absl::ConsumeSuffix(&number, ")") && absl::SimpleAtoi(number, &parsed)) port = parsed;
   }
   return port;
 }

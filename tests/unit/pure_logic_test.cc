@@ -59,9 +59,9 @@ TEST(LoadFlagsFromEnvironment, LeavesGlogsFlagsAlone) {
   unsetenv("V");
 }
 
-// Storage narrows a listing by saga state with CandidatesFor: every order
-// in a state has the columns it names.
-TEST(OrderDecisions, EveryOrderInASagaStateIsACandidateForIt) {
+// Storage narrows a listing by saga state with CandidatesFor: the columns
+// it names select exactly the orders SagaStateOf puts in that state.
+TEST(OrderDecisions, TheCandidatesOfASagaStateAreExactlyItsOrders) {
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   for (OrderStatus status : {OrderStatus::kPending, OrderStatus::kApproved, OrderStatus::kRejected}) {
     for (bool stuck : {false, true}) {
@@ -72,11 +72,19 @@ TEST(OrderDecisions, EveryOrderInASagaStateIsACandidateForIt) {
         order.status = status;
         order.stuck = stuck;
         order.retry_after = retry_after;
+        // Every order is a candidate for its own state and for no other.
         const orders::SagaState state = orders::SagaStateOf(order, now);
-        const orders::SagaStateCandidates candidates = orders::CandidatesFor(state);
-        EXPECT_EQ(candidates.pending, status == OrderStatus::kPending);
-        if (candidates.stuck.has_value()) {
-          EXPECT_EQ(*candidates.stuck, stuck);
+        for (orders::SagaState other : {orders::SagaState::kActive, orders::SagaState::kBackingOff,
+                                        orders::SagaState::kStuck, orders::SagaState::kFinished}) {
+          const orders::SagaStateCandidates candidates = orders::CandidatesFor(other);
+          const bool due = !retry_after.has_value() || *retry_after <= now;
+          const bool candidate =
+              candidates.pending == (status == OrderStatus::kPending) &&
+              (!candidates.stuck.has_value() || *candidates.stuck == stuck) &&
+              (!candidates.retry_due.has_value() || *candidates.retry_due == due);
+          EXPECT_EQ(candidate, other == state)
+              << "state " << static_cast<int>(state) << ", candidates of "
+              << static_cast<int>(other);
         }
       }
     }
