@@ -120,10 +120,6 @@ absl::StatusOr<std::unique_ptr<RunningGrpcServer>> StartGrpcServer(
   return running;
 }
 
-int RunningGrpcServer::health_port() const {
-  return health_port_ != nullptr ? health_port_->port() : 0;
-}
-
 void RunningGrpcServer::SetServing(bool serving) {
   // Once shutting down, NOT_SERVING for good (a database monitor must not
   // report SERVING again while the server drains).
@@ -133,11 +129,9 @@ void RunningGrpcServer::SetServing(bool serving) {
 }
 
 void RunningGrpcServer::Shutdown(const GrpcServerHooks& hooks) {
-  if (shut_down_) return;
-  shut_down_ = true;
+  if (shutting_down_.exchange(true)) return;
   // First of all: load balancers and the coordinators' health checks stop
   // sending calls here.
-  shutting_down_.store(true);
   SetServing(false);
   if (hooks.before_shutdown) hooks.before_shutdown();
   if (options_.shutdown_drain > absl::ZeroDuration()) {

@@ -88,8 +88,6 @@ class RunningGrpcServer {
 
   // The port options.listen_address is bound to (the chosen one for port 0).
   int port() const { return port_; }
-  // The plaintext health port (0: none).
-  int health_port() const;
   // Sets the health status of the whole server (every service name); after
   // Shutdown has begun, SERVING is ignored.
   void SetServing(bool serving);
@@ -110,8 +108,8 @@ class RunningGrpcServer {
   std::unique_ptr<MetricsExporter> exporter_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<PlaintextHealthServer> health_port_;
+  // Set once Shutdown begins: SERVING is ignored from then on.
   std::atomic<bool> shutting_down_{false};
-  bool shut_down_ = false;
 };
 
 // Builds and starts a server with `services` and the standard health service

@@ -1,6 +1,7 @@
 #include "order_service/mysql_order_repository.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -59,13 +60,28 @@ Order OrderFromRow(sql::ResultSet& row, int first) {
   return order;
 }
 
-// Groups joined order/item rows (ordered by o.id) into orders.
-std::vector<Order> OrdersFromRows(sql::ResultSet& rows) {
+// The database's clock, as a last column after kSelectOrders' (its value
+// is the same on every row of one statement): the "now" of the rules, so
+// that every replica of the service decides by one clock, the one that
+// stamps created_at.
+constexpr char kNowColumn[] =
+    ", TIMESTAMPDIFF(MICROSECOND, '1970-01-01', CURRENT_TIMESTAMP(6)) ";
+constexpr int kNowColumnIndex = 23;
+
+// A DATETIME(6) column's value from microseconds since 1970-01-01 (the
+// inverse of kSelectOrders' TIMESTAMPDIFF).
+constexpr char kFromMicros[] = "TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
+
+// Groups joined order/item rows (ordered by o.id) into orders. With `now`,
+// the statement also selected kNowColumn, and `now` gets its value (left as
+// it is when there are no rows).
+std::vector<Order> OrdersFromRows(sql::ResultSet& rows, absl::Time* now = nullptr) {
   std::vector<Order> orders;
   while (rows.next()) {
     const int64_t sequence = rows.getInt64(1);
     if (orders.empty() || orders.back().sequence != sequence) {
       orders.push_back(OrderFromRow(rows, 1));
+      if (now != nullptr) *now = absl::FromUnixMicros(rows.getInt64(kNowColumnIndex));
     }
     orders.back().items.push_back({rows.getInt64(21), rows.getInt(22)});
   }
@@ -148,10 +164,7 @@ absl::StatusOr<Order> LoadByOrderId(MysqlSession& session, const std::string& or
   std::vector<Order> orders = LoadWhere(session, "o.order_id = ?", [&](auto& select) {
     select.setString(1, order_id);
   });
-  if (orders.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("order_id: no order with order_id '", order_id, "'"));
-  }
+  if (orders.empty()) return OrderNotFound(order_id);
   return std::move(orders.front());
 }
 
@@ -172,54 +185,47 @@ absl::StatusOr<Order> LoadByRequestId(MysqlSession& session, const std::string& 
   return std::move(orders.front());
 }
 
-// The database's clock, as a last column after kSelectOrders' (its value
-// is the same on every row of one statement): the "now" of the rules, so
-// that every replica of the service decides by one clock, the one that
-// stamps created_at.
-constexpr char kNowColumn[] =
-    ", TIMESTAMPDIFF(MICROSECOND, '1970-01-01', CURRENT_TIMESTAMP(6)) ";
-constexpr int kNowColumnIndex = 23;
-
-// A DATETIME(6) column's value from microseconds since 1970-01-01 (the
-// inverse of kSelectOrders' TIMESTAMPDIFF).
-constexpr char kFromMicros[] = "TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
-
 // The orders a unit of work decides on, locked, and the database's clock.
 struct LockedOrders {
   std::map<std::string, Order> by_order_id;
   absl::Time now = absl::UnixEpoch();
 };
 
-// Locks and loads the orders with `ids` (one SELECT ... FOR UPDATE per chunk
-// of ascending order ids, read through the unique order_id index, so every
-// unit of work locks rows in one order; the ORDER BY only groups the rows).
-LockedOrders LockAndLoad(MysqlSession& session, const std::vector<const std::string*>& ids) {
+// The orders with `ids`, by order id, read on `session` in chunks of
+// ascending order ids. With `lock_and_now`, FOR UPDATE (read through the
+// unique order_id index, so every unit of work locks rows in one order; the
+// ORDER BY only groups the rows), and *lock_and_now gets the database's
+// clock.
+std::map<std::string, Order> LoadByOrderIds(MysqlSession& session,
+                                            const std::vector<const std::string*>& ids,
+                                            absl::Time* lock_and_now = nullptr) {
   std::vector<const std::string*> sorted = ids;
   std::sort(sorted.begin(), sorted.end(),
             [](const std::string* a, const std::string* b) { return *a < *b; });
   sorted.erase(std::unique(sorted.begin(), sorted.end(),
                            [](const std::string* a, const std::string* b) { return *a == *b; }),
                sorted.end());
-  LockedOrders locked;
+  const bool lock = lock_and_now != nullptr;
+  std::map<std::string, Order> loaded;
   ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
     sql::PreparedStatement& select = session.Prepare(absl::StrCat(
-        kSelectOrders, kNowColumn, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
-        "WHERE o.order_id IN (", Repeated("?", size), ") ORDER BY o.id, i.product_id FOR UPDATE"));
+        kSelectOrders, lock ? kNowColumn : "",
+        "FROM orders o JOIN order_items i ON i.order_pk = o.id WHERE o.order_id IN (",
+        Repeated("?", size), ") ORDER BY o.id, i.product_id", lock ? " FOR UPDATE" : ""));
     for (size_t i = 0; i < size; ++i) select.setString(i + 1, *sorted[begin + i]);
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    std::vector<Order> orders;
-    while (rows->next()) {
-      if (orders.empty() || orders.back().sequence != rows->getInt64(1)) {
-        orders.push_back(OrderFromRow(*rows, 1));
-        locked.now = absl::FromUnixMicros(rows->getInt64(kNowColumnIndex));
-      }
-      orders.back().items.push_back({rows->getInt64(21), rows->getInt(22)});
-    }
-    for (Order& order : orders) {
+    for (Order& order : OrdersFromRows(*rows, lock_and_now)) {
       std::string id = order.order_id;
-      locked.by_order_id.emplace(std::move(id), std::move(order));
+      loaded.emplace(std::move(id), std::move(order));
     }
   });
+  return loaded;
+}
+
+// Locks and loads the orders with `ids` (LoadByOrderIds).
+LockedOrders LockAndLoad(MysqlSession& session, const std::vector<const std::string*>& ids) {
+  LockedOrders locked;
+  locked.by_order_id = LoadByOrderIds(session, ids, &locked.now);
   return locked;
 }
 
@@ -349,23 +355,6 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
   return created;
 }
 
-std::map<std::string, Order> MysqlOrderRepository::LoadMany(
-    MysqlSession& session, const std::vector<const std::string*>& ids) {
-  std::map<std::string, Order> loaded;
-  ForEachChunk(ids.size(), [&](size_t begin, size_t size) {
-    sql::PreparedStatement& select = session.Prepare(absl::StrCat(
-        kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id ",
-        "WHERE o.order_id IN (", Repeated("?", size), ") ORDER BY o.id, i.product_id"));
-    for (size_t i = 0; i < size; ++i) select.setString(i + 1, *ids[begin + i]);
-    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    for (Order& order : OrdersFromRows(*rows)) {
-      std::string id = order.order_id;
-      loaded.emplace(std::move(id), std::move(order));
-    }
-  });
-  return loaded;
-}
-
 bool MysqlOrderRepository::SplitAfter(const absl::Status& status, size_t batch_size) {
   // The same holds for each order on its own.
   if (IsDatabaseUnreachableOrBusy(status)) return false;
@@ -423,7 +412,7 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
       }
       insert.executeUpdate();
     });
-    created = LoadMany(session, ids);
+    created = LoadByOrderIds(session, ids);
     AppendEvents(session, ids);
     return absl::OkStatus();
   });
@@ -615,14 +604,7 @@ absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
       select.setInt(parameter++, filter.limit);
       std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
       absl::Time now = absl::UnixEpoch();
-      std::vector<Order> page;
-      while (rows->next()) {
-        if (page.empty() || page.back().sequence != rows->getInt64(1)) {
-          page.push_back(OrderFromRow(*rows, 1));
-          now = absl::FromUnixMicros(rows->getInt64(kNowColumnIndex));
-        }
-        page.back().items.push_back({rows->getInt64(21), rows->getInt(22)});
-      }
+      std::vector<Order> page = OrdersFromRows(*rows, &now);
       const int64_t last_sequence = page.empty() ? after_sequence : page.back().sequence;
       for (Order& order : page) {
         if (orders.size() == limit) break;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <map>
 
 #include "common/mysql/mysql_transaction_runner.h"
 #include "order_service/order_repository.h"
@@ -49,9 +48,6 @@ class MysqlOrderRepository final : public OrderRepository {
                                                         int limit) override;
 
  private:
-  // The orders with these order ids, read on `session`, by order id.
-  static std::map<std::string, Order> LoadMany(MysqlSession& session,
-                                               const std::vector<const std::string*>& ids);
   // One approval or rejection of a batch.
   struct Decision {
     const std::string* order_id;

@@ -60,27 +60,48 @@ absl::StatusOr<MysqlConnectionPool::Options> MysqlPoolOptionsFromFlags() {
   return options;
 }
 
-absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
-    const std::vector<SchemaMigration>& migrations, Clock& clock, DatabaseMetrics* metrics) {
+namespace {
+
+// MysqlPoolOptionsFromFlags, its error naming --mysql_dsn.
+absl::StatusOr<MysqlConnectionPool::Options> ServicePoolOptionsFromFlags() {
   absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
   if (!options.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--mysql_dsn: ", options.status().message()));
   }
+  return options;
+}
+
+// One connection as the schema's owner: `service`'s options on
+// --mysql_migration_dsn when it is set, else on the service's own DSN.
+absl::StatusOr<MysqlConnectionPool::Options> OwnerPoolOptionsFromFlags(
+    MysqlConnectionPool::Options service) {
+  service.size = 1;
+  service.metrics = nullptr;
+  if (!FLAGS_mysql_migration_dsn.empty()) {
+    absl::StatusOr<MysqlDsn> dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
+    if (!dsn.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mysql_migration_dsn: ", dsn.status().message()));
+    }
+    service.dsn = *std::move(dsn);
+  }
+  return service;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlags(
+    const std::vector<SchemaMigration>& migrations, Clock& clock, DatabaseMetrics* metrics) {
+  absl::StatusOr<MysqlConnectionPool::Options> options = ServicePoolOptionsFromFlags();
+  if (!options.ok()) return options.status();
   options->metrics = metrics;
   // Migrations on a pool of their own when a migration user is given.
   std::unique_ptr<MysqlConnectionPool> migration_pool;
   if (!FLAGS_mysql_migration_dsn.empty()) {
-    absl::StatusOr<MysqlDsn> migration_dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
-    if (!migration_dsn.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--mysql_migration_dsn: ", migration_dsn.status().message()));
-    }
-    MysqlConnectionPool::Options migration_options = *options;
-    migration_options.dsn = *std::move(migration_dsn);
-    migration_options.size = 1;
-    migration_options.metrics = nullptr;
-    migration_pool = std::make_unique<MysqlConnectionPool>(std::move(migration_options));
+    absl::StatusOr<MysqlConnectionPool::Options> owner = OwnerPoolOptionsFromFlags(*options);
+    if (!owner.ok()) return owner.status();
+    migration_pool = std::make_unique<MysqlConnectionPool>(*std::move(owner));
   }
   auto pool = std::make_unique<MysqlConnectionPool>(*std::move(options));
   MysqlConnectionPool& migrator = migration_pool != nullptr ? *migration_pool : *pool;
@@ -92,23 +113,12 @@ absl::StatusOr<std::unique_ptr<MysqlConnectionPool>> OpenServiceDatabaseFromFlag
 
 absl::StatusOr<std::unique_ptr<MaintenanceDatabase>> OpenMaintenanceDatabaseFromFlags(
     Clock& clock) {
-  absl::StatusOr<MysqlConnectionPool::Options> options = MysqlPoolOptionsFromFlags();
-  if (!options.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--mysql_dsn: ", options.status().message()));
-  }
-  if (!FLAGS_mysql_migration_dsn.empty()) {
-    absl::StatusOr<MysqlDsn> dsn = ParseMysqlDsn(FLAGS_mysql_migration_dsn);
-    if (!dsn.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--mysql_migration_dsn: ", dsn.status().message()));
-    }
-    options->dsn = *std::move(dsn);
-  }
-  options->size = 1;
-  options->metrics = nullptr;
+  absl::StatusOr<MysqlConnectionPool::Options> options = ServicePoolOptionsFromFlags();
+  if (!options.ok()) return options.status();
+  absl::StatusOr<MysqlConnectionPool::Options> owner = OwnerPoolOptionsFromFlags(*options);
+  if (!owner.ok()) return owner.status();
   return std::make_unique<MaintenanceDatabase>(
-      std::make_unique<MysqlConnectionPool>(*std::move(options)), clock);
+      std::make_unique<MysqlConnectionPool>(*std::move(owner)), clock);
 }
 
 absl::Duration DatabaseHealthIntervalFromFlags() {
