@@ -488,8 +488,10 @@ absl::StatusOr<std::vector<Reservation>> MysqlInventoryRepository::ListReservati
     while (rows->next()) {
       std::string order_id = rows->getString(1).asStdString();
       if (reservations.empty() || reservations.back().order_id != order_id) {
-        reservations.push_back(
-            {order_id, OutcomeFromState(rows->getString(2).asStdString()), {}});
+        Reservation reservation;
+        reservation.order_id = std::move(order_id);
+        reservation.outcome = OutcomeFromState(rows->getString(2).asStdString());
+        reservations.push_back(std::move(reservation));
       }
       if (!rows->isNull(3)) {
         reservations.back().items.push_back({rows->getInt64(3), rows->getInt(4)});

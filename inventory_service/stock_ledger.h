@@ -39,7 +39,7 @@ struct ReserveDeadlines {
 class StockLedger {
  public:
   // `repository` and `clock` must outlive the ledger.
-  explicit StockLedger(InventoryRepository& repository, Clock& clock = RealClock(),
+  StockLedger(InventoryRepository& repository, Clock& clock,
                        ReserveDeadlines deadlines = {})
       : repository_(repository), clock_(clock), deadlines_(deadlines) {}
 

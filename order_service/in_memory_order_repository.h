@@ -15,7 +15,7 @@ namespace order_saga::orders {
 class InMemoryOrderRepository final : public OrderRepository {
  public:
   // `clock` stamps create/update times; it must outlive the repository.
-  explicit InMemoryOrderRepository(Clock& clock = RealClock()) : clock_(clock) {}
+  explicit InMemoryOrderRepository(Clock& clock) : clock_(clock) {}
 
   absl::StatusOr<Order> Create(const NewOrder& order,
                                const std::string& order_id) override;

@@ -18,7 +18,7 @@
 #include "common/metrics/batch_metrics.h"
 #include "common/metrics/database_metrics.h"
 #include "common/write_coalescing_flags.h"
-#include "order_service/coalescing_order_repository.h"
+#include "order_service/coalescing_order_writes.h"
 #include "order_service/mysql_order_repository.h"
 #include "order_service/order_event_feed.h"
 #include "order_service/order_grpc_service.h"
@@ -82,16 +82,16 @@ int main(int argc, char** argv) {
   }
   MysqlTransactionRunner runner(**pool, ProcessClock());
   orders::MysqlOrderRepository mysql_repository(runner);
-  orders::CoalescingOrderRepository coalescing_repository(
-      mysql_repository, batches);
-  orders::OrderRepository& repository =
-      coalescing.enabled ? static_cast<orders::OrderRepository&>(coalescing_repository)
-                          : mysql_repository;
-  orders::OrderLifecycle lifecycle(repository);
+  orders::CoalescingOrderWrites coalescing_writes(mysql_repository, batches);
+  // Only the writes are coalesced; every other role goes straight to MySQL.
+  orders::OrderLifecycle lifecycle(
+      {coalescing.enabled ? static_cast<orders::OrderWrites&>(coalescing_writes)
+                          : mysql_repository,
+       mysql_repository});
   orders::OrderEventFeed::Options feed_options;
   feed_options.poll_interval = absl::Milliseconds(FLAGS_watch_poll_interval_ms);
   feed_options.window_events = static_cast<size_t>(FLAGS_watch_window_events);
-  orders::OrderEventFeed feed(repository, feed_options);
+  orders::OrderEventFeed feed(mysql_repository, mysql_repository, feed_options);
   if (absl::Status started = feed.Start(); !started.ok()) {
     LOG(ERROR) << "cannot read the outbox: " << started;
     return 1;
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
         retention.Stop();
       });
   if (coalescing.enabled) {
-    const auto counts = coalescing_repository.counts();
+    const auto counts = coalescing_writes.counts();
     LOG(INFO) << "write coalescing: " << counts.requests << " creations and approvals in "
               << counts.batches << " batches";
   }

@@ -11,15 +11,15 @@
 
 namespace order_saga::orders {
 
-OrderEventFeed::OrderEventFeed(OrderRepository& repository, Options options)
-    : repository_(repository), options_(options) {}
+OrderEventFeed::OrderEventFeed(OrderOutbox& outbox, OrderReads& orders, Options options)
+    : outbox_(outbox), orders_(orders), options_(options) {}
 
 OrderEventFeed::~OrderEventFeed() {
   Stop(absl::UnavailableError("event feed stopped"));
 }
 
 absl::Status OrderEventFeed::Start() {
-  absl::StatusOr<int64_t> last = repository_.LastEventId();
+  absl::StatusOr<int64_t> last = outbox_.LastEventId();
   if (!last.ok()) return last.status();
   {
     absl::MutexLock lock(&mu_);
@@ -134,6 +134,7 @@ bool OrderEventFeed::CatchUp() {
     OrderEventFilter filter;
     int64_t head;
     bool first_read_done;
+    std::function<absl::Status(const Order&)> refuse_foreign;
   };
   std::vector<Read> reads;
   {
@@ -143,12 +144,12 @@ bool OrderEventFeed::CatchUp() {
       reads.push_back({key,
                        {state.position, state.filter.customer_id, state.filter.order_id,
                         options_.read_limit},
-                       head_, state.read_once});
+                       head_, state.read_once, state.filter.refuse_foreign});
     }
   }
   bool ok = true;
   for (const Read& read : reads) {
-    absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(read.filter);
+    absl::StatusOr<std::vector<OrderEvent>> events = outbox_.Events(read.filter);
     // A watch of many orders that reads from the database must not read
     // past a hole: if retention deleted any event it asked for (at its first
     // read, or while it works through a long backlog), it gets OUT_OF_RANGE
@@ -157,13 +158,23 @@ bool OrderEventFeed::CatchUp() {
     // most after_event_id + 1, nothing asked for was gone when they were read.
     std::optional<absl::StatusOr<int64_t>> oldest;
     if (events.ok() && read.filter.order_id.empty()) {
-      oldest = repository_.OldestEventId();
+      oldest = outbox_.OldestEventId();
     }
     // One order without events: unknown, or its events were deleted by
     // retention (then its current state stands in for them, as event 0).
+    // With a customer filter, no events may also mean another customer's
+    // order: refused as its subscription says.
     std::optional<absl::StatusOr<Order>> current;
+    std::optional<absl::Status> refused;
     if (events.ok() && events->empty() && !read.filter.order_id.empty()) {
-      current = repository_.Get(read.filter.order_id);
+      current = orders_.Get(read.filter.order_id);
+      if (current->ok() && !read.filter.customer_id.empty() &&
+          (*current)->customer_id != read.filter.customer_id) {
+        refused = read.refuse_foreign ? read.refuse_foreign(**current)
+                                      : absl::NotFoundError(absl::StrCat(
+                                            "order_id: no order with order_id '",
+                                            read.filter.order_id, "'"));
+      }
     }
     absl::MutexLock lock(&mu_);
     auto it = subscribers_.find(read.key);
@@ -175,6 +186,11 @@ bool OrderEventFeed::CatchUp() {
       continue;
     }
     if (!state.filter.order_id.empty() && !state.read_once && events->empty()) {
+      if (refused.has_value()) {
+        read.key->OnEnd(*std::move(refused));
+        subscribers_.erase(it);
+        continue;
+      }
       if (current.has_value() && current->ok()) {
         events->push_back({0, **current});
       } else if (current.has_value() && !absl::IsNotFound(current->status())) {
@@ -232,7 +248,7 @@ void OrderEventFeed::Poll() {
   if (idle) {
     // No one watches: only keep the head current (a single-row read), so
     // that the outbox costs the writers nothing but its rows.
-    absl::StatusOr<int64_t> last = repository_.LastEventId();
+    absl::StatusOr<int64_t> last = outbox_.LastEventId();
     absl::MutexLock lock(&mu_);
     if (!last.ok()) return;
     if (subscribers_.empty()) {
@@ -249,7 +265,7 @@ void OrderEventFeed::Poll() {
       absl::MutexLock lock(&mu_);
       filter.after_event_id = head_;
     }
-    absl::StatusOr<std::vector<OrderEvent>> events = repository_.Events(filter);
+    absl::StatusOr<std::vector<OrderEvent>> events = outbox_.Events(filter);
     if (!events.ok()) {
       LOG_EVERY_N(WARNING, 100) << "reading the outbox failed, will retry: " << events.status();
       return;

@@ -1,4 +1,4 @@
-// Tails the outbox (OrderRepository::Events) once for every watcher of this
+// Tails the outbox (OrderOutbox::Events) once for every watcher of this
 // process: one database read per poll interval, or at once after a local
 // write (Nudge), whatever the number of watchers.
 //
@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -45,6 +46,11 @@ struct OrderEventSubscription {
   // Only this order's events; the catch-up's first read ends the
   // subscription with NOT_FOUND if the order has none (is unknown).
   std::string order_id;
+  // With order_id and customer_id: what the subscription ends with if the
+  // order exists but is another customer's (decided on the feed's thread,
+  // at its first read, so the caller's thread reads nothing); unset:
+  // NOT_FOUND, as for an unknown order.
+  std::function<absl::Status(const Order& order)> refuse_foreign;
 };
 
 class OrderEventFeed {
@@ -60,8 +66,8 @@ class OrderEventFeed {
     int read_limit = 500;
   };
 
-  // `repository` must outlive the feed.
-  OrderEventFeed(OrderRepository& repository, Options options);
+  // `outbox` and `orders` must outlive the feed.
+  OrderEventFeed(OrderOutbox& outbox, OrderReads& orders, Options options);
   ~OrderEventFeed();
 
   // Reads the newest event id and starts the feed's thread.
@@ -101,7 +107,8 @@ class OrderEventFeed {
   // Whether the window holds every event after `position`.
   bool WindowCovers(int64_t position) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  OrderRepository& repository_;
+  OrderOutbox& outbox_;
+  OrderReads& orders_;
   const Options options_;
   mutable absl::Mutex mu_;
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;

@@ -318,13 +318,13 @@ grpc::ServerWriteReactor<::order::v1::OrderEvent>* OrderGrpcService::WatchOrder(
       lifecycle_.WatchOrder(request->order_id());
   if (!subscription.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(subscription.status()));
   if (!caller->is_admin()) {
-    // A customer may watch only their own order: one read to know whose
-    // it is (the stream itself reads nothing on this thread).
-    absl::StatusOr<Order> order = lifecycle_.GetOrder(request->order_id(), "");
-    if (!order.ok()) return OrderWatchStreams::Refuse(ToGrpcStatus(order.status()));
-    if (absl::Status owned = CheckOwner(*caller, order, "WatchOrder"); !owned.ok()) {
-      return OrderWatchStreams::Refuse(ToGrpcStatus(owned));
-    }
+    // A customer may watch only their own order. Nothing is read on this
+    // (callback) thread: the feed reads only this customer's events of the
+    // order and, finding none, whose order it is.
+    subscription->customer_id = caller->subject;
+    subscription->refuse_foreign = [this, caller = *caller](const Order& order) {
+      return CheckOwner(caller, order, "WatchOrder");
+    };
   }
   return streams_.Open(*std::move(subscription), /*until_final=*/true,
                        caller->authenticated && !caller->is_admin() ? caller->subject : "");

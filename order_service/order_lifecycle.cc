@@ -44,7 +44,7 @@ absl::StatusOr<Order> OrderLifecycle::CreateOrder(NewOrder order) {
   RETURN_IF_ERROR(ValidateNewOrder(order.request_id, order.customer_id,
                                    order.items, order.shipping_address));
   const std::string order_id = new_order_id_();
-  return ExistingOrNew(repository_.Create(order, order_id), order, order_id);
+  return ExistingOrNew(storage_.writes.Create(order, order_id), order, order_id);
 }
 
 std::vector<absl::StatusOr<Order>> OrderLifecycle::CreateOrders(
@@ -59,7 +59,7 @@ std::vector<absl::StatusOr<Order>> OrderLifecycle::CreateOrders(
                                 entry.order.items, entry.order.shipping_address);
       },
       [this](const std::vector<const OrderToCreate*>& valid) {
-        std::vector<absl::StatusOr<Order>> created = repository_.CreateBatch(valid);
+        std::vector<absl::StatusOr<Order>> created = storage_.writes.CreateBatch(valid);
         for (size_t i = 0; i < created.size() && i < valid.size(); ++i) {
           created[i] = ExistingOrNew(std::move(created[i]), valid[i]->order, valid[i]->order_id);
         }
@@ -78,7 +78,7 @@ std::vector<absl::StatusOr<Order>> OrderLifecycle::ApproveOrders(
         return ValidateOrderId(entry.order_id);
       },
       [this](const std::vector<const OrderApproval*>& valid) {
-        return repository_.ApproveBatch(valid);
+        return storage_.writes.ApproveBatch(valid);
       });
 }
 
@@ -86,7 +86,7 @@ absl::StatusOr<Order> OrderLifecycle::Decide(const std::string& order_id,
                                              OrderTransition transition) {
   RETURN_IF_ERROR(ValidateOrderId(order_id));
   RETURN_IF_ERROR(ValidateText(transition.detail, "detail", kMaxDetailBytes, false));
-  return repository_.Transition(order_id, transition);
+  return storage_.writes.Transition(order_id, transition);
 }
 
 absl::StatusOr<Order> OrderLifecycle::ApproveOrder(const std::string& order_id,
@@ -117,11 +117,11 @@ absl::StatusOr<Order> OrderLifecycle::GetOrder(const std::string& order_id,
   }
   if (!order_id.empty()) {
     RETURN_IF_ERROR(ValidateOrderId(order_id));
-    return repository_.Get(order_id);
+    return storage_.reads.Get(order_id);
   }
   RETURN_IF_ERROR(ValidateText(request_id, "request_id", kMaxIdBytes, true));
   RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
-  return repository_.GetByRequestId(customer_id, request_id);
+  return storage_.reads.GetByRequestId(customer_id, request_id);
 }
 
 absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
@@ -142,7 +142,7 @@ absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
   filter.min_age = min_age;
   filter.saga_state = saga_state;
   OrderPage page;
-  ASSIGN_OR_RETURN(page.orders, repository_.List(filter));
+  ASSIGN_OR_RETURN(page.orders, storage_.reads.List(filter));
   if (static_cast<int>(page.orders.size()) == filter.limit) {
     page.next_page_token = EncodePageToken(page.orders.back().sequence);
   }
@@ -151,7 +151,7 @@ absl::StatusOr<OrderPage> OrderLifecycle::ListOrders(
 
 absl::StatusOr<OrderCounts> OrderLifecycle::CountOrders(const std::string& customer_id) {
   RETURN_IF_ERROR(ValidateText(customer_id, "customer_id", kMaxIdBytes, false));
-  return repository_.Count(customer_id);
+  return storage_.reads.Count(customer_id);
 }
 
 absl::StatusOr<OrderEventSubscription> OrderLifecycle::WatchOrder(
@@ -194,7 +194,7 @@ absl::StatusOr<Order> OrderLifecycle::RecordSagaFailure(const std::string& order
     return absl::InvalidArgumentError(
         "attempt: required: the order's saga_attempts when the drive started, plus one");
   }
-  return repository_.RecordSagaFailure(order_id, failure);
+  return storage_.saga_records.RecordSagaFailure(order_id, failure);
 }
 
 absl::StatusOr<Order> OrderLifecycle::ResumeSaga(const std::string& order_id,
@@ -202,17 +202,17 @@ absl::StatusOr<Order> OrderLifecycle::ResumeSaga(const std::string& order_id,
                                                  const std::string& trace_id) {
   RETURN_IF_ERROR(ValidateOrderId(order_id));
   RETURN_IF_ERROR(ValidateText(note, "note", kMaxDetailBytes, false));
-  return repository_.ResumeSaga(order_id, note, trace_id);
+  return storage_.saga_records.ResumeSaga(order_id, note, trace_id);
 }
 
 absl::StatusOr<OrderHistory> OrderLifecycle::History(const std::string& order_id) {
   RETURN_IF_ERROR(ValidateOrderId(order_id));
   OrderHistory history;
-  ASSIGN_OR_RETURN(history.order, repository_.Get(order_id));
-  ASSIGN_OR_RETURN(history.steps, repository_.SagaSteps(order_id));
+  ASSIGN_OR_RETURN(history.order, storage_.reads.Get(order_id));
+  ASSIGN_OR_RETURN(history.steps, storage_.saga_records.SagaSteps(order_id));
   OrderEventFilter filter;
   filter.order_id = order_id;
-  ASSIGN_OR_RETURN(history.events, repository_.Events(filter));
+  ASSIGN_OR_RETURN(history.events, storage_.outbox.Events(filter));
   return history;
 }
 

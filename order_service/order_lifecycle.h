@@ -34,10 +34,11 @@ std::string RandomOrderId();
 
 class OrderLifecycle {
  public:
-  // `repository` must outlive the lifecycle; `new_order_id` names new orders.
-  explicit OrderLifecycle(OrderRepository& repository,
+  // `storage`'s roles must outlive the lifecycle (an OrderRepository
+  // converts: every role from one object); `new_order_id` names new orders.
+  explicit OrderLifecycle(OrderStorage storage,
                           std::function<std::string()> new_order_id = RandomOrderId)
-      : repository_(repository), new_order_id_(std::move(new_order_id)) {}
+      : storage_(storage), new_order_id_(std::move(new_order_id)) {}
 
   // INVALID_ARGUMENT naming the field; otherwise the new PENDING order, or
   // the customer's existing one with the same request_id if it has the same
@@ -72,7 +73,7 @@ class OrderLifecycle {
                                        std::optional<absl::Duration> min_age = std::nullopt);
   absl::StatusOr<OrderCounts> CountOrders(const std::string& customer_id);
 
-  // The saga's bookkeeping and operators' actions (OrderRepository), with
+  // The saga's bookkeeping and operators' actions (SagaRecords), with
   // INVALID_ARGUMENT naming the field.
   absl::StatusOr<Order> RecordSagaFailure(const std::string& order_id,
                                           const SagaFailure& failure);
@@ -93,7 +94,7 @@ class OrderLifecycle {
   absl::StatusOr<Order> Decide(const std::string& order_id,
                                OrderTransition transition);
 
-  OrderRepository& repository_;
+  const OrderStorage storage_;
   std::function<std::string()> new_order_id_;
 };
 

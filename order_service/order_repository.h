@@ -9,12 +9,17 @@
 
 namespace order_saga::orders {
 
-// Implementations: MysqlOrderRepository (production) and
-// InMemoryOrderRepository (unit tests); one typed test suite runs against
-// both. All methods are thread-safe. Inputs are already validated.
-class OrderRepository {
+// Storage of orders in five roles, so that a decorator implements only the
+// role it changes (CoalescingOrderWrites: the writes) and each user names
+// the roles it needs. OrderRepository is all of them in one object:
+// MysqlOrderRepository (production) and InMemoryOrderRepository (unit
+// tests); one typed test suite runs against both. All methods are
+// thread-safe. Inputs are already validated.
+
+// Recording orders and deciding them.
+class OrderWrites {
  public:
-  virtual ~OrderRepository() = default;
+  virtual ~OrderWrites() = default;
 
   // Records a PENDING order under `order_id`. If the customer already has an
   // order with the same request_id, returns it unchanged instead
@@ -22,15 +27,17 @@ class OrderRepository {
   virtual absl::StatusOr<Order> Create(const NewOrder& order,
                                        const std::string& order_id) = 0;
 
-  // Applies `transition` if TransitionApplies (atomically with the check)
-  // and returns the order as it stands afterwards. NOT_FOUND if unknown.
+  // Applies `transition` if DecideTransition lets it (atomically with the
+  // check) and returns the order as it stands afterwards. NOT_FOUND if
+  // unknown.
   virtual absl::StatusOr<Order> Transition(const std::string& order_id,
                                            const OrderTransition& transition) = 0;
 
-  // Create, approval and rejection for several orders at once: in one transaction where
-  // the storage can, with the same result for each as calling Create (or
-  // Transition with kApprove) for each in the given order. One result per
-  // item, in order. The defaults call the single-order method for each.
+  // Create, approval and rejection for several orders at once: in one
+  // transaction where the storage can, with the same result for each as
+  // calling Create (or Transition with kApprove / kReject) for each in the
+  // given order. One result per item, in order. The defaults call the
+  // single-order method for each.
   virtual std::vector<absl::StatusOr<Order>> CreateBatch(
       const std::vector<const OrderToCreate*>& orders) {
     std::vector<absl::StatusOr<Order>> results;
@@ -48,9 +55,6 @@ class OrderRepository {
     }
     return results;
   }
-
-  // Rejection for several orders at once, as ApproveBatch (Transition with
-  // kReject for each).
   virtual std::vector<absl::StatusOr<Order>> RejectBatch(
       const std::vector<const OrderRejection*>& rejections) {
     std::vector<absl::StatusOr<Order>> results;
@@ -61,6 +65,12 @@ class OrderRepository {
     }
     return results;
   }
+};
+
+// Reading orders.
+class OrderReads {
+ public:
+  virtual ~OrderReads() = default;
 
   // NOT_FOUND if unknown.
   virtual absl::StatusOr<Order> Get(const std::string& order_id) = 0;
@@ -73,18 +83,12 @@ class OrderRepository {
 
   // Orders per status, of one customer or (empty) of all.
   virtual absl::StatusOr<OrderCounts> Count(const std::string& customer_id) = 0;
+};
 
-  // The outbox. Every change made by Create, Transition and the batches
-  // appends one OrderEvent in the same transaction; a call that changes
-  // nothing (an idempotent repeat, a transition that does not apply)
-  // appends none.
-  virtual absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) = 0;
-  // The id of the newest event; 0 if there is none.
-  virtual absl::StatusOr<int64_t> LastEventId() = 0;
-  // The id of the oldest event still kept (retention deletes from the
-  // oldest, so every id from it to LastEventId() is kept); LastEventId() + 1
-  // if none is.
-  virtual absl::StatusOr<int64_t> OldestEventId() = 0;
+// The saga's bookkeeping on its orders.
+class SagaRecords {
+ public:
+  virtual ~SagaRecords() = default;
 
   // The saga's bookkeeping of a PENDING, not stuck order whose count of
   // failed attempts is failure.attempt - 1 (else the order is returned
@@ -103,15 +107,57 @@ class OrderRepository {
                                            const std::string& trace_id) = 0;
   // The order's saga history, oldest first.
   virtual absl::StatusOr<std::vector<SagaStep>> SagaSteps(const std::string& order_id) = 0;
+};
 
-  // Retention (docs/OPERATIONS.md): deletes at most `limit` of the oldest
-  // outbox events, in event-id order, up to the first that occurred at or
-  // after `cutoff`: it cuts at an event id, so what remains is always one
-  // unbroken range of ids (no hole behind a reader's cursor). Returns how
-  // many. Likewise (by age alone) the history of orders that are final.
+// The outbox. Every change made by the writes and the saga records appends
+// one OrderEvent in the same transaction; a call that changes nothing (an
+// idempotent repeat, a transition that does not apply) appends none.
+class OrderOutbox {
+ public:
+  virtual ~OrderOutbox() = default;
+
+  virtual absl::StatusOr<std::vector<OrderEvent>> Events(const OrderEventFilter& filter) = 0;
+  // The id of the newest event; 0 if there is none.
+  virtual absl::StatusOr<int64_t> LastEventId() = 0;
+  // The id of the oldest event still kept (retention deletes from the
+  // oldest, so every id from it to LastEventId() is kept); LastEventId() + 1
+  // if none is.
+  virtual absl::StatusOr<int64_t> OldestEventId() = 0;
+};
+
+// Retention (docs/OPERATIONS.md).
+class OrderRetention {
+ public:
+  virtual ~OrderRetention() = default;
+
+  // Deletes at most `limit` of the oldest outbox events, in event-id order,
+  // up to the first that occurred at or after `cutoff`: it cuts at an event
+  // id, so what remains is always one unbroken range of ids (no hole behind
+  // a reader's cursor). Returns how many. Likewise (by age alone) the
+  // history of orders that are final.
   virtual absl::StatusOr<int64_t> DeleteEventsBefore(absl::Time cutoff, int limit) = 0;
   virtual absl::StatusOr<int64_t> DeleteFinishedSagaStepsBefore(absl::Time cutoff,
                                                                 int limit) = 0;
+};
+
+class OrderRepository : public OrderWrites,
+                        public OrderReads,
+                        public SagaRecords,
+                        public OrderOutbox,
+                        public OrderRetention {};
+
+// The roles OrderLifecycle uses, the writes possibly decorated (main.cc
+// coalesces them; everything else goes straight to the repository).
+struct OrderStorage {
+  OrderStorage(OrderRepository& all)  // NOLINT: implicit on purpose
+      : OrderStorage(all, all) {}
+  OrderStorage(OrderWrites& writes, OrderRepository& rest)
+      : writes(writes), reads(rest), saga_records(rest), outbox(rest) {}
+
+  OrderWrites& writes;
+  OrderReads& reads;
+  SagaRecords& saga_records;
+  OrderOutbox& outbox;
 };
 
 }  // namespace order_saga::orders

@@ -53,7 +53,7 @@ std::vector<Result> SendLiveMembers(Clock& clock, const std::vector<const Member
 
 }  // namespace
 
-BatchingOrderParticipant::BatchingOrderParticipant(OrderParticipant& inner,
+BatchingOrderSagaSteps::BatchingOrderSagaSteps(OrderSagaSteps& inner,
                                                    BatchOptions options, Clock& clock)
     : inner_(inner),
       clock_(clock),
@@ -80,17 +80,17 @@ BatchingOrderParticipant::BatchingOrderParticipant(OrderParticipant& inner,
             });
       }) {}
 
-absl::StatusOr<OrderSnapshot> BatchingOrderParticipant::CreateOrder(
+absl::StatusOr<OrderSnapshot> BatchingOrderSagaSteps::CreateOrder(
     const PlaceOrderCommand& command, absl::Time deadline) {
   return creates_.Submit(Create{&command, deadline, CurrentTraceId()});
 }
 
-absl::StatusOr<OrderSnapshot> BatchingOrderParticipant::ApproveOrder(
+absl::StatusOr<OrderSnapshot> BatchingOrderSagaSteps::ApproveOrder(
     const std::string& order_id, absl::Time deadline) {
   return approvals_.Submit(Approve{&order_id, deadline, CurrentTraceId()});
 }
 
-BatchCounts BatchingOrderParticipant::counts() const {
+BatchCounts BatchingOrderSagaSteps::counts() const {
   const BatchCounts creates = creates_.counts();
   const BatchCounts approvals = approvals_.counts();
   return {creates.batches + approvals.batches, creates.requests + approvals.requests};

@@ -9,8 +9,9 @@
 // being sent; the others go with the latest deadline among them, so that
 // one member about to expire cannot fail the rest (each Reserve entry still
 // carries its own deadline as not_after). If the call fails each member
-// sees that failure and retries on its own. Every other call passes
-// straight through. Thread-safe.
+// sees that failure and retries on its own. Rejections and compensation
+// marks pass straight through; the order service's other roles are not
+// decorated at all (OrderPorts). Thread-safe.
 #pragma once
 
 #include "common/clock.h"
@@ -19,11 +20,11 @@
 
 namespace order_saga::coordinator {
 
-class BatchingOrderParticipant final : public OrderParticipant {
+class BatchingOrderSagaSteps final : public OrderSagaSteps {
  public:
   // `inner` and `clock` must outlive this.
-  BatchingOrderParticipant(OrderParticipant& inner, BatchOptions options,
-                           Clock& clock = RealClock());
+  BatchingOrderSagaSteps(OrderSagaSteps& inner, BatchOptions options,
+                           Clock& clock);
 
   absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
                                             absl::Time deadline) override;
@@ -47,33 +48,6 @@ class BatchingOrderParticipant final : public OrderParticipant {
                                                  absl::Time deadline) override {
     return inner_.MarkCompensating(order_id, reason, detail, deadline);
   }
-  absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(const std::string& customer_id,
-                                                               const std::string& request_id,
-                                                               absl::Time deadline) override {
-    return inner_.FindByRequestId(customer_id, request_id, deadline);
-  }
-  absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
-                                                         absl::Time deadline) override {
-    return inner_.FindOrder(order_id, deadline);
-  }
-  absl::StatusOr<StaleOrderPage> ListStalePending(absl::Duration min_age,
-                                                  const std::string& page_token,
-                                                  absl::Time deadline) override {
-    return inner_.ListStalePending(min_age, page_token, deadline);
-  }
-  absl::StatusOr<OrderSnapshot> RecordSagaFailure(const std::string& order_id,
-                                                  const SagaFailureReport& report,
-                                                  absl::Time deadline) override {
-    return inner_.RecordSagaFailure(order_id, report, deadline);
-  }
-  absl::StatusOr<OrderSnapshot> ResumeSaga(const std::string& order_id,
-                                           const std::string& note,
-                                           absl::Time deadline) override {
-    return inner_.ResumeSaga(order_id, note, deadline);
-  }
-  absl::StatusOr<int64_t> CountStuck(absl::Time deadline) override {
-    return inner_.CountStuck(deadline);
-  }
 
   // Batch calls made so far and the calls they carried, both kinds together.
   BatchCounts counts() const;
@@ -90,7 +64,7 @@ class BatchingOrderParticipant final : public OrderParticipant {
     std::string trace_id;
   };
 
-  OrderParticipant& inner_;
+  OrderSagaSteps& inner_;
   Clock& clock_;
   RequestBatcher<Create, absl::StatusOr<OrderSnapshot>> creates_;
   RequestBatcher<Approve, absl::StatusOr<OrderSnapshot>> approvals_;
@@ -100,7 +74,7 @@ class BatchingInventoryParticipant final : public InventoryParticipant {
  public:
   // `inner` and `clock` must outlive this.
   BatchingInventoryParticipant(InventoryParticipant& inner, BatchOptions options,
-                               Clock& clock = RealClock());
+                               Clock& clock);
 
   absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
                                         const std::vector<LineItem>& items,

@@ -17,7 +17,7 @@ class GrpcOrderParticipant final : public OrderParticipant {
  public:
   // `clock` (the saga's) must outlive this.
   explicit GrpcOrderParticipant(std::shared_ptr<grpc::Channel> channel,
-                                const Clock& clock = RealClock())
+                                const Clock& clock)
       : stub_(::order::v1::OrderService::NewStub(std::move(channel))), clock_(clock) {}
 
   absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
@@ -62,7 +62,7 @@ class GrpcInventoryParticipant final : public InventoryParticipant {
  public:
   // `clock` (the saga's) must outlive this.
   explicit GrpcInventoryParticipant(std::shared_ptr<grpc::Channel> channel,
-                                    const Clock& clock = RealClock())
+                                    const Clock& clock)
       : stub_(::inventory::v1::InventoryService::NewStub(std::move(channel))), clock_(clock) {}
 
   absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,

@@ -135,12 +135,14 @@ int main(int argc, char** argv) {
   Clock& clock = ProcessClock();
   coordinator::GrpcOrderParticipant grpc_orders(order_channel, clock);
   coordinator::GrpcInventoryParticipant grpc_inventory(inventory_channel, clock);
-  coordinator::BatchingOrderParticipant batching_orders(grpc_orders, order_batches, clock);
+  coordinator::BatchingOrderSagaSteps batching_orders(grpc_orders, order_batches, clock);
   coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
                                                                inventory_batches, clock);
-  coordinator::OrderParticipant& orders =
-      coalescing.enabled ? static_cast<coordinator::OrderParticipant&>(batching_orders)
-                          : grpc_orders;
+  // Only the saga steps are batched; reads and bookkeeping go straight.
+  const coordinator::OrderPorts orders(
+      coalescing.enabled ? static_cast<coordinator::OrderSagaSteps&>(batching_orders)
+                         : grpc_orders,
+      grpc_orders, grpc_orders);
   coordinator::InventoryParticipant& inventory =
       coalescing.enabled ? static_cast<coordinator::InventoryParticipant&>(batching_inventory)
                           : grpc_inventory;
@@ -181,7 +183,7 @@ int main(int argc, char** argv) {
       FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, clock);
   coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
                                       setup.authenticator.get(), &rate_limiter);
-  coordinator::SagaAdminService admin(place_order, orders, order_channel, inventory_channel,
+  coordinator::SagaAdminService admin(place_order, grpc_orders, order_channel, inventory_channel,
                                       clock, &saga_metrics, setup.authenticator.get());
   GrpcServerHooks hooks;
   hooks.before_shutdown = [&sweeper, &service] {

@@ -62,9 +62,14 @@ struct StaleOrderPage {
   std::string next_page_token;
 };
 
-class OrderParticipant {
+// The order service as the coordinator sees it, in three roles, so that a
+// decorator implements only the role it changes (BatchingOrderSagaSteps:
+// the saga steps) and each user names the role it needs.
+
+// The saga's steps: record the order, then decide it.
+class OrderSagaSteps {
  public:
-  virtual ~OrderParticipant() = default;
+  virtual ~OrderSagaSteps() = default;
   // Idempotent on request_id: returns the existing order if there is one.
   virtual absl::StatusOr<OrderSnapshot> CreateOrder(const PlaceOrderCommand& command,
                                                     absl::Time deadline) = 0;
@@ -99,6 +104,12 @@ class OrderParticipant {
                                                          RejectReason reason,
                                                          const std::string& detail,
                                                          absl::Time deadline) = 0;
+};
+
+// Reads of one order.
+class OrderLookup {
+ public:
+  virtual ~OrderLookup() = default;
   // The customer's order with this request_id (request ids are scoped to
   // their customer); nullopt if there is none.
   virtual absl::StatusOr<std::optional<OrderSnapshot>> FindByRequestId(
@@ -106,6 +117,13 @@ class OrderParticipant {
   // The order as it stands now; nullopt if there is no such order.
   virtual absl::StatusOr<std::optional<OrderSnapshot>> FindOrder(const std::string& order_id,
                                                                  absl::Time deadline) = 0;
+};
+
+// The saga's bookkeeping: failed attempts, the sweep's work list, parked
+// sagas and an operator's resume.
+class SagaBookkeeping {
+ public:
+  virtual ~SagaBookkeeping() = default;
   // PENDING orders not updated for `min_age` (by the order service's
   // clock, so this coordinator's need not agree) whose saga is active (not
   // stuck, not backing off), one page.
@@ -124,6 +142,23 @@ class OrderParticipant {
                                                    absl::Time deadline) = 0;
   // PENDING orders parked as stuck (at most 1000 counted).
   virtual absl::StatusOr<int64_t> CountStuck(absl::Time deadline) = 0;
+};
+
+// The whole order service in one object (over gRPC: GrpcOrderParticipant).
+class OrderParticipant : public OrderSagaSteps, public OrderLookup, public SagaBookkeeping {};
+
+// The roles the saga and the sweep use, each possibly decorated on its own
+// (main.cc batches the steps and passes the rest straight to gRPC).
+struct OrderPorts {
+  // Every role from one object.
+  OrderPorts(OrderParticipant& all)  // NOLINT: implicit on purpose
+      : steps(all), lookup(all), bookkeeping(all) {}
+  OrderPorts(OrderSagaSteps& steps, OrderLookup& lookup, SagaBookkeeping& bookkeeping)
+      : steps(steps), lookup(lookup), bookkeeping(bookkeeping) {}
+
+  OrderSagaSteps& steps;
+  OrderLookup& lookup;
+  SagaBookkeeping& bookkeeping;
 };
 
 enum class ReserveOutcome { kReserved, kOutOfStock, kUnknownProduct, kReleased };
@@ -151,7 +186,7 @@ class InventoryParticipant {
                                                 const std::vector<LineItem>& items,
                                                 absl::Time deadline) = 0;
   // Reserve for several orders in one exchange where the transport allows
-  // (see OrderParticipant::CreateOrders). The default calls Reserve for each.
+  // (see OrderSagaSteps::CreateOrders). The default calls Reserve for each.
   virtual std::vector<absl::StatusOr<ReserveAnswer>> ReserveBatch(
       const std::vector<const ReserveCall*>& calls, absl::Time deadline) {
     std::vector<absl::StatusOr<ReserveAnswer>> results;

@@ -36,7 +36,7 @@ PlaceOrderOutcome PlaceOrderSaga::Unfinished(const OrderSnapshot& order,
   report.retry_delay = options_.attempt_backoff * absl::Uniform(random, 0.8, 1.2);
   report.max_retry_delay = std::max(report.retry_delay, options_.max_attempt_backoff);
   absl::StatusOr<OrderSnapshot> recorded =
-      orders_.RecordSagaFailure(order_id, report, clock_.Now() + options_.retry.call_timeout);
+      orders_.bookkeeping.RecordSagaFailure(order_id, report, clock_.Now() + options_.retry.call_timeout);
   const bool parked = recorded.ok() && recorded->stuck;
   if (!recorded.ok()) {
     LOG(WARNING) << "order " << order_id << " PENDING: " << step << " failed: " << why
@@ -93,7 +93,7 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
   }
   if (sold_out.has_value()) {
     // A retry of a request that already has an order must get that order.
-    absl::StatusOr<std::optional<OrderSnapshot>> existing = orders_.FindByRequestId(
+    absl::StatusOr<std::optional<OrderSnapshot>> existing = orders_.lookup.FindByRequestId(
         command.customer_id, command.request_id,
         std::min(deadline, clock_.Now() + options_.retry.call_timeout));
     if (existing.ok() && !existing->has_value()) {
@@ -106,7 +106,7 @@ absl::StatusOr<PlaceOrderOutcome> PlaceOrderSaga::PlaceOrder(
 
   absl::StatusOr<OrderSnapshot> order =
       Retry(deadline, /*cancel=*/nullptr, [&](absl::Time call_deadline) {
-        return orders_.CreateOrder(command, call_deadline);
+        return orders_.steps.CreateOrder(command, call_deadline);
       });
   if (!order.ok()) {
     if (absl::IsInvalidArgument(order.status())) return order.status();
@@ -183,7 +183,7 @@ PlaceOrderOutcome PlaceOrderSaga::Approve(const OrderSnapshot& order, absl::Time
                                           const std::atomic<bool>* cancel) {
   absl::StatusOr<OrderSnapshot> approved =
       Retry(deadline, cancel, [&](absl::Time call_deadline) {
-        return orders_.ApproveOrder(order.order_id, call_deadline);
+        return orders_.steps.ApproveOrder(order.order_id, call_deadline);
       });
   if (!approved.ok()) return Unfinished(order, "approve", approved.status(), cancel);
   if (approved->status == OrderStatus::kApproved) {
@@ -203,7 +203,7 @@ PlaceOrderOutcome PlaceOrderSaga::Reject(const OrderSnapshot& order, RejectReaso
   const std::string& order_id = order.order_id;
   absl::StatusOr<OrderSnapshot> rejected =
       Retry(deadline, cancel, [&](absl::Time call_deadline) {
-        return orders_.RejectOrder(order_id, reason, detail, call_deadline);
+        return orders_.steps.RejectOrder(order_id, reason, detail, call_deadline);
       });
   if (!rejected.ok()) return Unfinished(order, "reject", rejected.status(), cancel);
   LOG(INFO) << "order " << order_id << " " << OrderStatusName(rejected->status) << " "
@@ -220,7 +220,7 @@ PlaceOrderOutcome PlaceOrderSaga::Compensate(const OrderSnapshot& order,
   //    reservation and there is nothing to compensate.
   absl::StatusOr<OrderSnapshot> marked =
       Retry(deadline, cancel, [&](absl::Time call_deadline) {
-        return orders_.MarkCompensating(order_id, reason, detail, call_deadline);
+        return orders_.steps.MarkCompensating(order_id, reason, detail, call_deadline);
       });
   if (!marked.ok()) return Unfinished(order, "mark_compensating", marked.status(), cancel);
   if (marked->status == OrderStatus::kApproved) {

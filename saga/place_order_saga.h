@@ -43,7 +43,7 @@ class PlaceOrderSaga {
     absl::Duration compensation_deadline = absl::Seconds(5);
     RetryPolicy retry;
     // A drive that ends without a decision counts as a failed attempt
-    // (OrderParticipant::RecordSagaFailure); at `max_attempts` the order is
+    // (SagaBookkeeping::RecordSagaFailure); at `max_attempts` the order is
     // parked as stuck. The recovery sweep leaves it alone for
     // attempt_backoff x 2^(n-1) after the n-th failure, at most
     // max_attempt_backoff (each jittered by +-20%).
@@ -56,7 +56,7 @@ class PlaceOrderSaga {
   };
 
   // Collaborators must outlive the saga.
-  PlaceOrderSaga(OrderParticipant& orders, InventoryParticipant& inventory,
+  PlaceOrderSaga(OrderPorts orders, InventoryParticipant& inventory,
                  SoldOutCache& sold_out, ProductAdmission& admission, Clock& clock,
                  Options options)
       : orders_(orders),
@@ -130,7 +130,7 @@ class PlaceOrderSaga {
                                const std::atomic<bool>* cancel);
   PlaceOrderOutcome Decided(const OrderSnapshot& order) const;
 
-  OrderParticipant& orders_;
+  const OrderPorts orders_;
   InventoryParticipant& inventory_;
   SoldOutCache& sold_out_;
   ProductAdmission& admission_;

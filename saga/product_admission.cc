@@ -1,5 +1,8 @@
 #include "saga/product_admission.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 
 namespace order_saga::coordinator {
@@ -13,9 +16,12 @@ absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
   std::vector<int64_t> products;
   for (const LineItem& item : SortedByProductId(items)) products.push_back(item.product_id);
   if (max_in_flight_ <= 0) return Ticket(this, {});
-  // A deadline of the real clock (absl::Mutex waits on it), whatever clock
-  // the saga runs on.
-  const absl::Time deadline = absl::Now() + max_wait;
+  // A deadline on the monotonic clock, whatever clock the saga runs on (a
+  // wall clock stepped back must not stretch the wait).
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          absl::ToChronoNanoseconds(std::min(max_wait, absl::Hours(24))));
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < products.size(); ++i) {
     const int64_t product = products[i];
@@ -23,7 +29,8 @@ absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
       auto it = in_flight_.find(product);
       return it == in_flight_.end() || it->second < max_in_flight_;
     };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&has_room), deadline)) {
+    if (!mu_.AwaitWithTimeout(absl::Condition(&has_room),
+                              absl::FromChrono(deadline - std::chrono::steady_clock::now()))) {
       for (size_t j = 0; j < i; ++j) {
         if (--in_flight_[products[j]] == 0) in_flight_.erase(products[j]);
       }

@@ -8,7 +8,7 @@ absl::StatusOr<int> RecoverySweeper::SweepOnce() {
   int recovered = 0;
   std::string page_token;
   do {
-    absl::StatusOr<StaleOrderPage> page = orders_.ListStalePending(
+    absl::StatusOr<StaleOrderPage> page = orders_.bookkeeping.ListStalePending(
         options_.recovery_age, page_token, clock_.Now() + options_.call_timeout);
     if (!page.ok()) return page.status();
     for (const OrderSnapshot& listed : page->orders) {
@@ -22,7 +22,7 @@ absl::StatusOr<int> RecoverySweeper::SweepOnce() {
       // that retention is long enough rests on it; OPERATIONS.md).
       const absl::Time deadline = clock_.Now() + options_.saga_deadline;
       absl::StatusOr<std::optional<OrderSnapshot>> fresh =
-          orders_.FindOrder(listed.order_id, clock_.Now() + options_.call_timeout);
+          orders_.lookup.FindOrder(listed.order_id, clock_.Now() + options_.call_timeout);
       if (!fresh.ok()) return fresh.status();
       if (!fresh->has_value() || (*fresh)->status != OrderStatus::kPending) continue;
       const OrderSnapshot& order = **fresh;
@@ -67,7 +67,7 @@ void RecoverySweeper::Loop() {
       options_.on_recovered(*recovered);
     }
     if (options_.on_stuck_count && !cancel_.load()) {
-      absl::StatusOr<int64_t> stuck = orders_.CountStuck(clock_.Now() + options_.call_timeout);
+      absl::StatusOr<int64_t> stuck = orders_.bookkeeping.CountStuck(clock_.Now() + options_.call_timeout);
       if (stuck.ok()) options_.on_stuck_count(*stuck);
     }
   }

@@ -38,7 +38,7 @@ class RecoverySweeper {
   };
 
   // Collaborators must outlive the sweeper.
-  RecoverySweeper(OrderParticipant& orders, PlaceOrderSaga& saga, Clock& clock,
+  RecoverySweeper(OrderPorts orders, PlaceOrderSaga& saga, Clock& clock,
                   Options options)
       : orders_(orders), saga_(saga), clock_(clock), options_(options) {}
   ~RecoverySweeper() { Stop(); }
@@ -56,7 +56,7 @@ class RecoverySweeper {
  private:
   void Loop();
 
-  OrderParticipant& orders_;
+  const OrderPorts orders_;  // lookup and bookkeeping
   PlaceOrderSaga& saga_;
   Clock& clock_;
   const Options options_;

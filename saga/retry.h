@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
@@ -16,6 +17,10 @@ struct RetryPolicy {
   absl::Duration call_timeout = absl::Seconds(1);
   absl::Duration initial_backoff = absl::Milliseconds(20);
   absl::Duration max_backoff = absl::Milliseconds(500);
+  // The pause before the next attempt for the current backoff; unset:
+  // uniformly from half to one and a half times it (so that sagas that
+  // failed together do not retry together). Tests pin it.
+  std::function<absl::Duration(absl::Duration backoff)> jitter;
 };
 
 // True for the codes that leave a call's outcome unknown or that a retry can
@@ -64,7 +69,8 @@ auto RetryUntil(Clock& clock, absl::Time deadline, const RetryPolicy& policy, Ca
     if (stopped()) return StoppedError();
     result = call(std::min(deadline, now + policy.call_timeout));
     if (result.ok() || !IsRetryable(StatusOf(result))) return result;
-    const absl::Duration pause = backoff * absl::Uniform(random, 0.5, 1.5);
+    const absl::Duration pause =
+        policy.jitter ? policy.jitter(backoff) : backoff * absl::Uniform(random, 0.5, 1.5);
     if (clock.Now() + pause >= deadline) return result;
     clock.SleepFor(pause);
     backoff = std::min(backoff * 2, policy.max_backoff);

@@ -64,13 +64,13 @@ std::string EventWhat(const ::order::v1::Order* before, const ::order::v1::Order
 
 }  // namespace
 
-SagaAdminService::SagaAdminService(PlaceOrderSaga& saga, OrderParticipant& orders,
+SagaAdminService::SagaAdminService(PlaceOrderSaga& saga, SagaBookkeeping& bookkeeping,
                                    std::shared_ptr<grpc::Channel> order_service,
                                    std::shared_ptr<grpc::Channel> inventory_service,
                                    Clock& clock, SagaMetrics* metrics,
                                    const Authenticator* authenticator)
     : saga_(saga),
-      orders_(orders),
+      bookkeeping_(bookkeeping),
       order_service_(::order::v1::OrderService::NewStub(std::move(order_service))),
       inventory_service_(
           ::inventory::v1::InventoryService::NewStub(std::move(inventory_service))),
@@ -145,7 +145,7 @@ grpc::Status SagaAdminService::RetrySaga(grpc::ServerContext* context,
   }
   ScopedTraceId trace(TraceIdOf(*context));
   absl::StatusOr<OrderSnapshot> order =
-      orders_.ResumeSaga(request->order_id(), absl::StrCat("retry requested by ", *admin),
+      bookkeeping_.ResumeSaga(request->order_id(), absl::StrCat("retry requested by ", *admin),
                          clock_.Now() + saga_.options().retry.call_timeout);
   if (!order.ok()) return ToGrpcStatus(order.status());
   if (metrics_ != nullptr) metrics_->AdminAction("retry");
@@ -167,7 +167,7 @@ grpc::Status SagaAdminService::ForceRejectOrder(
     return ToGrpcStatus(valid);
   }
   ScopedTraceId trace(TraceIdOf(*context));
-  absl::StatusOr<OrderSnapshot> order = orders_.ResumeSaga(
+  absl::StatusOr<OrderSnapshot> order = bookkeeping_.ResumeSaga(
       request->order_id(), absl::StrCat("force-reject by ", *admin, ": ", request->note()),
       clock_.Now() + saga_.options().retry.call_timeout);
   if (!order.ok()) return ToGrpcStatus(order.status());

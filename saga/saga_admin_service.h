@@ -19,9 +19,9 @@ namespace order_saga::coordinator {
 
 class SagaAdminService final : public ::saga::v1::SagaAdmin::Service {
  public:
-  // Everything must outlive the service. `orders` is the saga's order
-  // participant; the channels reach the services for reads.
-  SagaAdminService(PlaceOrderSaga& saga, OrderParticipant& orders,
+  // Everything must outlive the service. `bookkeeping` resumes sagas; the
+  // channels reach the services for reads.
+  SagaAdminService(PlaceOrderSaga& saga, SagaBookkeeping& bookkeeping,
                    std::shared_ptr<grpc::Channel> order_service,
                    std::shared_ptr<grpc::Channel> inventory_service, Clock& clock,
                    SagaMetrics* metrics = nullptr,
@@ -47,7 +47,7 @@ class SagaAdminService final : public ::saga::v1::SagaAdmin::Service {
   absl::StatusOr<::order::v1::SagaHistory> History(const std::string& order_id) const;
 
   PlaceOrderSaga& saga_;
-  OrderParticipant& orders_;
+  SagaBookkeeping& bookkeeping_;
   std::unique_ptr<::order::v1::OrderService::Stub> order_service_;
   std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_service_;
   Clock& clock_;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
@@ -68,19 +69,21 @@ class MethodMetrics {
 
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
-  explicit MetricsInterceptor(MethodMetrics& metrics) : metrics_(metrics), start_(absl::Now()) {}
+  explicit MetricsInterceptor(MethodMetrics& metrics)
+      : metrics_(metrics), start_(std::chrono::steady_clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
-      metrics_.Record(methods->GetSendStatus().error_code(), absl::Now() - start_);
+      metrics_.Record(methods->GetSendStatus().error_code(),
+                      absl::FromChrono(std::chrono::steady_clock::now() - start_));
     }
     methods->Proceed();
   }
 
  private:
   MethodMetrics& metrics_;
-  const absl::Time start_;
+  const std::chrono::steady_clock::time_point start_;
 };
 
 class MetricsInterceptorFactory final

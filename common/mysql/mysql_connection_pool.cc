@@ -140,10 +140,11 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::Connect() {
 absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::ConnectWithBackoff() {
   {
     absl::MutexLock lock(&mu_);
-    if (absl::Now() < next_connect_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_connect_) {
       return absl::UnavailableError(absl::StrCat(
           "database unreachable, next connection attempt in ",
-          absl::FormatDuration(absl::Trunc(next_connect_ - absl::Now(),
+          absl::FormatDuration(absl::Trunc(absl::FromChrono(next_connect_ - now),
                                            absl::Milliseconds(1))),
           "; last error: ", last_connect_error_.message()));
     }
@@ -152,11 +153,13 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::ConnectWithBa
   absl::MutexLock lock(&mu_);
   if (session.ok()) {
     connect_backoff_ = absl::ZeroDuration();
-    next_connect_ = absl::InfinitePast();
+    next_connect_ = std::chrono::steady_clock::time_point::min();
   } else {
     connect_backoff_ = std::clamp(connect_backoff_ * 2, options_.reconnect_initial_backoff,
                                   options_.reconnect_max_backoff);
-    next_connect_ = absl::Now() + connect_backoff_;
+    next_connect_ = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        absl::ToChronoNanoseconds(connect_backoff_));
     last_connect_error_ = session.status();
   }
   return session;

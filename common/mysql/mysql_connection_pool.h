@@ -7,6 +7,7 @@
 // between, so callers get an answer at once instead of a hang.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -124,7 +125,9 @@ class MysqlConnectionPool {
   // Connection attempts: the last failure, and no new attempt before
   // `next_connect_` (backoff doubles per failure, resets on success).
   absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
-  absl::Time next_connect_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // On the monotonic clock: a wall clock stepped back must not stretch it.
+  std::chrono::steady_clock::time_point next_connect_ ABSL_GUARDED_BY(mu_) =
+      std::chrono::steady_clock::time_point::min();
   absl::Duration connect_backoff_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
 };
 

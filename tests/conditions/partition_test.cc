@@ -149,8 +149,9 @@ class PartitionTest : public ::testing::Test {
     };
   }
 
-  // Open transactions of the inventory schema whose session has sent
-  // nothing for more than 250 ms (the frozen replica's).
+  // Open transactions of this stack's inventory schema whose session has
+  // sent nothing for more than 250 ms (the frozen replica's); another
+  // test's sessions on the same server do not count.
   int64_t IdleTransactions() {
     absl::StatusOr<MysqlConnectionPool::Lease> lease =
         stack_->inventory_database().pool().Acquire();
@@ -159,7 +160,7 @@ class PartitionTest : public ::testing::Test {
         lease->session()
             .Prepare("SELECT COUNT(*) FROM information_schema.innodb_trx t "
                      "JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id "
-                     "WHERE p.command = 'Sleep' AND p.time_ms > 250")
+                     "WHERE p.command = 'Sleep' AND p.time_ms > 250 AND p.db = DATABASE()")
             .executeQuery());
     return row->next() ? row->getInt64(1) : 0;
   }

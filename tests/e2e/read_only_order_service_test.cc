@@ -18,7 +18,7 @@ namespace order_saga::orders {
 namespace {
 
 TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
-  InMemoryOrderRepository repository;
+  InMemoryOrderRepository repository{RealClock()};
   absl::StatusOr<Order> existing =
       repository.Create({"r1", "alice", {{4, 1}}, {}}, "order-1");
   ASSERT_TRUE(existing.ok());
@@ -26,7 +26,7 @@ TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
                   .Transition("order-1", {OrderTransition::Kind::kApprove, RejectReason::kNone, ""})
                   .ok());
   OrderLifecycle lifecycle(repository);
-  OrderEventFeed feed(repository, OrderEventFeed::Options());
+  OrderEventFeed feed(repository, repository, OrderEventFeed::Options());
   ASSERT_TRUE(feed.Start().ok());
   OrderWatchStreams streams(feed, RealClock(), OrderWatchStreams::Limits());
   OrderGrpcService service(lifecycle, feed, streams, RealClock(), /*read_only=*/true);

@@ -78,18 +78,18 @@ TEST(ConcurrentSagaTest, TwoHundredBundlesThroughBatchedCallsApproveExactlyFifte
   ASSERT_TRUE(in_memory_inventory.ledger().UpsertProduct({4, "four", 1, 30, {}}).ok());
   ASSERT_TRUE(in_memory_inventory.ledger().UpsertProduct({5, "five", 1, 20, {}}).ok());
   // Small batches, two at a time, so that batches also race each other.
-  BatchingOrderParticipant orders(in_memory_orders, {5, 2, {}});
-  BatchingInventoryParticipant inventory(in_memory_inventory, {5, 2, {}});
+  BatchingOrderSagaSteps orders(in_memory_orders, {5, 2, {}}, RealClock());
+  BatchingInventoryParticipant inventory(in_memory_inventory, {5, 2, {}}, RealClock());
   SoldOutCache sold_out(absl::Seconds(2), absl::Milliseconds(100));
   ProductAdmission admission(0);
-  PlaceOrderSaga saga(orders, inventory, sold_out, admission, RealClock(),
-                      PlaceOrderSaga::Options());
+  PlaceOrderSaga saga({orders, in_memory_orders, in_memory_orders}, inventory, sold_out,
+                      admission, RealClock(), PlaceOrderSaga::Options());
 
   constexpr int kClients = 200;
   SaleCounts sale = RunFlashSale(
       saga, kClients, [&](const PlaceOrderCommand& command, const PlaceOrderOutcome& outcome) {
         // The answer belongs to this request, not to another of its batch.
-        EXPECT_EQ(orders.FindByRequestId(command.customer_id, command.request_id, absl::InfiniteFuture())
+        EXPECT_EQ(in_memory_orders.FindByRequestId(command.customer_id, command.request_id, absl::InfiniteFuture())
                       ->value()
                       .order_id,
                   outcome.order_id);

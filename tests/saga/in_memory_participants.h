@@ -68,7 +68,7 @@ class InMemoryOrderParticipant final : public OrderParticipant {
 
 class InMemoryInventoryParticipant final : public InventoryParticipant {
  public:
-  InMemoryInventoryParticipant() : ledger_(repository_) {}
+  InMemoryInventoryParticipant() : ledger_(repository_, RealClock()) {}
 
   absl::StatusOr<ReserveAnswer> Reserve(const std::string& order_id,
                                         const std::vector<LineItem>& items,

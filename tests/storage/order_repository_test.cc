@@ -16,7 +16,7 @@
 #include "common/clock.h"
 #include "common/fake_clock.h"
 #include "common/mysql/mysql_transaction_runner.h"
-#include "order_service/coalescing_order_repository.h"
+#include "order_service/coalescing_order_writes.h"
 #include "order_service/in_memory_order_repository.h"
 #include "order_service/mysql_order_repository.h"
 #include "order_service/order_lifecycle.h"
@@ -31,9 +31,10 @@ struct InMemoryBackend {
   // Commits whose outcome the backend lost on purpose (lost-commit backends).
   std::optional<int64_t> commits_lost() { return std::nullopt; }
   OrderRepository& repository() { return repository_; }
+  OrderWrites& writes() { return repository_; }
   // Batches that fell back to one order at a time (none here: no batches).
   std::optional<int64_t> split_batches() { return std::nullopt; }
-  InMemoryOrderRepository repository_;
+  InMemoryOrderRepository repository_{RealClock()};
 };
 
 struct MysqlBackend {
@@ -48,6 +49,7 @@ struct MysqlBackend {
     return absl::OkStatus();
   }
   OrderRepository& repository() { return *repository_; }
+  OrderWrites& writes() { return *repository_; }
   std::optional<int64_t> split_batches() { return repository_->split_batches(); }
   std::optional<int64_t> commits_lost() { return std::nullopt; }
   std::unique_ptr<testing::MysqlTestDatabase> database;
@@ -55,18 +57,19 @@ struct MysqlBackend {
   std::unique_ptr<MysqlOrderRepository> repository_;
 };
 
-// MySQL behind request coalescing: creations and approvals of the suite go
-// through batches (small ones, two at a time, racing each other).
+// MySQL behind request coalescing: creations, approvals and rejections of
+// the suite go through batches (small ones, two at a time, racing each
+// other); every other role goes straight to MySQL, as in the service.
 struct CoalescingMysqlBackend : MysqlBackend {
   absl::Status Init(MysqlTransactionRunner::Options runner_options = {}) {
     absl::Status status = MysqlBackend::Init(runner_options);
     if (!status.ok()) return status;
-    coalescing = std::make_unique<CoalescingOrderRepository>(
+    coalescing = std::make_unique<CoalescingOrderWrites>(
         *repository_, BatchOptions{4, 2, {}});
     return absl::OkStatus();
   }
-  OrderRepository& repository() { return *coalescing; }
-  std::unique_ptr<CoalescingOrderRepository> coalescing;
+  OrderWrites& writes() { return *coalescing; }
+  std::unique_ptr<CoalescingOrderWrites> coalescing;
 };
 
 // MySQL, plain and below write coalescing, where every unit of work loses
@@ -86,7 +89,9 @@ class OrderRepositoryTest : public ::testing::Test {
       EXPECT_GT(*lost, 0);
     }
   }
+  // Every role but the writes, which may be decorated (coalescing).
   OrderRepository& repo() { return backend_.repository(); }
+  OrderWrites& writes() { return backend_.writes(); }
   // Where batches exist, checks that `n` of them fell back to one order at
   // a time (so a test of the batch path cannot pass on the fallback alone).
   void ExpectSplitBatches(int64_t n) {
@@ -96,7 +101,7 @@ class OrderRepositoryTest : public ::testing::Test {
     }
   }
   absl::StatusOr<Order> Create(const std::string& request_id, const std::string& customer = "c1") {
-    return repo().Create({request_id, customer, {{5, 1}, {4, 2}},
+    return writes().Create({request_id, customer, {{5, 1}, {4, 2}},
                           {"홍길동", "010-1234-5678", "04524", "서울특별시 중구 세종대로 110", "3층"}},
                          RandomOrderId());
   }
@@ -149,7 +154,7 @@ TYPED_TEST(OrderRepositoryTest, RequestIdsAreScopedToTheirCustomer) {
 // items, quantities or address is refused naming request_id, and nothing is
 // written; the same content gets the recorded order.
 TYPED_TEST(OrderRepositoryTest, TheSameKeyWithOtherContentIsRefusedNamingRequestId) {
-  OrderLifecycle lifecycle(this->repo());
+  OrderLifecycle lifecycle({this->writes(), this->repo()});
   const NewOrder first = {"R", "alice", {{4, 2}, {5, 1}}, {"홍길동", "010", "04524", "line1", ""}};
   absl::StatusOr<Order> placed = lifecycle.CreateOrder(first);
   ASSERT_TRUE(placed.ok()) << placed.status();
@@ -196,13 +201,13 @@ TYPED_TEST(OrderRepositoryTest, ConcurrentCreatesWithOneRequestIdMakeOneOrder) {
 TYPED_TEST(OrderRepositoryTest, FirstDecisionWinsAndLaterOnesReportIt) {
   const std::string id = this->Create("r1")->order_id;
   using Kind = OrderTransition::Kind;
-  EXPECT_EQ(this->repo().Transition(id, {Kind::kApprove, RejectReason::kNone, "ok"})->status,
+  EXPECT_EQ(this->writes().Transition(id, {Kind::kApprove, RejectReason::kNone, "ok"})->status,
             OrderStatus::kApproved);
   absl::StatusOr<Order> late =
-      this->repo().Transition(id, {Kind::kReject, RejectReason::kOutOfStock, "late"});
+      this->writes().Transition(id, {Kind::kReject, RejectReason::kOutOfStock, "late"});
   EXPECT_EQ(late->status, OrderStatus::kApproved);
   EXPECT_EQ(late->reject_reason, RejectReason::kNone);
-  EXPECT_EQ(this->repo().Transition("nope", {Kind::kApprove, RejectReason::kNone, ""})
+  EXPECT_EQ(this->writes().Transition("nope", {Kind::kApprove, RejectReason::kNone, ""})
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
@@ -211,18 +216,18 @@ TYPED_TEST(OrderRepositoryTest, FirstDecisionWinsAndLaterOnesReportIt) {
 TYPED_TEST(OrderRepositoryTest, CompensatingOrderCannotBeApprovedOnlyRejected) {
   const std::string id = this->Create("r1")->order_id;
   using Kind = OrderTransition::Kind;
-  absl::StatusOr<Order> marked = this->repo().Transition(
+  absl::StatusOr<Order> marked = this->writes().Transition(
       id, {Kind::kMarkCompensating, RejectReason::kInventoryUnavailable, "timeout"});
   EXPECT_TRUE(marked->compensating);
   EXPECT_EQ(marked->status, OrderStatus::kPending);
   // A second compensation keeps the first reason.
-  EXPECT_EQ(this->repo()
+  EXPECT_EQ(this->writes()
                 .Transition(id, {Kind::kMarkCompensating, RejectReason::kOutOfStock, "x"})
                 ->reject_reason,
             RejectReason::kInventoryUnavailable);
-  EXPECT_EQ(this->repo().Transition(id, {Kind::kApprove, RejectReason::kNone, ""})->status,
+  EXPECT_EQ(this->writes().Transition(id, {Kind::kApprove, RejectReason::kNone, ""})->status,
             OrderStatus::kPending);
-  absl::StatusOr<Order> rejected = this->repo().Transition(
+  absl::StatusOr<Order> rejected = this->writes().Transition(
       id, {Kind::kReject, RejectReason::kInventoryUnavailable, "released"});
   EXPECT_EQ(rejected->status, OrderStatus::kRejected);
   EXPECT_EQ(rejected->reject_reason, RejectReason::kInventoryUnavailable);
@@ -242,7 +247,7 @@ TYPED_TEST(OrderRepositoryTest, CreateBatchRecordsEachOrderWithItsOwnFields) {
   }
   std::vector<const OrderToCreate*> batch;
   for (const OrderToCreate& o : orders) batch.push_back(&o);
-  std::vector<absl::StatusOr<Order>> created = this->repo().CreateBatch(batch);
+  std::vector<absl::StatusOr<Order>> created = this->writes().CreateBatch(batch);
   ASSERT_EQ(created.size(), orders.size());
   for (size_t i = 0; i < orders.size(); ++i) {
     ASSERT_TRUE(created[i].ok()) << created[i].status();
@@ -271,7 +276,7 @@ TYPED_TEST(OrderRepositoryTest, CreateBatchWithAKnownRequestIdReturnsTheExisting
       {NewOrderFor("twice", {{1, 1}}), RandomOrderId()},
       {NewOrderFor("twice", {{1, 1}}), RandomOrderId()}};
   std::vector<absl::StatusOr<Order>> created =
-      this->repo().CreateBatch({&orders[0], &orders[1], &orders[2], &orders[3]});
+      this->writes().CreateBatch({&orders[0], &orders[1], &orders[2], &orders[3]});
   for (const auto& order : created) ASSERT_TRUE(order.ok()) << order.status();
   EXPECT_EQ(created[0]->order_id, orders[0].order_id);
   EXPECT_EQ(created[1]->order_id, existing->order_id);
@@ -286,11 +291,11 @@ TYPED_TEST(OrderRepositoryTest, ApproveBatchApprovesOnlyWhatMayBeApproved) {
   absl::StatusOr<Order> rejected = this->Create("rejected");
   absl::StatusOr<Order> compensating = this->Create("compensating");
   ASSERT_TRUE(plain.ok() && rejected.ok() && compensating.ok());
-  ASSERT_TRUE(this->repo()
+  ASSERT_TRUE(this->writes()
                   .Transition(rejected->order_id,
                               {OrderTransition::Kind::kReject, RejectReason::kOutOfStock, "x"})
                   .ok());
-  ASSERT_TRUE(this->repo()
+  ASSERT_TRUE(this->writes()
                   .Transition(compensating->order_id, {OrderTransition::Kind::kMarkCompensating,
                                                        RejectReason::kInventoryUnavailable, "y"})
                   .ok());
@@ -301,7 +306,7 @@ TYPED_TEST(OrderRepositoryTest, ApproveBatchApprovesOnlyWhatMayBeApproved) {
                                                 {plain->order_id, "again"}};
   std::vector<const OrderApproval*> batch;
   for (const OrderApproval& a : approvals) batch.push_back(&a);
-  std::vector<absl::StatusOr<Order>> after = this->repo().ApproveBatch(batch);
+  std::vector<absl::StatusOr<Order>> after = this->writes().ApproveBatch(batch);
   ASSERT_EQ(after.size(), approvals.size());
   ASSERT_TRUE(after[0].ok());
   EXPECT_EQ(after[0]->status, OrderStatus::kApproved);
@@ -324,8 +329,8 @@ TYPED_TEST(OrderRepositoryTest, RejectBatchDecidesEachOrderAsTransitionWould) {
   absl::StatusOr<Order> compensating = this->Create("c");
   ASSERT_TRUE(plain.ok() && approved.ok() && compensating.ok());
   ASSERT_TRUE(
-      this->repo().Transition(approved->order_id, {Kind::kApprove, RejectReason::kNone, ""}).ok());
-  ASSERT_TRUE(this->repo()
+      this->writes().Transition(approved->order_id, {Kind::kApprove, RejectReason::kNone, ""}).ok());
+  ASSERT_TRUE(this->writes()
                   .Transition(compensating->order_id,
                               {Kind::kMarkCompensating, RejectReason::kInventoryUnavailable, "t"})
                   .ok());
@@ -338,7 +343,7 @@ TYPED_TEST(OrderRepositoryTest, RejectBatchDecidesEachOrderAsTransitionWould) {
       {plain->order_id, RejectReason::kUnknownProduct, "again"}};
   std::vector<const OrderRejection*> batch;
   for (const OrderRejection& r : rejections) batch.push_back(&r);
-  std::vector<absl::StatusOr<Order>> after = this->repo().RejectBatch(batch);
+  std::vector<absl::StatusOr<Order>> after = this->writes().RejectBatch(batch);
   ASSERT_EQ(after.size(), rejections.size());
   ASSERT_TRUE(after[0].ok()) << after[0].status();
   EXPECT_EQ(after[0]->status, OrderStatus::kRejected);
@@ -360,7 +365,7 @@ TYPED_TEST(OrderRepositoryTest, ListFiltersAndPages) {
     ids.push_back(this->Create("r" + std::to_string(i), i % 2 ? "odd" : "even")->order_id);
   }
   using Kind = OrderTransition::Kind;
-  ASSERT_TRUE(this->repo().Transition(ids[0], {Kind::kApprove, RejectReason::kNone, ""}).ok());
+  ASSERT_TRUE(this->writes().Transition(ids[0], {Kind::kApprove, RejectReason::kNone, ""}).ok());
   OrderFilter filter;
   filter.limit = 2;
   absl::StatusOr<std::vector<Order>> page = this->repo().List(filter);
@@ -414,17 +419,17 @@ TYPED_TEST(OrderRepositoryTest, EveryChangeAppendsOneEventAndNoOpsAppendNone) {
   EXPECT_EQ(*this->repo().LastEventId(), 0);
   const std::string a = this->Create("r1", "alice")->order_id;
   ASSERT_TRUE(this->Create("r1", "alice").ok());  // idempotent repeat
-  ASSERT_TRUE(this->repo()
+  ASSERT_TRUE(this->writes()
                   .Transition(a, {Kind::kMarkCompensating, RejectReason::kOutOfStock, "x"})
                   .ok());
-  ASSERT_TRUE(this->repo()
+  ASSERT_TRUE(this->writes()
                   .Transition(a, {Kind::kMarkCompensating, RejectReason::kOutOfStock, "y"})
                   .ok());  // no-op
   ASSERT_TRUE(
-      this->repo().Transition(a, {Kind::kReject, RejectReason::kOutOfStock, "none left"}).ok());
-  ASSERT_TRUE(this->repo().Transition(a, {Kind::kApprove, RejectReason::kNone, ""}).ok());
+      this->writes().Transition(a, {Kind::kReject, RejectReason::kOutOfStock, "none left"}).ok());
+  ASSERT_TRUE(this->writes().Transition(a, {Kind::kApprove, RejectReason::kNone, ""}).ok());
   const std::string b = this->Create("r2", "bob")->order_id;
-  ASSERT_TRUE(this->repo().Transition(b, {Kind::kApprove, RejectReason::kNone, "ok"}).ok());
+  ASSERT_TRUE(this->writes().Transition(b, {Kind::kApprove, RejectReason::kNone, "ok"}).ok());
 
   using Row = std::tuple<int64_t, std::string, OrderStatus, bool>;
   EXPECT_EQ(EventSummary(this->repo(), {}),
@@ -463,14 +468,14 @@ TYPED_TEST(OrderRepositoryTest, BatchesAppendOneEventPerOrderTheyChange) {
   }
   std::vector<const OrderToCreate*> create_batch;
   for (const OrderToCreate& c : creates) create_batch.push_back(&c);
-  for (const absl::StatusOr<Order>& created : this->repo().CreateBatch(create_batch)) {
+  for (const absl::StatusOr<Order>& created : this->writes().CreateBatch(create_batch)) {
     ASSERT_TRUE(created.ok()) << created.status();
   }
   const std::string& approved = creates[0].order_id;
   const std::string& compensating = creates[1].order_id;
   const std::string& pending = creates[2].order_id;
-  ASSERT_TRUE(this->repo().Transition(approved, {Kind::kApprove, RejectReason::kNone, ""}).ok());
-  ASSERT_TRUE(this->repo()
+  ASSERT_TRUE(this->writes().Transition(approved, {Kind::kApprove, RejectReason::kNone, ""}).ok());
+  ASSERT_TRUE(this->writes()
                   .Transition(compensating,
                               {Kind::kMarkCompensating, RejectReason::kOutOfStock, ""})
                   .ok());
@@ -478,7 +483,7 @@ TYPED_TEST(OrderRepositoryTest, BatchesAppendOneEventPerOrderTheyChange) {
       {approved, "again"}, {compensating, "ok"}, {pending, "ok"}};
   std::vector<const OrderApproval*> batch;
   for (const OrderApproval& a : approvals) batch.push_back(&a);
-  this->repo().ApproveBatch(batch);
+  this->writes().ApproveBatch(batch);
 
   using Row = std::tuple<int64_t, std::string, OrderStatus, bool>;
   std::vector<Row> events = EventSummary(this->repo(), {});
@@ -503,7 +508,7 @@ TYPED_TEST(OrderRepositoryTest, ConcurrentWritersLeaveNoGapBehindAReader) {
             this->Create(absl::StrCat("w", w, "-", i), absl::StrCat("c", w));
         ASSERT_TRUE(order.ok()) << order.status();
         ASSERT_TRUE(
-            this->repo()
+            this->writes()
                 .Transition(order->order_id, {Kind::kApprove, RejectReason::kNone, ""})
                 .ok());
       }
@@ -588,7 +593,7 @@ TYPED_TEST(OrderRepositoryTest, SagaFailuresBackOffAndParkTheOrderAtTheBudget) {
 
   // A final order is returned unchanged.
   absl::StatusOr<Order> other = this->Create("r2");
-  ASSERT_TRUE(this->repo().Transition(other->order_id, {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
+  ASSERT_TRUE(this->writes().Transition(other->order_id, {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
   EXPECT_EQ(this->repo().RecordSagaFailure(other->order_id, Failure("approve", 3))->saga_attempts, 0);
   EXPECT_TRUE(absl::IsNotFound(
       this->repo().RecordSagaFailure("no-such-order", Failure("approve", 3)).status()));
@@ -609,7 +614,7 @@ TYPED_TEST(OrderRepositoryTest, ListBySagaStateSkipsOtherStatesAndPages) {
   ASSERT_TRUE(this->repo().RecordSagaFailure(ids[2], Failure("reserve", 3)).ok());
   ASSERT_TRUE(this->repo().RecordSagaFailure(ids[3], Failure("reserve", 1))->stuck);
   ASSERT_TRUE(
-      this->repo().Transition(ids[4], {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
+      this->writes().Transition(ids[4], {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
   auto list = [&](SagaState state, int64_t after, int limit) {
     OrderFilter filter;
     filter.saga_state = state;
@@ -669,7 +674,7 @@ TYPED_TEST(OrderRepositoryTest, ResumeSagaClearsStuckAndRefusesFinalOrders) {
   EXPECT_EQ(steps->back().step, "operator");
   EXPECT_EQ(steps->back().detail, "retry by ops");
 
-  ASSERT_TRUE(this->repo().Transition(order->order_id, {OrderTransition::Kind::kReject, RejectReason::kRejectedByOperator, "no"}).ok());
+  ASSERT_TRUE(this->writes().Transition(order->order_id, {OrderTransition::Kind::kReject, RejectReason::kRejectedByOperator, "no"}).ok());
   EXPECT_EQ(this->repo().Get(order->order_id)->reject_reason, RejectReason::kRejectedByOperator);
   EXPECT_TRUE(absl::IsFailedPrecondition(
       this->repo().ResumeSaga(order->order_id, "again", "").status()));
@@ -684,7 +689,7 @@ TYPED_TEST(OrderRepositoryTest, RetentionDeletesOldEventsAndTheHistoryOfFinalOrd
   ASSERT_TRUE(pending.ok() && final_order.ok());
   ASSERT_TRUE(this->repo().RecordSagaFailure(pending->order_id, Failure("approve", 5)).ok());
   ASSERT_TRUE(this->repo().RecordSagaFailure(final_order->order_id, Failure("approve", 5)).ok());
-  ASSERT_TRUE(this->repo().Transition(final_order->order_id, {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
+  ASSERT_TRUE(this->writes().Transition(final_order->order_id, {OrderTransition::Kind::kApprove, {}, "ok"}).ok());
   // 3 events: two creations and one approval.
   EXPECT_EQ(*this->repo().DeleteEventsBefore(absl::Now() - absl::Hours(1), 10), 0);
   EXPECT_EQ(*this->repo().DeleteEventsBefore(absl::Now() + absl::Seconds(1), 2), 2);
@@ -788,7 +793,7 @@ TEST(OutboxRetentionTest, UnderLiveLoadWhatIsKeptIsAlwaysOneUnbrokenRange) {
   ASSERT_TRUE(db.ok()) << db.status();
   MysqlTransactionRunner runner((*db)->pool(), RealClock());
   MysqlOrderRepository repository(runner);
-  CoalescingOrderRepository coalescing(repository, BatchOptions{8, 2, {}});
+  CoalescingOrderWrites coalescing(repository, BatchOptions{8, 2, {}});
   FakeClock clock(absl::Now());
   std::atomic<bool> done{false};
   std::vector<std::thread> writers;

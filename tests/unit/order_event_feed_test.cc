@@ -2,6 +2,8 @@
 // whether it joins from the window, from the database (catch-up), or live.
 #include "order_service/order_event_feed.h"
 
+#include <atomic>
+
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
@@ -49,6 +51,16 @@ std::vector<int64_t> Range(int64_t first, int64_t last) {
   return ids;
 }
 
+// What a watch subscribes to: events after `after`, of `customer` (empty:
+// any) and of `order_id` (empty: every order).
+OrderEventSubscription Watch(int64_t after, std::string customer, std::string order_id) {
+  OrderEventSubscription subscription;
+  subscription.after_event_id = after;
+  subscription.customer_id = std::move(customer);
+  subscription.order_id = std::move(order_id);
+  return subscription;
+}
+
 class OrderEventFeedTest : public ::testing::Test {
  protected:
   // Each order gives two events: created, then approved.
@@ -67,12 +79,12 @@ class OrderEventFeedTest : public ::testing::Test {
     options.poll_interval = absl::Milliseconds(5);
     options.window_events = window_events;
     options.read_limit = 3;  // several reads per catch-up and per poll
-    auto feed = std::make_unique<OrderEventFeed>(repository_, options);
+    auto feed = std::make_unique<OrderEventFeed>(repository_, repository_, options);
     EXPECT_TRUE(feed->Start().ok());
     return feed;
   }
 
-  InMemoryOrderRepository repository_;
+  InMemoryOrderRepository repository_{RealClock()};
   int orders_ = 0;
 };
 
@@ -80,7 +92,7 @@ TEST_F(OrderEventFeedTest, SubscriberFromNowGetsOnlyNewEventsInOrder) {
   PlaceAndApprove("a");
   std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
   RecordingSubscriber subscriber;
-  feed->Subscribe(&subscriber, {feed->head(), "", ""});
+  feed->Subscribe(&subscriber, Watch(feed->head(), "", ""));
   for (int i = 0; i < 5; ++i) PlaceAndApprove("a");
   feed->Nudge();
   EXPECT_EQ(subscriber.WaitFor(10), Range(3, 12));
@@ -93,7 +105,7 @@ TEST_F(OrderEventFeedTest, OldPositionIsCaughtUpFromTheDatabaseWithoutGapOrDupli
   // first, while new events keep arriving.
   std::unique_ptr<OrderEventFeed> feed = StartFeed(4);
   RecordingSubscriber subscriber;
-  feed->Subscribe(&subscriber, {0, "", ""});
+  feed->Subscribe(&subscriber, Watch(0, "", ""));
   for (int i = 0; i < 10; ++i) PlaceAndApprove("a");  // events 21..40
   EXPECT_EQ(subscriber.WaitFor(40), Range(1, 40));
   feed->Unsubscribe(&subscriber);
@@ -102,13 +114,13 @@ TEST_F(OrderEventFeedTest, OldPositionIsCaughtUpFromTheDatabaseWithoutGapOrDupli
 TEST_F(OrderEventFeedTest, ResumingFromTheLastSeenIdMissesNothing) {
   std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
   RecordingSubscriber first;
-  feed->Subscribe(&first, {0, "", ""});
+  feed->Subscribe(&first, Watch(0, "", ""));
   for (int i = 0; i < 3; ++i) PlaceAndApprove("a");
   std::vector<int64_t> seen = first.WaitFor(6);
   feed->Unsubscribe(&first);  // the client disconnects
   for (int i = 0; i < 3; ++i) PlaceAndApprove("a");
   RecordingSubscriber resumed;
-  feed->Subscribe(&resumed, {seen.back(), "", ""});
+  feed->Subscribe(&resumed, Watch(seen.back(), "", ""));
   EXPECT_EQ(resumed.WaitFor(6), Range(7, 12));
   feed->Unsubscribe(&resumed);
 }
@@ -117,7 +129,7 @@ TEST_F(OrderEventFeedTest, CustomerFilterSkipsOtherCustomersBothInCatchUpAndLive
   for (int i = 0; i < 6; ++i) PlaceAndApprove(i % 2 ? "bob" : "alice");  // 12 events
   std::unique_ptr<OrderEventFeed> feed = StartFeed(2);
   RecordingSubscriber bob;
-  feed->Subscribe(&bob, {0, "bob", ""});
+  feed->Subscribe(&bob, Watch(0, "bob", ""));
   PlaceAndApprove("alice");  // 13, 14
   PlaceAndApprove("bob");    // 15, 16
   feed->Nudge();
@@ -128,7 +140,7 @@ TEST_F(OrderEventFeedTest, CustomerFilterSkipsOtherCustomersBothInCatchUpAndLive
 TEST_F(OrderEventFeedTest, OneOrderWatchOfAnUnknownOrderEndsWithNotFound) {
   std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
   RecordingSubscriber subscriber;
-  feed->Subscribe(&subscriber, {0, "", "no-such-order"});
+  feed->Subscribe(&subscriber, Watch(0, "", "no-such-order"));
   std::optional<absl::Status> end = subscriber.WaitForEnd();
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->code(), absl::StatusCode::kNotFound);
@@ -141,7 +153,7 @@ TEST_F(OrderEventFeedTest, OneOrderWatchGetsThatOrdersEventsOnly) {
   PlaceAndApprove("a");
   std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
   RecordingSubscriber subscriber;
-  feed->Subscribe(&subscriber, {0, "", order_id});
+  feed->Subscribe(&subscriber, Watch(0, "", order_id));
   EXPECT_EQ(subscriber.WaitFor(2), (std::vector<int64_t>{3, 4}));
   feed->Unsubscribe(&subscriber);
 }
@@ -149,13 +161,13 @@ TEST_F(OrderEventFeedTest, OneOrderWatchGetsThatOrdersEventsOnly) {
 TEST_F(OrderEventFeedTest, StopEndsEverySubscriptionWithItsReason) {
   std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
   RecordingSubscriber subscriber;
-  feed->Subscribe(&subscriber, {0, "", ""});
+  feed->Subscribe(&subscriber, Watch(0, "", ""));
   feed->Stop(absl::UnavailableError("shutting down"));
   std::optional<absl::Status> end = subscriber.WaitForEnd();
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->code(), absl::StatusCode::kUnavailable);
   RecordingSubscriber late;
-  feed->Subscribe(&late, {0, "", ""});
+  feed->Subscribe(&late, Watch(0, "", ""));
   EXPECT_EQ(late.WaitForEnd()->code(), absl::StatusCode::kUnavailable);
 }
 
@@ -169,19 +181,19 @@ TEST_F(OrderEventFeedTest, EventsDeletedByRetentionAreReplacedOrReported) {
   PlaceAndApprove("a");  // events 5, 6
   std::unique_ptr<OrderEventFeed> feed = StartFeed(1);
   RecordingSubscriber one;
-  feed->Subscribe(&one, {0, "", old_order});
+  feed->Subscribe(&one, Watch(0, "", old_order));
   EXPECT_EQ(one.WaitFor(1), (std::vector<int64_t>{0}));
   feed->Unsubscribe(&one);
 
   RecordingSubscriber all;
-  feed->Subscribe(&all, {0, "", ""});
+  feed->Subscribe(&all, Watch(0, "", ""));
   std::optional<absl::Status> end = all.WaitForEnd();
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->code(), absl::StatusCode::kOutOfRange) << *end;
   EXPECT_NE(end->message().find("events 1 to 4 were deleted"), std::string::npos) << *end;
 
   RecordingSubscriber recent;
-  feed->Subscribe(&recent, {4, "", ""});
+  feed->Subscribe(&recent, Watch(4, "", ""));
   EXPECT_EQ(recent.WaitFor(2), (std::vector<int64_t>{5, 6}));
   feed->Unsubscribe(&recent);
 }
@@ -200,16 +212,48 @@ TEST_F(OrderEventFeedTest, ACustomersWatchFromBeforeRetentionIsToldOutOfRange) {
   for (int64_t after : {0, 2, 3}) {
     SCOPED_TRACE(after);
     RecordingSubscriber customer;
-    feed->Subscribe(&customer, {after, "b", ""});
+    feed->Subscribe(&customer, Watch(after, "b", ""));
     std::optional<absl::Status> end = customer.WaitForEnd();
     ASSERT_TRUE(end.has_value());
     EXPECT_EQ(end->code(), absl::StatusCode::kOutOfRange) << *end;
     EXPECT_NE(end->message().find("to 4 were deleted"), std::string::npos) << *end;
   }
   RecordingSubscriber kept;
-  feed->Subscribe(&kept, {4, "b", ""});
+  feed->Subscribe(&kept, Watch(4, "b", ""));
   EXPECT_EQ(kept.WaitFor(2), (std::vector<int64_t>{7, 8}));
   feed->Unsubscribe(&kept);
+}
+
+TEST_F(OrderEventFeedTest, ACustomersWatchOfAnotherCustomersOrderIsRefusedOnTheFeedsThread) {
+  const std::string alices = PlaceAndApprove("alice");
+  std::unique_ptr<OrderEventFeed> feed = StartFeed(100);
+  // Refused as the subscription says, with nothing delivered.
+  RecordingSubscriber bob;
+  OrderEventSubscription foreign = Watch(0, "bob", alices);
+  std::atomic<int> refusals{0};
+  foreign.refuse_foreign = [&refusals, alices](const Order& order) {
+    ++refusals;
+    EXPECT_EQ(order.order_id, alices);
+    return absl::PermissionDeniedError("order_id: the order belongs to another customer");
+  };
+  feed->Subscribe(&bob, std::move(foreign));
+  std::optional<absl::Status> end = bob.WaitForEnd();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_TRUE(absl::IsPermissionDenied(*end)) << *end;
+  EXPECT_EQ(refusals.load(), 1);
+  EXPECT_TRUE(bob.WaitFor(0).empty());
+  // Without a refusal of its own: NOT_FOUND, as for an unknown order.
+  RecordingSubscriber carol;
+  feed->Subscribe(&carol, Watch(0, "carol", alices));
+  end = carol.WaitForEnd();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_TRUE(absl::IsNotFound(*end)) << *end;
+  EXPECT_TRUE(carol.WaitFor(0).empty());
+  // The owner's own watch gets the order's two events.
+  RecordingSubscriber alice;
+  feed->Subscribe(&alice, Watch(0, "alice", alices));
+  EXPECT_EQ(alice.WaitFor(2).size(), 2u);
+  feed->Unsubscribe(&alice);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-#include "order_service/coalescing_order_repository.h"
+#include "order_service/coalescing_order_writes.h"
 
 namespace order_saga::orders {
 
-CoalescingOrderRepository::CoalescingOrderRepository(OrderRepository& inner,
+CoalescingOrderWrites::CoalescingOrderWrites(OrderWrites& inner,
                                                      BatchOptions options)
     : inner_(inner),
       creates_(options,
@@ -17,12 +17,12 @@ CoalescingOrderRepository::CoalescingOrderRepository(OrderRepository& inner,
         return inner_.RejectBatch(rejections);
       }) {}
 
-absl::StatusOr<Order> CoalescingOrderRepository::Create(const NewOrder& order,
+absl::StatusOr<Order> CoalescingOrderWrites::Create(const NewOrder& order,
                                                         const std::string& order_id) {
   return creates_.Submit(OrderToCreate{order, order_id});
 }
 
-absl::StatusOr<Order> CoalescingOrderRepository::Transition(
+absl::StatusOr<Order> CoalescingOrderWrites::Transition(
     const std::string& order_id, const OrderTransition& transition) {
   switch (transition.kind) {
     case OrderTransition::Kind::kApprove:
@@ -36,7 +36,7 @@ absl::StatusOr<Order> CoalescingOrderRepository::Transition(
   return inner_.Transition(order_id, transition);
 }
 
-CoalescingOrderRepository::CreateBatcher::Counts CoalescingOrderRepository::counts() {
+CoalescingOrderWrites::CreateBatcher::Counts CoalescingOrderWrites::counts() {
   const CreateBatcher::Counts creates = creates_.counts();
   const ApproveBatcher::Counts approvals = approvals_.counts();
   const RejectBatcher::Counts rejections = rejections_.counts();
