@@ -20,9 +20,8 @@
 #include "common/metrics/database_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "inventory_service/coalescing_inventory_repository.h"
-#include "inventory_service/inventory_grpc_service.h"
+#include "inventory_service/inventory_service_graph.h"
 #include "inventory_service/mysql_inventory_repository.h"
-#include "inventory_service/stock_ledger.h"
 
 DEFINE_int32(reserve_deadline_limit_ms, 60000,
              "a Reserve whose not_after is further ahead than this is refused "
@@ -78,12 +77,12 @@ int main(int argc, char** argv) {
       coalescing.enabled
           ? static_cast<order_saga::inventory::InventoryRepository&>(coalescing_repository)
           : mysql_repository;
-  order_saga::inventory::StockLedger ledger(
+  order_saga::inventory::InventoryServiceGraph graph(
       repository, ProcessClock(),
-      {absl::Milliseconds(FLAGS_reserve_deadline_limit_ms),
-       absl::Milliseconds(FLAGS_reserve_clock_skew_ms)});
-  order_saga::inventory::InventoryGrpcService service(ledger, setup.authenticator.get(),
-                                                      &saga_step_callers);
+      {{absl::Milliseconds(FLAGS_reserve_deadline_limit_ms),
+        absl::Milliseconds(FLAGS_reserve_clock_skew_ms)},
+       setup.authenticator.get(),
+       &saga_step_callers});
 
   // Retention of records that hold nothing, on its own connection as the
   // schema owner. --retention_hours >= 2 is far above the latest a Reserve
@@ -103,7 +102,7 @@ int main(int argc, char** argv) {
   retention.Start();
 
   absl::Status served = RunDatabaseBackedGrpcServer(
-      server_options, {&service}, (*pool)->options(), DatabaseHealthIntervalFromFlags(),
+      server_options, {&graph.service()}, (*pool)->options(), DatabaseHealthIntervalFromFlags(),
       [&retention] { retention.Stop(); });
   if (coalescing.enabled) {
     const auto counts = coalescing_repository.counts();

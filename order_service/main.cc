@@ -19,11 +19,8 @@
 #include "common/metrics/database_metrics.h"
 #include "common/write_coalescing_flags.h"
 #include "order_service/coalescing_order_writes.h"
+#include "order_service/order_service_graph.h"
 #include "order_service/mysql_order_repository.h"
-#include "order_service/order_event_feed.h"
-#include "order_service/order_grpc_service.h"
-#include "order_service/order_lifecycle.h"
-#include "order_service/order_watch_stream.h"
 
 DEFINE_int32(watch_poll_interval_ms, 50,
              "how often the outbox is read for watch streams: the longest a change made "
@@ -82,28 +79,24 @@ int main(int argc, char** argv) {
   }
   MysqlTransactionRunner runner(**pool, ProcessClock());
   orders::MysqlOrderRepository mysql_repository(runner);
-  orders::CoalescingOrderWrites coalescing_writes(mysql_repository, batches);
   // Only the writes are coalesced; every other role goes straight to MySQL.
-  orders::OrderLifecycle lifecycle(
-      {coalescing.enabled ? static_cast<orders::OrderWrites&>(coalescing_writes)
-                          : mysql_repository,
-       mysql_repository});
-  orders::OrderEventFeed::Options feed_options;
-  feed_options.poll_interval = absl::Milliseconds(FLAGS_watch_poll_interval_ms);
-  feed_options.window_events = static_cast<size_t>(FLAGS_watch_window_events);
-  orders::OrderEventFeed feed(mysql_repository, mysql_repository, feed_options);
-  if (absl::Status started = feed.Start(); !started.ok()) {
+  orders::CoalescingOrderWrites coalescing_writes(mysql_repository, batches);
+  orders::OrderServiceGraph::Options graph_options;
+  graph_options.feed.poll_interval = absl::Milliseconds(FLAGS_watch_poll_interval_ms);
+  graph_options.feed.window_events = static_cast<size_t>(FLAGS_watch_window_events);
+  graph_options.streams = {FLAGS_max_watch_streams, FLAGS_max_watch_streams_per_customer,
+                           static_cast<size_t>(FLAGS_watch_max_queued_events)};
+  graph_options.read_only = FLAGS_read_only;
+  graph_options.authenticator = setup.authenticator.get();
+  graph_options.saga_step_callers = saga_step_callers ? &*saga_step_callers : nullptr;
+  graph_options.metrics = server_options.metrics.get();
+  orders::OrderServiceGraph graph(mysql_repository,
+                                  coalescing.enabled ? &coalescing_writes : nullptr,
+                                  ProcessClock(), graph_options);
+  if (absl::Status started = graph.Start(); !started.ok()) {
     LOG(ERROR) << "cannot read the outbox: " << started;
     return 1;
   }
-  orders::OrderWatchStreams streams(
-      feed, ProcessClock(),
-      {FLAGS_max_watch_streams, FLAGS_max_watch_streams_per_customer,
-       static_cast<size_t>(FLAGS_watch_max_queued_events)},
-      server_options.metrics.get());
-  orders::OrderGrpcService service(lifecycle, feed, streams, ProcessClock(), FLAGS_read_only,
-                                   setup.authenticator.get(),
-                                   saga_step_callers ? &*saga_step_callers : nullptr);
 
   // Retention (not on read-only replicas): on its own connection as the
   // schema owner.
@@ -125,11 +118,11 @@ int main(int argc, char** argv) {
   if (!FLAGS_read_only) retention.Start();
 
   absl::Status served = RunDatabaseBackedGrpcServer(
-      server_options, {&service}, (*pool)->options(), DatabaseHealthIntervalFromFlags(),
-      [&feed, &retention] {
+      server_options, {&graph.service()}, (*pool)->options(), DatabaseHealthIntervalFromFlags(),
+      [&graph, &retention] {
         // Open watch streams end now, so that shutdown need not wait for
         // them; clients resume elsewhere with their last event id.
-        feed.Stop(absl::UnavailableError(
+        graph.feed().Stop(absl::UnavailableError(
             "server shutting down; reconnect with after_event_id"));
         retention.Stop();
       });

@@ -16,8 +16,11 @@ absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
   std::vector<int64_t> products;
   for (const LineItem& item : SortedByProductId(items)) products.push_back(item.product_id);
   if (max_in_flight_ <= 0) return Ticket(this, {});
-  // A deadline on the monotonic clock, whatever clock the saga runs on (a
-  // wall clock stepped back must not stretch the wait).
+  // The budget for every product is counted on the monotonic clock,
+  // whatever clock the saga runs on. Each wait is handed to absl::Mutex as
+  // a timeout; Debian's Abseil (20220623) turns it into a wall-clock
+  // deadline inside (FUTEX_CLOCK_REALTIME), so a clock stepped back during
+  // one wait still lengthens that wait (docs/ARCHITECTURE.md, "Which clock").
   const auto deadline =
       std::chrono::steady_clock::now() +
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(

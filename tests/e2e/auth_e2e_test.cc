@@ -169,6 +169,20 @@ TEST_F(AuthE2ETest, CustomerIdComesFromTheTokenAndCustomersSeeOnlyTheirOwnOrders
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
   }
   {
+    // Alice's own watch gets her order's final event.
+    order::v1::WatchOrderRequest watch;
+    watch.set_order_id(placed.order_id());
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(10)));
+    auto reader = orders_as(alice)->WatchOrder(&context, watch);
+    std::vector<order::v1::OrderEvent> events;
+    for (order::v1::OrderEvent event; reader->Read(&event);) events.push_back(event);
+    EXPECT_TRUE(reader->Finish().ok());
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].order().order_id(), placed.order_id());
+    EXPECT_EQ(events[0].order().status(), order::v1::ORDER_STATUS_APPROVED);
+  }
+  {
     order::v1::ListOrdersRequest list;
     list.set_customer_id("alice");
     order::v1::ListOrdersResponse listed;

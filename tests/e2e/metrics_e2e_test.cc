@@ -104,13 +104,13 @@ TEST_F(MetricsE2ETest, EveryServerCountsItsCallsAndTheCoordinatorItsSagas) {
   }
   // None held by a finished call. The event feed's poll and the
   // coordinator's recovery sweep (a ListOrders every 200 ms) hold one for a
-  // moment each, so wait for a scrape where at most one is out; a
-  // connection leaked by the finished call would never come back.
-  for (int i = 0; i < 250 && Sample(orders, "ordersaga_db_connections_in_use") > 1; ++i) {
+  // moment each, so wait for a scrape that finds none out; a connection
+  // leaked by the finished call would never come back.
+  for (int i = 0; i < 250 && Sample(orders, "ordersaga_db_connections_in_use") != 0; ++i) {
     absl::SleepFor(absl::Milliseconds(20));
     orders = ScrapeMetrics(stack_->order_metrics_address());
   }
-  EXPECT_LE(Sample(orders, "ordersaga_db_connections_in_use"), 1);
+  EXPECT_EQ(Sample(orders, "ordersaga_db_connections_in_use"), 0);
   EXPECT_EQ(Sample(orders, "ordersaga_watch_streams"), 0);
   EXPECT_EQ(Sample(orders, "ordersaga_watch_events_sent_total"), 1);
   EXPECT_EQ(Sample(orders, R"(grpc_server_handled_total{grpc_code="OK",grpc_method="WatchOrder",grpc_service="order.v1.OrderService"})"),

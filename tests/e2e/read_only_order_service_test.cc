@@ -9,10 +9,7 @@
 #include "common/grpc_server.h"
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/in_memory_order_repository.h"
-#include "order_service/order_event_feed.h"
-#include "order_service/order_grpc_service.h"
-#include "order_service/order_lifecycle.h"
-#include "order_service/order_watch_stream.h"
+#include "order_service/order_service_graph.h"
 
 namespace order_saga::orders {
 namespace {
@@ -25,14 +22,14 @@ TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
   ASSERT_TRUE(repository
                   .Transition("order-1", {OrderTransition::Kind::kApprove, RejectReason::kNone, ""})
                   .ok());
-  OrderLifecycle lifecycle(repository);
-  OrderEventFeed feed(repository, repository, OrderEventFeed::Options());
-  ASSERT_TRUE(feed.Start().ok());
-  OrderWatchStreams streams(feed, RealClock(), OrderWatchStreams::Limits());
-  OrderGrpcService service(lifecycle, feed, streams, RealClock(), /*read_only=*/true);
+  OrderServiceGraph::Options replica;
+  replica.read_only = true;
+  OrderServiceGraph graph(repository, /*writes=*/nullptr, RealClock(), replica);
+  ASSERT_TRUE(graph.Start().ok());
   GrpcServerOptions options;
   options.listen_address = "127.0.0.1:0";
-  absl::StatusOr<std::unique_ptr<RunningGrpcServer>> server = StartGrpcServer(options, {&service});
+  absl::StatusOr<std::unique_ptr<RunningGrpcServer>> server =
+      StartGrpcServer(options, {&graph.service()});
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = ::order::v1::OrderService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
@@ -101,7 +98,7 @@ TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
     EXPECT_TRUE(reader->Finish().ok());
   }
   (*server)->Shutdown();
-  feed.Stop(absl::UnavailableError("done"));
+  graph.feed().Stop(absl::UnavailableError("done"));
 }
 
 }  // namespace

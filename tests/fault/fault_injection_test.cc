@@ -23,13 +23,12 @@
 #include "common/request_validation.h"
 #include "common/retention_sweeper.h"
 #include "common/mysql/mysql_transaction_runner.h"
-#include "inventory_service/inventory_grpc_service.h"
+#include "inventory_service/inventory_service_graph.h"
 #include "inventory_service/inventory_schema.h"
 #include "inventory_service/mysql_inventory_repository.h"
 #include "inventory_service/stock_ledger.h"
 #include "order_service/mysql_order_repository.h"
-#include "order_service/order_grpc_service.h"
-#include "order_service/order_lifecycle.h"
+#include "order_service/order_service_graph.h"
 #include "order_service/order_schema.h"
 #include "saga/batching_participants.h"
 #include "saga/grpc_participants.h"
@@ -62,21 +61,16 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
 
     order_runner_ = std::make_unique<MysqlTransactionRunner>(orders_db_->pool(), RealClock());
     order_repository_ = std::make_unique<orders::MysqlOrderRepository>(*order_runner_);
-    lifecycle_ = std::make_unique<orders::OrderLifecycle>(*order_repository_);
-    feed_ = std::make_unique<orders::OrderEventFeed>(*order_repository_, *order_repository_,
-                                                     orders::OrderEventFeed::Options());
-    watch_streams_ = std::make_unique<orders::OrderWatchStreams>(
-        *feed_, RealClock(), orders::OrderWatchStreams::Limits());
-    real_orders_ = std::make_unique<orders::OrderGrpcService>(*lifecycle_, *feed_,
-                                                              *watch_streams_, RealClock());
+    order_graph_ = std::make_unique<orders::OrderServiceGraph>(
+        *order_repository_, /*writes=*/nullptr, RealClock(), orders::OrderServiceGraph::Options());
     inventory_runner_ =
         std::make_unique<MysqlTransactionRunner>(inventory_db_->pool(), RealClock());
     inventory_repository_ =
         std::make_unique<inventory::MysqlInventoryRepository>(*inventory_runner_);
-    ledger_ = std::make_unique<inventory::StockLedger>(*inventory_repository_, RealClock());
-    real_inventory_ = std::make_unique<inventory::InventoryGrpcService>(*ledger_);
-    faulty_orders_ = std::make_unique<FaultyOrderService>(*real_orders_, plan_);
-    faulty_inventory_ = std::make_unique<FaultyInventoryService>(*real_inventory_, plan_);
+    inventory_graph_ = std::make_unique<inventory::InventoryServiceGraph>(
+        *inventory_repository_, RealClock(), inventory::InventoryServiceGraph::Options());
+    faulty_orders_ = std::make_unique<FaultyOrderService>(order_graph_->service(), plan_);
+    faulty_inventory_ = std::make_unique<FaultyInventoryService>(inventory_graph_->service(), plan_);
 
     // The production bootstrap (limits, keepalive policy, health, metrics
     // interceptor) on a port of its own choosing.
@@ -126,8 +120,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     admin_stub_ = ::saga::v1::SagaAdmin::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", admin_server_->port()), grpc::InsecureChannelCredentials()));
     inventory_stub_ = ::inventory::v1::InventoryService::NewStub(channel_);
-    ASSERT_TRUE(ledger_->UpsertProduct({1, "one", 100, 10, {}}).ok());
-    ASSERT_TRUE(ledger_->UpsertProduct({2, "two", 100, 10, {}}).ok());
+    ASSERT_TRUE(inventory_graph_->ledger().UpsertProduct({1, "one", 100, 10, {}}).ok());
+    ASSERT_TRUE(inventory_graph_->ledger().UpsertProduct({2, "two", 100, 10, {}}).ok());
   }
 
   void TearDown() override {
@@ -146,7 +140,7 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   }
 
   orders::Order OrderNamed(const std::string& request_id) {
-    absl::StatusOr<orders::Order> order = lifecycle_->GetOrder("", request_id);
+    absl::StatusOr<orders::Order> order = order_graph_->lifecycle().GetOrder("", request_id);
     EXPECT_TRUE(order.ok()) << order.status();
     return order.ok() ? *order : orders::Order();
   }
@@ -189,7 +183,7 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     return outcome.ok() ? *outcome : PlaceOrderOutcome{};
   }
 
-  int64_t Stock(int64_t product_id) { return ledger_->GetProduct(product_id)->stock; }
+  int64_t Stock(int64_t product_id) { return inventory_graph_->ledger().GetProduct(product_id)->stock; }
 
   // The audit over the same gRPC services; every product supplied 10.
   void ExpectCleanAudit() {
@@ -206,13 +200,9 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
   std::unique_ptr<MysqlTransactionRunner> order_runner_, inventory_runner_;
   std::unique_ptr<orders::MysqlOrderRepository> order_repository_;
-  std::unique_ptr<orders::OrderLifecycle> lifecycle_;
-  std::unique_ptr<orders::OrderEventFeed> feed_;
-  std::unique_ptr<orders::OrderWatchStreams> watch_streams_;
-  std::unique_ptr<orders::OrderGrpcService> real_orders_;
+  std::unique_ptr<orders::OrderServiceGraph> order_graph_;
   std::unique_ptr<inventory::MysqlInventoryRepository> inventory_repository_;
-  std::unique_ptr<inventory::StockLedger> ledger_;
-  std::unique_ptr<inventory::InventoryGrpcService> real_inventory_;
+  std::unique_ptr<inventory::InventoryServiceGraph> inventory_graph_;
   std::unique_ptr<FaultyOrderService> faulty_orders_;
   std::unique_ptr<FaultyInventoryService> faulty_inventory_;
   std::unique_ptr<RunningGrpcServer> server_;
@@ -267,7 +257,7 @@ TEST_P(FaultInjectionTest, CreateAndApproveAnswersLostYieldOneApprovedOrder) {
   PlaceOrderOutcome outcome = Place("r1");
   EXPECT_EQ(outcome.status, OrderStatus::kApproved);
   EXPECT_EQ(Stock(1), 8);
-  EXPECT_EQ(lifecycle_->GetOrder("", "r1")->order_id, outcome.order_id);
+  EXPECT_EQ(order_graph_->lifecycle().GetOrder("", "r1")->order_id, outcome.order_id);
   ExpectCleanAudit();
 }
 
@@ -280,7 +270,7 @@ TEST_P(FaultInjectionTest, InventoryDownIsCompensatedAndALateReserveIsRefused) {
   // now (a retry from a stale coordinator, say) takes nothing.
   plan_.Set("Reserve", Fault::kNone, 0);
   absl::StatusOr<inventory::ReservationResult> late =
-      ledger_->ReserveStock(outcome.order_id, {{1, 2}, {2, 1}});
+      inventory_graph_->ledger().ReserveStock(outcome.order_id, {{1, 2}, {2, 1}});
   ASSERT_TRUE(late.ok());
   EXPECT_EQ(late->outcome, inventory::ReservationOutcome::kReleased);
   EXPECT_EQ(Stock(1), 10);
@@ -331,7 +321,7 @@ TEST_P(FaultInjectionTest, OrderLeftPendingByALostApprovalIsFinishedByRecovery) 
   absl::StatusOr<int> recovered = sweeper.SweepOnce();
   ASSERT_TRUE(recovered.ok()) << recovered.status();
   EXPECT_EQ(*recovered, 1);
-  EXPECT_EQ(lifecycle_->GetOrder("", "r1")->status, OrderStatus::kApproved);
+  EXPECT_EQ(order_graph_->lifecycle().GetOrder("", "r1")->status, OrderStatus::kApproved);
   ExpectCleanAudit();
 }
 
