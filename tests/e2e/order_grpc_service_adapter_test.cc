@@ -15,6 +15,7 @@
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/in_memory_order_repository.h"
 #include "order_service/order_service_graph.h"
+#include "tests/e2e/loopback_server.h"
 
 namespace order_saga::orders {
 namespace {
@@ -23,14 +24,11 @@ class OrderGrpcServiceAdapterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(graph_.Start().ok());
-    GrpcServerOptions options;
-    options.listen_address = "127.0.0.1:0";
     absl::StatusOr<std::unique_ptr<RunningGrpcServer>> server =
-        StartGrpcServer(options, {&graph_.service()});
+        testing::StartOnLoopback({&graph_.service()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    stub_ = ::order::v1::OrderService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+    stub_ = ::order::v1::OrderService::NewStub(testing::LoopbackChannel(*server_));
   }
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown({});

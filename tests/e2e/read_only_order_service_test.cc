@@ -10,6 +10,7 @@
 #include "order/v1/order.grpc.pb.h"
 #include "order_service/in_memory_order_repository.h"
 #include "order_service/order_service_graph.h"
+#include "tests/e2e/loopback_server.h"
 
 namespace order_saga::orders {
 namespace {
@@ -26,13 +27,10 @@ TEST(ReadOnlyOrderServiceTest, ServesReadsAndWatchesAndRefusesEveryWrite) {
   replica.read_only = true;
   OrderServiceGraph graph(repository, /*writes=*/nullptr, RealClock(), replica);
   ASSERT_TRUE(graph.Start().ok());
-  GrpcServerOptions options;
-  options.listen_address = "127.0.0.1:0";
   absl::StatusOr<std::unique_ptr<RunningGrpcServer>> server =
-      StartGrpcServer(options, {&graph.service()});
+      testing::StartOnLoopback({&graph.service()});
   ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = ::order::v1::OrderService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  auto stub = ::order::v1::OrderService::NewStub(testing::LoopbackChannel(**server));
 
   auto expect_refused = [](const grpc::Status& status, const char* method) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << method;
