@@ -2,6 +2,9 @@
 // without sleeping.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+
 #include "absl/time/time.h"
 
 namespace order_saga {
@@ -23,5 +26,14 @@ class SystemClock final : public Clock {
 };
 
 Clock& RealClock();
+
+// `after` from now on the monotonic clock, for intervals inside a process
+// that a wall clock stepped by NTP must not stretch or cut (at most a day:
+// longer is capped, so that an infinite duration does not overflow).
+inline std::chrono::steady_clock::time_point SteadyAfter(absl::Duration after) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+             absl::ToChronoNanoseconds(std::min(after, absl::Hours(24))));
+}
 
 }  // namespace order_saga

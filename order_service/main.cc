@@ -122,8 +122,7 @@ int main(int argc, char** argv) {
       [&graph, &retention] {
         // Open watch streams end now, so that shutdown need not wait for
         // them; clients resume elsewhere with their last event id.
-        graph.feed().Stop(absl::UnavailableError(
-            "server shutting down; reconnect with after_event_id"));
+        graph.StopWatches();
         retention.Stop();
       });
   if (coalescing.enabled) {

@@ -8,6 +8,7 @@
 #include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
+#include "order_service/order_decisions.h"
 
 namespace order_saga::orders {
 
@@ -171,9 +172,7 @@ bool OrderEventFeed::CatchUp() {
       if (current->ok() && !read.filter.customer_id.empty() &&
           (*current)->customer_id != read.filter.customer_id) {
         refused = read.refuse_foreign ? read.refuse_foreign(**current)
-                                      : absl::NotFoundError(absl::StrCat(
-                                            "order_id: no order with order_id '",
-                                            read.filter.order_id, "'"));
+                                      : OrderNotFound(read.filter.order_id);
       }
     }
     absl::MutexLock lock(&mu_);
@@ -197,8 +196,7 @@ bool OrderEventFeed::CatchUp() {
         ok = false;
         continue;
       } else {
-        read.key->OnEnd(absl::NotFoundError(
-            absl::StrCat("order_id: no order with order_id '", state.filter.order_id, "'")));
+        read.key->OnEnd(OrderNotFound(state.filter.order_id));
         subscribers_.erase(it);
         continue;
       }

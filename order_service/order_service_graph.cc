@@ -11,7 +11,9 @@ OrderServiceGraph::OrderServiceGraph(OrderRepository& repository, OrderWrites* w
       service_(lifecycle_, feed_, streams_, clock, options.read_only, options.authenticator,
                options.saga_step_callers) {}
 
-OrderServiceGraph::~OrderServiceGraph() {
+OrderServiceGraph::~OrderServiceGraph() { StopWatches(); }
+
+void OrderServiceGraph::StopWatches() {
   feed_.Stop(absl::UnavailableError("server shutting down; reconnect with after_event_id"));
 }
 

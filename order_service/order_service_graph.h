@@ -48,6 +48,9 @@ class OrderServiceGraph {
 
   // Reads the outbox's newest event id and starts the feed's thread.
   absl::Status Start() { return feed_.Start(); }
+  // Ends every open watch stream with UNAVAILABLE (clients resume elsewhere
+  // with their last event id) and stops the feed. Idempotent.
+  void StopWatches();
 
   OrderGrpcService& service() { return service_; }
   OrderEventFeed& feed() { return feed_; }

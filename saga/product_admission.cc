@@ -1,9 +1,9 @@
 #include "saga/product_admission.h"
 
-#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 
 namespace order_saga::coordinator {
 
@@ -21,10 +21,7 @@ absl::StatusOr<ProductAdmission::Ticket> ProductAdmission::Admit(
   // a timeout; Debian's Abseil (20220623) turns it into a wall-clock
   // deadline inside (FUTEX_CLOCK_REALTIME), so a clock stepped back during
   // one wait still lengthens that wait (docs/ARCHITECTURE.md, "Which clock").
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          absl::ToChronoNanoseconds(std::min(max_wait, absl::Hours(24))));
+  const std::chrono::steady_clock::time_point deadline = SteadyAfter(max_wait);
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < products.size(); ++i) {
     const int64_t product = products[i];

@@ -8,6 +8,7 @@
 #include <mysql_driver.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/mysql/sql_error.h"
 
 namespace order_saga {
@@ -157,9 +158,7 @@ absl::StatusOr<std::unique_ptr<MysqlSession>> MysqlConnectionPool::ConnectWithBa
   } else {
     connect_backoff_ = std::clamp(connect_backoff_ * 2, options_.reconnect_initial_backoff,
                                   options_.reconnect_max_backoff);
-    next_connect_ = std::chrono::steady_clock::now() +
-                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                        absl::ToChronoNanoseconds(connect_backoff_));
+    next_connect_ = SteadyAfter(connect_backoff_);
     last_connect_error_ = session.status();
   }
   return session;
