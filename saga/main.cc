@@ -4,7 +4,6 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/create_channel.h>
 
-#include "common/clock.h"
 #include "common/process_clock.h"
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
@@ -14,16 +13,9 @@
 #include "common/tls_config.h"
 #include "common/trace_context.h"
 #include "common/metrics/batch_metrics.h"
+#include "saga/coordinator_graph.h"
 #include "common/write_coalescing_flags.h"
-#include "saga/background_sagas.h"
-#include "saga/batching_participants.h"
-#include "saga/grpc_participants.h"
-#include "saga/place_order_saga.h"
-#include "saga/recovery_sweeper.h"
-#include "saga/saga_admin_service.h"
 #include "saga/saga_metrics.h"
-#include "saga/saga_grpc_service.h"
-#include "saga/sold_out_cache.h"
 
 DEFINE_string(order_service_address, "127.0.0.1:50052",
               "order service host:port (env ORDER_SERVICE_ADDRESS)");
@@ -113,10 +105,6 @@ int main(int argc, char** argv) {
   GrpcServerOptions& server_options = setup.options;
   BatchMetrics batch_metrics(*server_options.metrics);
   coordinator::SagaMetrics saga_metrics(*server_options.metrics);
-  BatchOptions order_batches = coalescing.batch;
-  order_batches.observe_batch_size = batch_metrics.Observer("coordinator_order_calls");
-  BatchOptions inventory_batches = coalescing.batch;
-  inventory_batches.observe_batch_size = batch_metrics.Observer("coordinator_reservations");
   // Keepalive and client-side health checking: a replica that vanishes,
   // freezes, drains or loses its database leaves the rotation within about
   // two seconds (ServiceChannelOptions).
@@ -132,74 +120,45 @@ int main(int argc, char** argv) {
       CreateServiceChannel(FLAGS_order_service_address, channel_options, to_services);
   const std::shared_ptr<grpc::Channel> inventory_channel =
       CreateServiceChannel(FLAGS_inventory_service_address, channel_options, to_services);
-  Clock& clock = ProcessClock();
-  coordinator::GrpcOrderParticipant grpc_orders(order_channel, clock);
-  coordinator::GrpcInventoryParticipant grpc_inventory(inventory_channel, clock);
-  coordinator::BatchingOrderSagaSteps batching_orders(grpc_orders, order_batches, clock);
-  coordinator::BatchingInventoryParticipant batching_inventory(grpc_inventory,
-                                                               inventory_batches, clock);
-  // Only the saga steps are batched; reads and bookkeeping go straight.
-  const coordinator::OrderPorts orders(
-      coalescing.enabled ? static_cast<coordinator::OrderSagaSteps&>(batching_orders)
-                         : grpc_orders,
-      grpc_orders, grpc_orders);
-  coordinator::InventoryParticipant& inventory =
-      coalescing.enabled ? static_cast<coordinator::InventoryParticipant&>(batching_inventory)
-                          : grpc_inventory;
-  coordinator::SoldOutCache sold_out(absl::Milliseconds(FLAGS_sold_out_ttl_ms),
-                                     absl::Milliseconds(FLAGS_sold_out_recheck_ms));
+  coordinator::CoordinatorGraph::Options graph;
+  graph.saga.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);
+  graph.saga.compensation_deadline = absl::Milliseconds(FLAGS_compensation_deadline_ms);
+  graph.saga.admission_wait = absl::Milliseconds(FLAGS_admission_wait_ms);
+  graph.saga.retry.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
+  graph.saga.max_attempts = FLAGS_saga_max_attempts;
+  graph.saga.attempt_backoff = absl::Milliseconds(FLAGS_saga_retry_backoff_ms);
+  graph.saga.max_attempt_backoff = absl::Milliseconds(FLAGS_saga_max_retry_backoff_ms);
+  graph.sweeper.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);
+  graph.sweeper.interval = absl::Milliseconds(FLAGS_recovery_interval_ms);
+  graph.batch_calls = coalescing.enabled;
+  graph.order_batches = coalescing.batch;
+  graph.order_batches.observe_batch_size = batch_metrics.Observer("coordinator_order_calls");
+  graph.inventory_batches = coalescing.batch;
+  graph.inventory_batches.observe_batch_size =
+      batch_metrics.Observer("coordinator_reservations");
+  graph.sold_out_ttl = absl::Milliseconds(FLAGS_sold_out_ttl_ms);
+  graph.sold_out_recheck = absl::Milliseconds(FLAGS_sold_out_recheck_ms);
+  graph.max_sagas_per_product = FLAGS_max_sagas_per_product;
+  graph.max_background_sagas = FLAGS_max_background_sagas;
+  graph.place_order_rate_per_customer = FLAGS_place_order_rate_per_customer;
+  graph.place_order_burst_per_customer = FLAGS_place_order_burst_per_customer;
+  graph.metrics = &saga_metrics;
+  graph.authenticator = setup.authenticator.get();
+  coordinator::CoordinatorGraph coordinator(order_channel, inventory_channel, ProcessClock(),
+                                            std::move(graph));
+  coordinator.Start();
 
-  coordinator::PlaceOrderSaga::Options saga_options;
-  saga_options.saga_deadline = absl::Milliseconds(FLAGS_saga_deadline_ms);
-  saga_options.compensation_deadline = absl::Milliseconds(FLAGS_compensation_deadline_ms);
-  saga_options.admission_wait = absl::Milliseconds(FLAGS_admission_wait_ms);
-  saga_options.retry.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
-  saga_options.max_attempts = FLAGS_saga_max_attempts;
-  saga_options.attempt_backoff = absl::Milliseconds(FLAGS_saga_retry_backoff_ms);
-  saga_options.max_attempt_backoff = absl::Milliseconds(FLAGS_saga_max_retry_backoff_ms);
-  saga_options.on_attempt_failed = [&saga_metrics](const std::string& step, bool parked) {
-    saga_metrics.AttemptFailed(step, parked);
-  };
-  coordinator::ProductAdmission admission(FLAGS_max_sagas_per_product);
-  coordinator::PlaceOrderSaga place_order(orders, inventory, sold_out, admission,
-                                          clock, saga_options);
-
-  coordinator::RecoverySweeper::Options sweeper_options;
-  sweeper_options.recovery_age = absl::Milliseconds(FLAGS_recovery_age_ms);
-  sweeper_options.interval = absl::Milliseconds(FLAGS_recovery_interval_ms);
-  sweeper_options.saga_deadline = saga_options.saga_deadline;
-  sweeper_options.call_timeout = saga_options.retry.call_timeout;
-  sweeper_options.on_recovered = [&saga_metrics](int orders) { saga_metrics.Recovered(orders); };
-  sweeper_options.on_stuck_count = [&saga_metrics](int64_t orders) {
-    saga_metrics.StuckNow(orders);
-  };
-  coordinator::RecoverySweeper sweeper(orders, place_order, clock, sweeper_options);
-  sweeper.Start();
-
-  // Declared after everything its sagas use: destroyed first, it waits for
-  // them (each ends within the saga and compensation deadlines).
-  coordinator::BackgroundSagas background(FLAGS_max_background_sagas);
-  coordinator::CustomerRateLimiter rate_limiter(
-      FLAGS_place_order_rate_per_customer, FLAGS_place_order_burst_per_customer, clock);
-  coordinator::SagaGrpcService service(place_order, &saga_metrics, &background,
-                                      setup.authenticator.get(), &rate_limiter);
-  coordinator::SagaAdminService admin(place_order, grpc_orders, order_channel, inventory_channel,
-                                      clock, &saga_metrics, setup.authenticator.get());
   GrpcServerHooks hooks;
-  hooks.before_shutdown = [&sweeper, &service] {
-    service.StopAccepting();
-    sweeper.Stop();  // between two orders; the drive in flight starts no further call
-  };
-  // Sagas still running (a participant that does not answer) start no
-  // further call: they end PENDING, for a running coordinator's sweep.
-  hooks.after_grace = [&place_order] { place_order.Stop(); };
-  absl::Status served = RunGrpcServer(server_options, {&service, &admin}, hooks);
-  if (const int running = background.running(); running > 0) {
+  hooks.before_shutdown = [&coordinator] { coordinator.StopAccepting(); };
+  hooks.after_grace = [&coordinator] { coordinator.StopSagas(); };
+  absl::Status served =
+      RunGrpcServer(server_options, {&coordinator.service(), &coordinator.admin()}, hooks);
+  if (const int running = coordinator.background().running(); running > 0) {
     LOG(INFO) << "finishing " << running << " background sagas";
   }
   if (coalescing.enabled) {
-    const BatchCounts to_orders = batching_orders.counts();
-    const BatchCounts to_inventory = batching_inventory.counts();
+    const BatchCounts to_orders = coordinator.order_batch_counts();
+    const BatchCounts to_inventory = coordinator.inventory_batch_counts();
     LOG(INFO) << "call coalescing: " << to_orders.requests << " order calls in "
               << to_orders.batches << " batch RPCs, " << to_inventory.requests
               << " reservations in " << to_inventory.batches << " batch RPCs";

@@ -4,14 +4,11 @@
 // across the services. Every call needs the admin role when tokens are on.
 #pragma once
 
-#include <memory>
-
 #include "common/auth/authenticator.h"
 #include "common/clock.h"
-#include "inventory/v1/inventory.grpc.pb.h"
-#include "order/v1/order.grpc.pb.h"
 #include "saga/participants.h"
 #include "saga/place_order_saga.h"
+#include "saga/saga_inspector.h"
 #include "saga/saga_metrics.h"
 #include "saga/v1/saga.grpc.pb.h"
 
@@ -20,11 +17,9 @@ namespace order_saga::coordinator {
 class SagaAdminService final : public ::saga::v1::SagaAdmin::Service {
  public:
   // Everything must outlive the service. `bookkeeping` resumes sagas; the
-  // channels reach the services for reads.
+  // inspector answers the reads. The service authorizes and converts.
   SagaAdminService(PlaceOrderSaga& saga, SagaBookkeeping& bookkeeping,
-                   std::shared_ptr<grpc::Channel> order_service,
-                   std::shared_ptr<grpc::Channel> inventory_service, Clock& clock,
-                   SagaMetrics* metrics = nullptr,
+                   SagaInspector& inspector, Clock& clock, SagaMetrics* metrics = nullptr,
                    const Authenticator* authenticator = nullptr);
 
   grpc::Status ListSagas(grpc::ServerContext* context,
@@ -44,12 +39,10 @@ class SagaAdminService final : public ::saga::v1::SagaAdmin::Service {
   // OK with the caller's name if the caller is an admin.
   absl::StatusOr<std::string> Admin(const grpc::ServerContext& context,
                                     absl::string_view method) const;
-  absl::StatusOr<::order::v1::SagaHistory> History(const std::string& order_id) const;
 
   PlaceOrderSaga& saga_;
   SagaBookkeeping& bookkeeping_;
-  std::unique_ptr<::order::v1::OrderService::Stub> order_service_;
-  std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_service_;
+  SagaInspector& inspector_;
   Clock& clock_;
   SagaMetrics* metrics_;
   const Authenticator* authenticator_;

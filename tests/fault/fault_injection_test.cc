@@ -34,7 +34,7 @@
 #include "saga/grpc_participants.h"
 #include "saga/place_order_saga.h"
 #include "saga/recovery_sweeper.h"
-#include "saga/saga_admin_service.h"
+#include "saga/coordinator_graph.h"
 #include "tests/fault/faulty_services.h"
 #include "tests/storage/mysql_test_database.h"
 
@@ -83,21 +83,11 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
 
-    grpc_orders_ = std::make_unique<coordinator::GrpcOrderParticipant>(channel_, RealClock());
-    grpc_inventory_ = std::make_unique<coordinator::GrpcInventoryParticipant>(channel_, RealClock());
-    if (GetParam()) {
-      batching_orders_ =
-          std::make_unique<coordinator::BatchingOrderSagaSteps>(*grpc_orders_, BatchOptions(),
-                                                                 RealClock());
-      batching_inventory_ = std::make_unique<coordinator::BatchingInventoryParticipant>(
-          *grpc_inventory_, BatchOptions(), RealClock());
-      order_steps_ = batching_orders_.get();
-      inventory_participant_ = batching_inventory_.get();
-    } else {
-      order_steps_ = grpc_orders_.get();
-      inventory_participant_ = grpc_inventory_.get();
-    }
-    coordinator::PlaceOrderSaga::Options options;
+    // The coordinator's own wiring, call batching on or off.
+    coordinator::CoordinatorGraph::Options coordinator;
+    coordinator.batch_calls = GetParam();
+    coordinator.max_sagas_per_product = 8;
+    coordinator::PlaceOrderSaga::Options& options = coordinator.saga;
     options.saga_deadline = absl::Seconds(2);
     options.compensation_deadline = absl::Seconds(2);
     options.retry.call_timeout = absl::Milliseconds(300);
@@ -108,13 +98,11 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
     options.max_attempts = 3;
     options.attempt_backoff = absl::ZeroDuration();
     options.max_attempt_backoff = absl::ZeroDuration();
-    saga_ = std::make_unique<coordinator::PlaceOrderSaga>(
-        order_ports(), *inventory_participant_, sold_out_, admission_, RealClock(),
-        options);
+    coordinator_ = std::make_unique<coordinator::CoordinatorGraph>(channel_, channel_, RealClock(),
+                                                                   std::move(coordinator));
+    saga_ = &coordinator_->saga();
     // The operator's service, on a server of its own (the coordinator's).
-    admin_ = std::make_unique<coordinator::SagaAdminService>(
-        *saga_, *grpc_orders_, channel_, channel_, RealClock());
-    auto admin_server = StartGrpcServer(server_options, {admin_.get()});
+    auto admin_server = StartGrpcServer(server_options, {&coordinator_->admin()});
     ASSERT_TRUE(admin_server.ok()) << admin_server.status();
     admin_server_ = *std::move(admin_server);
     admin_stub_ = ::saga::v1::SagaAdmin::NewStub(grpc::CreateChannel(
@@ -207,21 +195,10 @@ class FaultInjectionTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<FaultyInventoryService> faulty_inventory_;
   std::unique_ptr<RunningGrpcServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<coordinator::GrpcOrderParticipant> grpc_orders_;
-  std::unique_ptr<coordinator::GrpcInventoryParticipant> grpc_inventory_;
-  std::unique_ptr<coordinator::BatchingOrderSagaSteps> batching_orders_;
-  std::unique_ptr<coordinator::BatchingInventoryParticipant> batching_inventory_;
-  // The saga steps, batched or not; reads and bookkeeping go straight.
-  coordinator::OrderSagaSteps* order_steps_ = nullptr;
-  coordinator::OrderPorts order_ports() const {
-    return {*order_steps_, *grpc_orders_, *grpc_orders_};
-  }
-  coordinator::InventoryParticipant* inventory_participant_ = nullptr;
-  coordinator::SoldOutCache sold_out_{absl::Seconds(2), absl::Milliseconds(100)};
-  coordinator::ProductAdmission admission_{8};
-  std::unique_ptr<coordinator::PlaceOrderSaga> saga_;
+  std::unique_ptr<coordinator::CoordinatorGraph> coordinator_;
+  coordinator::PlaceOrderSaga* saga_ = nullptr;
+  coordinator::OrderPorts order_ports() const { return coordinator_->order_ports(); }
   std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_stub_;
-  std::unique_ptr<coordinator::SagaAdminService> admin_;
   std::unique_ptr<RunningGrpcServer> admin_server_;
   std::unique_ptr<::saga::v1::SagaAdmin::Stub> admin_stub_;
 };
@@ -450,8 +427,10 @@ TEST_P(FaultInjectionTest, TransientOutageIsRetriedWithBackoffWithoutAStorm) {
   options.max_attempts = 100;
   options.attempt_backoff = absl::Milliseconds(400);
   options.max_attempt_backoff = absl::Seconds(10);
-  coordinator::PlaceOrderSaga saga(order_ports(), *inventory_participant_, sold_out_,
-                                   admission_, RealClock(), options);
+  coordinator::SoldOutCache sold_out(absl::Seconds(2), absl::Milliseconds(100));
+  coordinator::ProductAdmission admission(8);
+  coordinator::PlaceOrderSaga saga(order_ports(), coordinator_->inventory(), sold_out,
+                                   admission, RealClock(), options);
   coordinator::RecoverySweeper::Options sweep;
   sweep.recovery_age = absl::ZeroDuration();
   coordinator::RecoverySweeper sweeper(order_ports(), saga, RealClock(), sweep);
