@@ -222,6 +222,7 @@ bool OrderEventFeed::CatchUp() {
       subscribers_.erase(it);
       continue;
     }
+    if (!state.read_once) read.key->OnCaughtUp();
     state.read_once = true;
     const bool complete = static_cast<int>(events->size()) < read.filter.limit;
     if (!events->empty()) state.position = std::max(state.position, events->back().event_id);

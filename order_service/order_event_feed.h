@@ -37,6 +37,10 @@ class OrderEventSubscriber {
   // No more events will come: the order is unknown (NOT_FOUND), or the feed
   // stops (UNAVAILABLE). The subscription is already gone.
   virtual void OnEnd(const absl::Status& status) = 0;
+  // The first read of the outbox for this subscriber passed (nothing it
+  // asked for was deleted by retention): the watch is established, whether
+  // or not events came with it. Called once, before those events.
+  virtual void OnCaughtUp() {}
 };
 
 struct OrderEventSubscription {

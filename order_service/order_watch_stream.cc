@@ -57,6 +57,29 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
     Advance();
   }
 
+  // The watch is established: the client learns it from the initial
+  // metadata, before any event (the gateway answers 200 then, or the error
+  // it got instead, such as OUT_OF_RANGE past retention).
+  void OnCaughtUp() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (metadata_sent_) return;
+      metadata_wanted_ = true;
+    }
+    Advance();
+  }
+
+  void OnSendInitialMetadataDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok && !end_.has_value()) {
+        end_ = grpc::Status(grpc::StatusCode::CANCELLED, "stream broken");
+      }
+    }
+    Advance();
+  }
+
   void OnWriteDone(bool ok) override {
     {
       absl::MutexLock lock(&mu_);
@@ -92,13 +115,20 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
   // Starts the next write, or finishes the stream once it has ended.
   void Advance() {
     std::optional<grpc::Status> finish;
+    bool metadata = false;
     {
       absl::MutexLock lock(&mu_);
       if (writing_ || finished_) return;
       if (end_.has_value()) {
         finished_ = true;
         finish = *end_;
+      } else if (metadata_wanted_ && !metadata_sent_) {
+        // One operation at a time: the metadata goes out on its own, first.
+        metadata_sent_ = true;
+        writing_ = true;
+        metadata = true;
       } else if (!queue_.empty()) {
+        metadata_sent_ = true;  // with the first write
         const OrderEvent& event = queue_.front();
         response_.Clear();
         response_.set_event_id(event.event_id);
@@ -112,6 +142,8 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
     }
     if (finish.has_value()) {
       Finish(*finish);
+    } else if (metadata) {
+      StartSendInitialMetadata();
     } else {
       if (owner_.events_sent_ != nullptr) owner_.events_sent_->Increment();
       StartWrite(&response_);
@@ -127,6 +159,8 @@ class OrderWatchStreams::Stream final : public grpc::ServerWriteReactor<::order:
   ::order::v1::OrderEvent response_;  // owned by the write in flight
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool written_final_ ABSL_GUARDED_BY(mu_) = false;
+  bool metadata_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  bool metadata_sent_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };

@@ -93,6 +93,7 @@ absl::StatusOr<Principal> Authenticator::Verify(absl::string_view token) const {
   Principal principal;
   principal.subject = subject;
   principal.authenticated = true;
+  principal.expires = absl::FromUnixSeconds(expiry);
   if (role != nullptr && std::string(role) == "customer") {
     principal.role = Role::kCustomer;
   } else if (role != nullptr && std::string(role) == "admin") {

@@ -28,6 +28,8 @@ struct Principal {
   std::string subject;  // the customer id for customers
   Role role = Role::kAdmin;
   bool authenticated = false;  // false: authentication is off
+  // When the token stops being valid (its exp); InfiniteFuture without one.
+  absl::Time expires = absl::InfiniteFuture();
 
   bool is_admin() const { return role == Role::kAdmin; }
 };
