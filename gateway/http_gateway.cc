@@ -275,6 +275,9 @@ void HttpGateway::Unary(const std::shared_ptr<Call>& call, const Credentials& cr
   auto state = std::make_shared<State>();
   state->request = std::move(request);
   state->context.set_deadline(DeadlineIn(options_.call_timeout));
+  // A service restarting (its channel reconnecting) is waited for, within
+  // the deadline, instead of answered 503 at once.
+  state->context.set_wait_for_ready(true);
   if (!credentials.token.empty()) {
     state->context.AddMetadata("authorization", "Bearer " + credentials.token);
   }

@@ -12,8 +12,12 @@ bool IsFinal(const ::order::v1::Order& order) {
          order.status() == ::order::v1::ORDER_STATUS_REJECTED;
 }
 
-void AddToken(grpc::ClientContext& context, const std::string& bearer_token) {
+void Prepare(grpc::ClientContext& context, const std::string& bearer_token) {
   if (!bearer_token.empty()) context.AddMetadata("authorization", "Bearer " + bearer_token);
+  // An order service that is restarting (its channel reconnecting) delays
+  // the stream's start rather than failing it: EventSource gives up for
+  // good on an error status, but waits on a slow answer.
+  context.set_wait_for_ready(true);
 }
 
 }  // namespace
@@ -35,7 +39,7 @@ std::shared_ptr<OrderEventRelay> OrderEventRelay::WatchOrder(
       std::move(session), /*one_order=*/true, resume_after, options, std::move(hooks)));
   relay->self_ = relay;
   relay->order_request_ = std::move(request);
-  AddToken(relay->context_, bearer_token);
+  Prepare(relay->context_, bearer_token);
   stub.async()->WatchOrder(&relay->context_, &relay->order_request_, relay.get());
   relay->StartRead(&relay->event_);
   relay->StartCall();
@@ -52,7 +56,7 @@ std::shared_ptr<OrderEventRelay> OrderEventRelay::WatchOrders(
       std::move(session), /*one_order=*/false, after, options, std::move(hooks)));
   relay->self_ = relay;
   relay->orders_request_ = std::move(request);
-  AddToken(relay->context_, bearer_token);
+  Prepare(relay->context_, bearer_token);
   stub.async()->WatchOrders(&relay->context_, &relay->orders_request_, relay.get());
   relay->StartRead(&relay->event_);
   relay->StartCall();

@@ -64,7 +64,10 @@ void OrderEventFeed::Subscribe(OrderEventSubscriber* subscriber,
   // A single order's watch always starts from the database: its first read
   // tells whether the order exists.
   if (state.filter.order_id.empty() && WindowCovers(state.position)) {
+    // Established at once: nothing asked for is older than the window.
     state.catching_up = false;
+    state.read_once = true;
+    subscriber->OnCaughtUp();
     DeliverFromWindow(subscriber, state);
   }
 }

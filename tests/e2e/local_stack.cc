@@ -227,6 +227,7 @@ LocalStack::Process* LocalStack::Find(Role role, int index) {
 const LocalStack::Process* LocalStack::Find(Role role, int index) const {
   const std::vector<Process>& processes = role == Role::kInventory ? inventories_
                                           : role == Role::kOrders  ? orders_
+                                          : role == Role::kGateway ? gateways_
                                                                    : coordinators_;
   return index >= 0 && index < static_cast<int>(processes.size()) ? &processes[index] : nullptr;
 }
@@ -238,7 +239,7 @@ pid_t LocalStack::pid(Role role, int index) const {
 
 std::vector<LocalStack::Process*> LocalStack::AllProcesses() {
   std::vector<Process*> all;
-  for (std::vector<Process>* group : {&inventories_, &orders_, &coordinators_}) {
+  for (std::vector<Process>* group : {&gateways_, &inventories_, &orders_, &coordinators_}) {
     for (Process& process : *group) all.push_back(&process);
   }
   return all;
@@ -300,6 +301,10 @@ absl::Status LocalStack::Restart(Role role, int index, bool wait) {
 
 absl::Status LocalStack::WaitUntilServing(Process& process, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
+  if (process.binary == HTTP_GATEWAY_BINARY) {
+    // No gRPC health: it logs its port once it accepts HTTP.
+    return LearnPorts(process, timeout);
+  }
   while (absl::Now() < deadline) {
     if (absl::Status running = StillRunning(process, "serving"); !running.ok()) return running;
     absl::StatusOr<bool> serving = IsServing(Address(process.port), credentials());
@@ -500,6 +505,25 @@ absl::Status LocalStack::Launch(const Options& options,
   }
   for (Process* process : AllProcesses()) {
     if (absl::Status up = WaitUntilServing(*process, absl::Seconds(30)); !up.ok()) return up;
+  }
+  gateways_.clear();
+  if (options.gateway) {
+    Process gateway{HTTP_GATEWAY_BINARY,
+                    {"--listen_address=" + any_port, "--metrics_address=" + any_port,
+                     "--coordinator_address=" + Address(coordinators_.at(0).port),
+                     "--order_service_address=" + Address(orders_.at(0).port),
+                     "--inventory_service_address=" + Address(inventories_.at(0).port),
+                     absl::StrCat("--web_root=", PROJECT_SOURCE_DIR, "/web")},
+                    log("http_gateway")};
+    if (!options.auth_key.empty()) {
+      gateway.args.push_back("--auth_token_key_file=" + work_dir_ + "/token.key");
+    }
+    for (const std::string& flag : options.gateway_flags) gateway.args.push_back(flag);
+    gateways_.push_back(std::move(gateway));
+    if (absl::Status spawned = Spawn(gateways_.back(), true); !spawned.ok()) return spawned;
+    if (absl::Status learned = LearnPorts(gateways_.back(), absl::Seconds(60)); !learned.ok()) {
+      return learned;
+    }
   }
   return absl::OkStatus();
 }

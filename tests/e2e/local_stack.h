@@ -57,8 +57,13 @@ class LocalStack {
     std::string auth_key;
     // Log file names get this prefix; default: the running test's name.
     std::string log_prefix;
+    // Also start the HTTP gateway (http_gateway) in front of coordinator 0,
+    // order replica 0 and inventory replica 0, with the stack's token key,
+    // serving web/ of the checkout; plus these flags.
+    bool gateway = false;
+    std::vector<std::string> gateway_flags;
   };
-  enum class Role { kInventory, kOrders, kCoordinator };
+  enum class Role { kInventory, kOrders, kCoordinator, kGateway };
 
   static absl::StatusOr<std::unique_ptr<LocalStack>> Start(Options options);
   static absl::StatusOr<std::unique_ptr<LocalStack>> Start() { return Start(Options()); }
@@ -84,6 +89,9 @@ class LocalStack {
   std::string inventory_address(int replica = 0) const {
     return Address(inventories_[replica].port);
   }
+  // The HTTP gateway, with Options::gateway ("127.0.0.1:PORT").
+  std::string gateway_address() const { return Address(gateways_.at(0).port); }
+  std::string gateway_metrics_address() const { return Address(gateways_.at(0).metrics_port); }
   // Where each server serves its Prometheus metrics (GET /metrics).
   std::string saga_metrics_address(int index = 0) const {
     return Address(coordinators_[index].metrics_port);
@@ -154,6 +162,7 @@ class LocalStack {
   std::unique_ptr<MysqlTestDatabase> orders_db_, inventory_db_;
   std::vector<Process> inventories_, orders_;
   std::vector<Process> coordinators_;
+  std::vector<Process> gateways_;
   std::vector<std::string> coordinator_extra_flags_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::string admin_token_;
