@@ -39,17 +39,26 @@ ensure_packages() {
 # What only the tests need, for the Kubernetes manifest checks: kubectl
 # (`kubectl kustomize`; Debian's kubernetes-client unless some kubectl is
 # there), Node.js and npm (unless there), and the checks' npm packages
-# (tests/k8s/package-lock.json, from the npm registry).
+# (tests/k8s/package-lock.json, from the npm registry); for the storefront's
+# browser test, Debian's Chromium with a Korean font, and playwright-core
+# (tests/browser/package-lock.json; it drives /usr/bin/chromium and
+# downloads no browser of its own).
 ensure_test_tools() {
   local missing=()
   command -v kubectl >/dev/null || missing+=(kubernetes-client)
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  dpkg-query -W -f='${Status}' fonts-nanum 2>/dev/null | grep -q "install ok installed" ||
+    missing+=(fonts-nanum)
   install_packages ${missing[@]+"${missing[@]}"}
-  if [ ! -d "$ROOT/tests/k8s/node_modules/kubernetes-models" ]; then
-    log "npm ci in tests/k8s"
-    npm ci --prefix "$ROOT/tests/k8s" --no-audit --no-fund --loglevel=error
-  fi
+  local dir
+  for dir in k8s browser; do
+    if [ ! -d "$ROOT/tests/$dir/node_modules" ]; then
+      log "npm ci in tests/$dir"
+      npm ci --prefix "$ROOT/tests/$dir" --no-audit --no-fund --loglevel=error
+    fi
+  done
 }
 
 # build_project DIR BUILD_TYPE [extra cmake args...] [-- ninja targets...]
