@@ -49,6 +49,7 @@ ensure_test_tools() {
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v nginx >/dev/null || missing+=(nginx-core)   # the TLS/HTTP2 edge test
   dpkg-query -W -f='${Status}' fonts-nanum 2>/dev/null | grep -q "install ok installed" ||
     missing+=(fonts-nanum)
   install_packages ${missing[@]+"${missing[@]}"}

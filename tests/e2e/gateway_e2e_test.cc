@@ -8,6 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include <google/protobuf/util/json_util.h>
@@ -444,6 +448,127 @@ TEST_F(GatewayAuthE2ETest, CorsOnlyForTheConfiguredOrigin) {
   HttpResult get = HttpCall(Url("/healthz"), {.headers = {"Origin: https://shop.example"}});
   EXPECT_EQ(get.headers["access-control-allow-origin"], "https://shop.example");
   EXPECT_EQ(get.headers["vary"], "Origin");
+}
+
+}  // namespace
+}  // namespace order_saga::testing
+
+namespace order_saga::testing {
+namespace {
+
+// A free loopback port (nginx takes a fixed one; a start that loses the
+// race for it is retried).
+int UnusedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// edge/nginx.conf.in rendered for this test and run by Debian's nginx.
+class Edge {
+ public:
+  static std::unique_ptr<Edge> Start(const std::string& gateway) {
+    auto edge = std::unique_ptr<Edge>(new Edge());
+    char folder[] = "/tmp/ordersaga-edge-XXXXXX";
+    if (mkdtemp(folder) == nullptr) return nullptr;
+    edge->dir_ = folder;
+    if (system(absl::StrCat(PROJECT_SOURCE_DIR, "/scripts/tls-certs ", edge->dir_,
+                            "/tls > /dev/null").c_str()) != 0) {
+      return nullptr;
+    }
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      edge->port_ = UnusedPort();
+      const std::string render = absl::StrCat(
+          "sed -e 's|@PREFIX@|", edge->dir_, "|g' -e 's|@GATEWAY@|", gateway,
+          "|g' -e 's|@LISTEN@|127.0.0.1:", edge->port_, "|g' -e 's|@CERT@|", edge->dir_,
+          "/tls/http-gateway.pem|g' -e 's|@KEY@|", edge->dir_, "/tls/http-gateway.key|g' ",
+          PROJECT_SOURCE_DIR, "/edge/nginx.conf.in > ", edge->dir_, "/nginx.conf");
+      if (system(render.c_str()) != 0) return nullptr;
+      if (system(absl::StrCat("nginx -e ", edge->dir_, "/error.log -p ", edge->dir_, " -c ",
+                              edge->dir_, "/nginx.conf").c_str()) == 0) {
+        edge->running_ = true;
+        return edge;
+      }
+    }
+    return nullptr;
+  }
+  ~Edge() {
+    if (running_) {
+      (void)system(absl::StrCat("nginx -e ", dir_, "/error.log -p ", dir_, " -c ", dir_,
+                                "/nginx.conf -s stop").c_str());
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string url(const std::string& path) const {
+    return absl::StrCat("https://127.0.0.1:", port_, path);
+  }
+  std::string ca_file() const { return dir_ + "/tls/ca.pem"; }
+
+ private:
+  Edge() = default;
+  std::string dir_;
+  int port_ = 0;
+  bool running_ = false;
+};
+
+class GatewayEdgeE2ETest : public GatewayTest {
+ protected:
+  static void SetUpTestSuite() {
+    LocalStack::Options options;
+    options.gateway = true;
+    StartStack(std::move(options));
+  }
+};
+
+TEST_F(GatewayEdgeE2ETest, ThroughTheNginxEdgeOverHttp2AnEventArrivesAtOnce) {
+  ASSERT_EQ(system("command -v nginx > /dev/null"), 0)
+      << "Debian's nginx is not installed (scripts/test installs nginx-core)";
+  std::unique_ptr<Edge> edge = Edge::Start(stack_->gateway_address());
+  ASSERT_NE(edge, nullptr) << "nginx did not start";
+  HttpCallOptions h2;
+  h2.http2 = true;
+  h2.ca_file = edge->ca_file();
+  HttpResult health = HttpCall(edge->url("/healthz"), h2);
+  ASSERT_EQ(health.status, 200) << health.error << health.body;
+  EXPECT_EQ(health.http_version, CURL_HTTP_VERSION_2_0) << "HTTP/2 to the browser";
+
+  Seed(*inventory_, 8, 100);
+  SseStream stream(edge->url("/v1/events"), h2);
+  ASSERT_TRUE(stream.WaitFor([](const SseParse& p) { return !p.retry.empty(); }, absl::Seconds(10)))
+      << "the stream's opening came through: " << stream.text();
+  EXPECT_EQ(stream.headers()["content-type"], "text/event-stream");
+  std::vector<double> latencies_ms;
+  size_t seen = 0;
+  for (int i = 0; i < 5; ++i) {
+    Place(absl::StrCat("edge-", i), "dora", 8, 1);
+    ASSERT_TRUE(stream.WaitFor([&](const SseParse& p) { return p.events.size() >= seen + 2; },
+                               absl::Seconds(5)))
+        << "order " << i << "'s two events did not arrive: " << stream.text();
+    const std::vector<absl::Time> arrivals = stream.event_arrivals();
+    const SseParse parse = stream.parsed();
+    for (size_t e = seen; e < parse.events.size(); ++e) {
+      const order::v1::Order order = FromJson<order::v1::Order>(parse.events[e].data);
+      const absl::Time committed = absl::FromUnixSeconds(order.update_time().seconds()) +
+                                   absl::Nanoseconds(order.update_time().nanos());
+      latencies_ms.push_back(absl::ToDoubleMilliseconds(arrivals.back() - committed));
+    }
+    seen = parse.events.size();
+  }
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  const double median = latencies_ms[latencies_ms.size() / 2];
+  // Buffered, an event would wait for a proxy buffer to fill or the next
+  // heartbeat (seconds); unbuffered it arrives in milliseconds.
+  EXPECT_LT(median, 100) << "commit-to-browser median " << median << " ms";
+  EXPECT_LT(latencies_ms.back(), 1000) << "slowest " << latencies_ms.back() << " ms";
+  RecordProperty("edge_event_latency_median_ms", std::to_string(median));
 }
 
 }  // namespace

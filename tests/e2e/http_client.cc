@@ -78,6 +78,7 @@ HttpResult HttpCall(const std::string& url, const HttpCallOptions& options) {
   // A stream cut by the timeout still has its status.
   if (code != CURLE_OK) result.error = curl_easy_strerror(code);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &result.http_version);
   result.body = std::move(collected.body);
   result.headers = std::move(collected.headers);
   curl_slist_free_all(headers);

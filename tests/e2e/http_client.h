@@ -17,6 +17,7 @@ namespace order_saga::testing {
 
 struct HttpResult {
   long status = 0;  // 0: no answer (error says why)
+  long http_version = 0;  // CURL_HTTP_VERSION_1_1 (2) or _2_0 (3)
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string error;
