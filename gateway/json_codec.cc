@@ -1,5 +1,6 @@
 #include "gateway/json_codec.h"
 
+#include <google/protobuf/stubs/common.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -34,9 +35,18 @@ absl::Status ParseJsonBody(absl::string_view body, google::protobuf::Message* ou
 
 std::string ErrorJson(int grpc_code, absl::string_view message) {
   // The keys in the contract's order; the message escaped by protobuf.
-  google::protobuf::Value text;
-  text.set_string_value(std::string(message));
-  return absl::StrCat("{\"code\":", grpc_code, ",\"message\":", ToJson(text),
+  std::string text(message);
+  if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                           static_cast<int>(text.size()))) {
+    // A message quoting what a client sent: the bytes outside ASCII become
+    // '?', so the body stays JSON (protobuf would drop them, and log).
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    }
+  }
+  google::protobuf::Value value;
+  value.set_string_value(std::move(text));
+  return absl::StrCat("{\"code\":", grpc_code, ",\"message\":", ToJson(value),
                       ",\"details\":[]}");
 }
 

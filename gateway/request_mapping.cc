@@ -25,6 +25,27 @@ HttpError FromStatus(const absl::Status& status) { return BadRequest(std::string
 
 using Query = std::map<std::string, std::string>;
 
+// A client's parameter name as an error message shows it: at most 32
+// characters, so a hostile name cannot blow up the answer or a log line.
+std::string Shown(absl::string_view name, size_t max = 32) {
+  std::string out;
+  for (char c : name.substr(0, max)) {
+    // Only printable ASCII is echoed (the JSON error body must stay valid).
+    out.push_back(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f ? c : '?');
+  }
+  if (name.size() > max) out += "...";
+  return out;
+}
+
+// How an error names a parameter: itself if it looks like a name, else
+// "query: parameter "..."" (so every message starts with a name and ':').
+std::string Named(const std::string& key, absl::string_view problem) {
+  bool simple = !key.empty() && key.size() <= 32;
+  for (char c : key) simple = simple && (absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.');
+  if (simple) return absl::StrCat(key, ": ", problem);
+  return absl::StrCat("query: parameter \"", Shown(key), "\": ", problem);
+}
+
 // The query's parameters, each at most once and each one of `known`.
 std::variant<Query, HttpError> ParseQuery(absl::string_view query,
                                          const std::vector<absl::string_view>& known) {
@@ -42,17 +63,18 @@ std::variant<Query, HttpError> ParseQuery(absl::string_view query,
                                            "Authorization: Bearer, or the session cookie"));
     }
     if (std::find(known.begin(), known.end(), *key) == known.end()) {
-      return BadRequest(absl::StrCat(*key, ": unknown query parameter",
-                                     known.empty() ? " (this path takes none)"
-                                                   : absl::StrCat(" (known: ",
-                                                                  absl::StrJoin(known, ", "), ")")));
+      return BadRequest(Named(*key, absl::StrCat("unknown query parameter",
+                                                 known.empty() ? " (this path takes none)"
+                                                               : absl::StrCat(" (known: ",
+                                                                              absl::StrJoin(known, ", "),
+                                                                              ")"))));
     }
     std::optional<std::string> value = PercentDecode(kv.second, true);
     if (!value.has_value()) {
-      return BadRequest(absl::StrCat(*key, ": badly percent-encoded, or not printable ASCII"));
+      return BadRequest(Named(*key, "badly percent-encoded, or not printable ASCII"));
     }
     if (!out.emplace(*key, *std::move(value)).second) {
-      return BadRequest(absl::StrCat(*key, ": given more than once"));
+      return BadRequest(Named(*key, "given more than once"));
     }
   }
   return out;
@@ -127,7 +149,7 @@ bool IsJson(absl::string_view content_type) {
 // A static file's path below the web root: segments of [A-Za-z0-9._-],
 // none starting with '.', so neither ".." nor hidden files.
 bool IsSafeStaticPath(absl::string_view path) {
-  if (path.empty() || path.size() > 200) return false;
+  if (path.empty() || path.size() > 200 || absl::StrContains(path, "..")) return false;
   for (absl::string_view segment : absl::StrSplit(path, '/')) {
     if (segment.empty() || segment.front() == '.') return false;
     for (char c : segment) {
@@ -139,13 +161,13 @@ bool IsSafeStaticPath(absl::string_view path) {
 
 HttpError MethodNotAllowed(absl::string_view path, absl::string_view allowed) {
   HttpError error{405, kUnimplemented,
-                  absl::StrCat("method: ", path, " takes ", allowed), {}};
+                  absl::StrCat("method: ", Shown(path, 100), " takes ", allowed), {}};
   error.headers.emplace_back("Allow", std::string(allowed));
   return error;
 }
 
 HttpError NoSuchPath(absl::string_view path) {
-  return {404, kNotFound, absl::StrCat("path: no such endpoint: ", path), {}};
+  return {404, kNotFound, absl::StrCat("path: no such endpoint: ", Shown(path, 100)), {}};
 }
 
 }  // namespace

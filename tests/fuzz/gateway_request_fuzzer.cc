@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "gateway/json_codec.h"
 #include "gateway/request_mapping.h"
 
 namespace {
@@ -43,8 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (const HttpError* error = std::get_if<HttpError>(&result)) {
     Require(error->http_status >= 400 && error->http_status < 500);
     Require(!error->message.empty());
+    // "name: ..." with a name of letters, digits and -_.
     const size_t colon = error->message.find(':');
-    Require(colon != std::string::npos && colon > 0 && colon < 40);
+    Require(colon != std::string::npos && colon > 0 && colon <= 40);
+    for (size_t i = 0; i < colon; ++i) {
+      const char c = error->message[i];
+      Require(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.');
+    }
+    // The error body is JSON whatever the message quotes.
+    Require(ErrorJson(error->grpc_code, error->message).find("\"message\":\"") !=
+            std::string::npos);
     return 0;
   }
   const MappedRequest& mapped = std::get<MappedRequest>(result);

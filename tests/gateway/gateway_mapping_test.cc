@@ -251,6 +251,19 @@ TEST(GatewayJson, ErrorBodyOfTheContract) {
             R"({"code":3,"message":"items[0].quantity: must be \"positive\"\n","details":[]})");
 }
 
+TEST(GatewayJson, ErrorBodyStaysJsonWhateverTheMessageQuotes) {
+  EXPECT_EQ(ErrorJson(3, "name: \xff\xfe bad"),
+            R"({"code":3,"message":"name: ?? bad","details":[]})");
+}
+
+TEST(GatewayRouting, EchoedNamesAndPathsAreBoundedAndPrintable) {
+  HttpError long_name = Refused(Get("/v1/products?" + std::string(500, 'q') + "=1"));
+  EXPECT_LT(long_name.message.size(), 200u) << long_name.message;
+  HttpError path = Refused(Get("/v2/\x01\xff" + std::string(500, 'p')));
+  EXPECT_LT(path.message.size(), 200u);
+  EXPECT_EQ(path.message.find('\x01'), std::string::npos);
+}
+
 TEST(GatewayErrors, HttpStatusForEveryGrpcCode) {
   EXPECT_EQ(HttpStatusFor(grpc::StatusCode::INVALID_ARGUMENT), 400u);
   EXPECT_EQ(HttpStatusFor(grpc::StatusCode::FAILED_PRECONDITION), 400u);
