@@ -24,7 +24,8 @@ COPY . .
 # (podman/buildah and Docker BuildKit both keep it between builds).
 RUN --mount=type=cache,id=order-saga-ccache,target=/root/.cache/ccache \
     bash -c 'source scripts/lib/common.sh && build_project /build Release \
-      -DBUILD_TESTING=OFF -- saga_coordinator order_service inventory_service ordersaga'
+      -DBUILD_TESTING=OFF -- saga_coordinator order_service inventory_service http_gateway \
+      ordersaga'
 
 # --- runtime: slim Debian 12, only the shared libraries the binaries load --
 FROM debian:12-slim AS runtime
@@ -58,11 +59,14 @@ RUN apt-get update \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /build/saga/saga_coordinator /build/order_service/order_service \
-     /build/inventory_service/inventory_service /build/tools/ordersaga /usr/local/bin/
+     /build/inventory_service/inventory_service /build/gateway/http_gateway \
+     /build/tools/ordersaga /usr/local/bin/
+# The storefront the gateway serves (WEB_ROOT).
+COPY web/ /usr/local/share/order-saga/web/
 # Non-root, and nothing to write: logs go to stderr, schemas are compiled in,
 # so the root filesystem can be mounted read-only.
 USER 65532:65532
-EXPOSE 50051 50052 50053 9091 9092 9093
+EXPOSE 50051 50052 50053 8080 9091 9092 9093 9094
 CMD ["saga_coordinator", "--help"]
 # OCI image annotations, last so that a new revision rebuilds no layer
 # (scripts/container-test passes the git revision,
@@ -71,7 +75,7 @@ ARG VERSION=dev
 ARG REVISION=unknown
 ARG SOURCE=unknown
 LABEL org.opencontainers.image.title="order-saga" \
-      org.opencontainers.image.description="Order saga: saga coordinator, order and inventory services, ordersaga client" \
+      org.opencontainers.image.description="Order saga: saga coordinator, order and inventory services, HTTP gateway and storefront, ordersaga client" \
       org.opencontainers.image.source="$SOURCE" \
       org.opencontainers.image.version="$VERSION" \
       org.opencontainers.image.revision="$REVISION" \

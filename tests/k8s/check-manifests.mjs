@@ -198,7 +198,8 @@ for (const pod of pods) {
 const binaryPath = (binary) => {
   for (const candidate of [
     path.join(binaryDir, binary),
-    path.join(binaryDir, binary === "saga_coordinator" ? "saga" : binary, binary),
+    path.join(binaryDir, { saga_coordinator: "saga", http_gateway: "gateway" }[binary] ?? binary,
+              binary),
   ]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
@@ -217,7 +218,7 @@ const flagsOf = (binary) => {
   for (const line of help.split("\n")) {
     const section = line.match(/^  Flags from (.*):$/);
     if (section) {
-      ours = /(common|saga|order_service|inventory_service)\/[a-z_/]*\.cc$/.test(section[1]);
+      ours = /(common|saga|order_service|inventory_service|gateway)\/[a-z_/]*\.cc$/.test(section[1]);
       continue;
     }
     const flag = line.match(/^    -([a-z0-9_]+) /);
@@ -232,6 +233,8 @@ const required = {
     "INVENTORY_SERVICE_ADDRESS"],
   order_service: ["LISTEN_ADDRESS", "METRICS_ADDRESS", "MYSQL_DSN"],
   inventory_service: ["LISTEN_ADDRESS", "METRICS_ADDRESS", "MYSQL_DSN"],
+  http_gateway: ["LISTEN_ADDRESS", "METRICS_ADDRESS", "COORDINATOR_ADDRESS",
+    "ORDER_SERVICE_ADDRESS", "INVENTORY_SERVICE_ADDRESS", "WEB_ROOT"],
 };
 const flagCache = new Map();
 for (const pod of pods) {
@@ -255,7 +258,8 @@ for (const pod of pods) {
     for (const variable of required[binary]) {
       if (!env.has(variable)) problem(where, `does not set ${variable}`);
     }
-    for (const [variable, portName] of [["LISTEN_ADDRESS", "grpc"], ["METRICS_ADDRESS", "metrics"],
+    for (const [variable, portName] of [
+      ["LISTEN_ADDRESS", binary === "http_gateway" ? "http" : "grpc"], ["METRICS_ADDRESS", "metrics"],
       ["HEALTH_LISTEN_ADDRESS", "health"]]) {
       if (variable === "HEALTH_LISTEN_ADDRESS" && !env.has(variable)) continue;
       const value = env.get(variable)?.value ?? "";
@@ -265,7 +269,7 @@ for (const pod of pods) {
         problem(where, `${variable}=${value} is not its "${portName}" container port`);
       }
     }
-    for (const variable of ["ORDER_SERVICE_ADDRESS", "INVENTORY_SERVICE_ADDRESS"]) {
+    for (const variable of ["ORDER_SERVICE_ADDRESS", "INVENTORY_SERVICE_ADDRESS", "COORDINATOR_ADDRESS"]) {
       const value = env.get(variable)?.value;
       if (!value) continue;
       const address = value.match(/^(?:dns:\/\/\/)?([a-z0-9.-]+):(\d+)$/);

@@ -272,11 +272,19 @@ for (const workload of workloads) {
   argsOf.set(name, args);
 
   const probe = container.readinessProbe ?? {};
-  const readiness = portNumber(container, probe.grpc?.port ?? probe.tcpSocket?.port) ?? "";
-  if (!probe.grpc && !probe.tcpSocket) fail(where, "readiness: only grpc and tcpSocket probes are supported here");
-  const probeKind = probe.grpc ? "grpc" : "tcp";
+  const readiness =
+    portNumber(container, probe.grpc?.port ?? probe.tcpSocket?.port ?? probe.httpGet?.port) ?? "";
+  if (!probe.grpc && !probe.tcpSocket && !probe.httpGet) {
+    fail(where, "readiness: only grpc, tcpSocket and httpGet probes are supported here");
+  }
+  if (probe.httpGet && (probe.httpGet.scheme ?? "HTTP") !== "HTTP") {
+    fail(where, "readiness: only plain HTTP httpGet probes are supported here");
+  }
+  // grpc:PORT, tcp:PORT, or http:PORT/PATH (answered 200 to 399 when ready).
+  const probeKind = probe.grpc ? "grpc" : probe.httpGet ? "http" : "tcp";
+  const probePath = probe.httpGet ? probe.httpGet.path ?? "/" : "";
   table.push([name, workload.kind, container.name, spec.terminationGracePeriodSeconds ?? 30,
-              `${probeKind}:${readiness}`, container.image].join("\t"));
+              `${probeKind}:${readiness}${probePath}`, container.image].join("\t"));
 }
 // Who needs whom: a workload whose environment names another's Service
 // (an address such as dns:///order-service:50052 or @orders-mysql:3306).
