@@ -29,6 +29,12 @@ struct ServiceChannelOptions {
   // stays out of the rotation until the replica answers again, and so does
   // a replica that drains or lost its database.
   bool health_checked = false;
+  // Connections of its own instead of the process-wide ones gRPC shares
+  // between channels to one address: several such channels are a pool of
+  // connections (each carries at most the server's
+  // --max_concurrent_streams streams; the HTTP gateway holds one stream
+  // per browser).
+  bool own_connections = false;
 };
 
 // A channel to `address` (a name with several addresses, such as a headless

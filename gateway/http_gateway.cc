@@ -64,7 +64,8 @@ HttpGateway::HttpGateway(std::shared_ptr<grpc::Channel> coordinator,
                          std::shared_ptr<grpc::Channel> order_service,
                          std::shared_ptr<grpc::Channel> inventory_service,
                          const StaticFiles& files, GatewayOptions options,
-                         prometheus::Registry* registry)
+                         prometheus::Registry* registry,
+                         std::vector<std::shared_ptr<grpc::Channel>> watch_channels)
     : files_(files),
       options_(std::move(options)),
       coordinator_(::saga::v1::SagaCoordinator::NewStub(coordinator)),
@@ -73,6 +74,10 @@ HttpGateway::HttpGateway(std::shared_ptr<grpc::Channel> coordinator,
       coordinator_health_(::grpc::health::v1::Health::NewStub(coordinator)),
       order_health_(::grpc::health::v1::Health::NewStub(order_service)),
       limiter_(options_.max_streams, options_.max_streams_per_customer) {
+  if (watch_channels.empty()) watch_channels.push_back(order_service);
+  for (const std::shared_ptr<grpc::Channel>& channel : watch_channels) {
+    watchers_.push_back(::order::v1::OrderService::NewStub(channel));
+  }
   if (registry == nullptr) return;
   requests_ = &prometheus::BuildCounter()
                    .Name("ordersaga_gateway_http_requests_total")
@@ -101,6 +106,7 @@ HttpGateway::~HttpGateway() { EndStreams(absl::Seconds(5)); }
 
 void HttpGateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) {
   auto call = std::make_shared<Call>();
+  ++in_flight_;
   call->session = std::move(session);
   call->request = std::move(request);
   call->origin = Header(call->request, http::field::origin);
@@ -339,8 +345,9 @@ void HttpGateway::Stream(const std::shared_ptr<Call>& call, const Credentials& c
     if (upstream_cancelled_ != nullptr) upstream_cancelled_->Increment();
   };
   std::shared_ptr<OrderEventRelay> relay;
+  ::order::v1::OrderService::Stub& watcher = *watchers_[next_watcher_++ % watchers_.size()];
   if (one_order) {
-    relay = OrderEventRelay::WatchOrder(*orders_, std::move(mapped.watch_order),
+    relay = OrderEventRelay::WatchOrder(watcher, std::move(mapped.watch_order),
                                         mapped.resume_after, call->session, credentials.token,
                                         options_.relay, std::move(hooks));
   } else {
@@ -348,10 +355,10 @@ void HttpGateway::Stream(const std::shared_ptr<Call>& call, const Credentials& c
         mapped.watch_orders.customer_id().empty()) {
       mapped.watch_orders.set_customer_id(caller.subject);
     }
-    relay = OrderEventRelay::WatchOrders(*orders_, std::move(mapped.watch_orders), call->session,
+    relay = OrderEventRelay::WatchOrders(watcher, std::move(mapped.watch_orders), call->session,
                                          credentials.token, options_.relay, std::move(hooks));
   }
-  call->replied = true;  // the relay answers
+  if (!call->replied.exchange(true)) --in_flight_;  // the relay answers
   absl::MutexLock lock(&relays_mu_);
   if (!*ended) relays_.emplace(id, relay);
 }
@@ -499,6 +506,7 @@ HttpResponse HttpGateway::ErrorResponse(unsigned http_status, int grpc_code,
 
 void HttpGateway::Reply(const std::shared_ptr<Call>& call, HttpResponse response) {
   if (call->replied.exchange(true)) return;
+  --in_flight_;
   response.keep_alive(call->request.keep_alive());
   if (response.find(http::field::cache_control) == response.end()) {
     response.set(http::field::cache_control, "no-store");

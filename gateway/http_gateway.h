@@ -38,7 +38,7 @@ struct GatewayOptions {
   absl::Duration call_timeout = absl::Seconds(15);
   RelayOptions relay;
   int max_streams = 10000;
-  int max_streams_per_customer = 16;
+  int max_streams_per_customer = 8;
   // Exact origins allowed to call from another site; empty: CORS off.
   std::vector<std::string> cors_origins;
   // The session cookie gets Secure (always; or when the request came over
@@ -52,11 +52,15 @@ class HttpGateway final : public RequestHandler {
  public:
   static constexpr const char* kSessionCookie = "ordersaga_session";
 
-  // `files` and `registry` (may be null) must outlive the gateway.
+  // `files` and `registry` (may be null) must outlive the gateway. The
+  // event streams go over `watch_channels` in turn (a pool of connections
+  // to the order service: each carries at most its server's concurrent
+  // streams); empty: over `order_service`.
   HttpGateway(std::shared_ptr<grpc::Channel> coordinator,
               std::shared_ptr<grpc::Channel> order_service,
               std::shared_ptr<grpc::Channel> inventory_service, const StaticFiles& files,
-              GatewayOptions options, prometheus::Registry* registry);
+              GatewayOptions options, prometheus::Registry* registry,
+              std::vector<std::shared_ptr<grpc::Channel>> watch_channels = {});
   ~HttpGateway() override;
 
   void Handle(std::shared_ptr<HttpSession> session, HttpRequest request) override;
@@ -69,6 +73,8 @@ class HttpGateway final : public RequestHandler {
   // and waits up to `timeout` for their upstream calls to end.
   void EndStreams(absl::Duration timeout);
   int open_streams() const { return limiter_.open(); }
+  // Requests not yet answered (streams not counted once they started).
+  int in_flight() const { return in_flight_.load(); }
 
  private:
   struct Call;  // one request in flight
@@ -104,11 +110,14 @@ class HttpGateway final : public RequestHandler {
   const GatewayOptions options_;
   std::unique_ptr<::saga::v1::SagaCoordinator::Stub> coordinator_;
   std::unique_ptr<::order::v1::OrderService::Stub> orders_;
+  std::vector<std::unique_ptr<::order::v1::OrderService::Stub>> watchers_;
+  std::atomic<uint64_t> next_watcher_{0};
   std::unique_ptr<::inventory::v1::InventoryService::Stub> inventory_;
   std::unique_ptr<::grpc::health::v1::Health::Stub> coordinator_health_;
   std::unique_ptr<::grpc::health::v1::Health::Stub> order_health_;
   StreamLimiter limiter_;
   std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
 
   std::atomic<uint64_t> next_relay_id_{1};
   absl::Mutex relays_mu_;

@@ -2,6 +2,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -51,9 +52,14 @@ DEFINE_validator(sse_heartbeat_ms, &order_saga::FlagAtLeastOne);
 DEFINE_int32(max_streams, 10000,
              "event streams open at once on this gateway; beyond, 429 (env MAX_STREAMS)");
 DEFINE_validator(max_streams, &order_saga::FlagNotNegative);
-DEFINE_int32(max_streams_per_customer, 16,
+DEFINE_int32(watch_connections, 8,
+             "connections to the order service that carry the event streams, each at most "
+             "its --max_concurrent_streams (env WATCH_CONNECTIONS)");
+DEFINE_validator(watch_connections, &order_saga::FlagAtLeastOne);
+DEFINE_int32(max_streams_per_customer, 8,
              "event streams one customer (the token's subject; without tokens, one client "
-             "address) may hold open; beyond, 429 (env MAX_STREAMS_PER_CUSTOMER)");
+             "address) may hold open; beyond, 429; keep it below the order service's "
+             "--max_watch_streams_per_customer (env MAX_STREAMS_PER_CUSTOMER)");
 DEFINE_validator(max_streams_per_customer, &order_saga::FlagNotNegative);
 DEFINE_int32(max_queued_events, 1024,
              "events waiting for a slow reader; one more closes its stream, and it resumes "
@@ -80,7 +86,7 @@ DEFINE_bool(secure_cookie, false,
             "is https) (env SECURE_COOKIE)");
 DEFINE_int32(shutdown_grace_ms, 5000,
              "on SIGTERM: /readyz answers 503 and new connections are refused; requests in "
-             "flight get this long, then open streams are ended (env SHUTDOWN_GRACE_MS)");
+             "flight get up to this long, then open streams are ended (env SHUTDOWN_GRACE_MS)");
 DEFINE_validator(shutdown_grace_ms, &order_saga::FlagNotNegative);
 
 int main(int argc, char** argv) {
@@ -89,6 +95,11 @@ int main(int argc, char** argv) {
                             "http_gateway: the HTTP/JSON and Server-Sent Events gateway");
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
+  // Every open stream holds a socket: take all the descriptors we may.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   auto registry = std::make_shared<prometheus::Registry>();
   absl::StatusOr<std::unique_ptr<Authenticator>> authenticator =
@@ -122,11 +133,17 @@ int main(int argc, char** argv) {
   }
   options.secure_cookie = FLAGS_secure_cookie;
   options.authenticator = authenticator->get();
+  ServiceChannelOptions pooled = channel_options;
+  pooled.own_connections = true;
+  std::vector<std::shared_ptr<grpc::Channel>> watch_channels;
+  for (int i = 0; i < FLAGS_watch_connections; ++i) {
+    watch_channels.push_back(CreateServiceChannel(FLAGS_order_service_address, pooled, credentials));
+  }
   gateway::HttpGateway http_gateway(
       CreateServiceChannel(FLAGS_coordinator_address, channel_options, credentials),
       CreateServiceChannel(FLAGS_order_service_address, channel_options, credentials),
       CreateServiceChannel(FLAGS_inventory_service_address, channel_options, credentials),
-      *files, options, registry.get());
+      *files, options, registry.get(), std::move(watch_channels));
 
   gateway::HttpLimits limits;
   limits.max_header_bytes = FLAGS_max_header_bytes;
@@ -172,7 +189,11 @@ int main(int argc, char** argv) {
   LOG(INFO) << "signal " << signal << ": draining for " << FLAGS_shutdown_grace_ms << " ms";
   (*listener)->Stop();
   http_gateway.StopAccepting();
-  absl::SleepFor(absl::Milliseconds(FLAGS_shutdown_grace_ms));
+  // Requests in flight (a PlaceOrder waiting for its saga) get the grace.
+  const absl::Time grace_end = absl::Now() + absl::Milliseconds(FLAGS_shutdown_grace_ms);
+  while (http_gateway.in_flight() > 0 && absl::Now() < grace_end) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   LOG(INFO) << "ending " << http_gateway.open_streams() << " open event streams";
   http_gateway.EndStreams(absl::Seconds(5));
   io.stop();

@@ -23,7 +23,8 @@
 // OUT_DIR/volumes/ (the files of Secret and ConfigMap volumes) and
 // OUT_DIR/hosts.args (the --add-host arguments, for other containers on the
 // network), OUT_DIR/volumes.txt (the named volumes to create first, one per line) and
-// OUT_DIR/workloads.tsv: one line per workload, in the overlay's order:
+// OUT_DIR/workloads.tsv: one line per workload, each after those it needs
+// (otherwise in the overlay's order):
 //   name  kind  container  terminationGracePeriodSeconds  readiness-port  image
 //   needs (the workloads behind the Services its environment names, comma
 //   separated, or "-")
@@ -299,6 +300,25 @@ const needs = (name) => {
   return found.length > 0 ? found.join(",") : "-";
 };
 for (let i = 0; i < table.length; i++) table[i] += `\t${needs(table[i].split("\t")[0])}`;
+// Started in that order, each after what it needs (the overlay's order
+// where it does not matter): a workload that needs one listed after it
+// would otherwise wait for a container not yet created.
+{
+  const rows = new Map(table.map((line) => [line.split("\t")[0], line]));
+  const ordered = [];
+  const visiting = new Set();
+  const visit = (name, chain) => {
+    if (ordered.includes(name)) return;
+    if (visiting.has(name)) fail(`Workload ${name}`, `needs itself through ${chain.join(" -> ")}`);
+    visiting.add(name);
+    const wanted = rows.get(name).split("\t")[6];
+    for (const need of wanted === "-" ? [] : wanted.split(",")) visit(need, [...chain, need]);
+    visiting.delete(name);
+    ordered.push(name);
+  };
+  for (const name of rows.keys()) visit(name, [name]);
+  table.splice(0, table.length, ...ordered.map((name) => rows.get(name)));
+}
 // Addresses: fixed, and every Service name in every container's /etc/hosts.
 const hosts = [];
 [...argsOf.keys()].forEach((name, i) => {
