@@ -53,7 +53,8 @@ TEST_F(StorefrontBrowserTest, PlacesABundleFollowsTheFlashSaleAndSurvivesAGatewa
   const std::string port = gateway.substr(gateway.rfind(':') + 1);
   const std::string flash_sale =
       absl::StrCat(seed, " && ", tool, " flash-sale --saga_address=", stack_->saga_address(),
-                   " --orders=200 --items=4:2,5:1");
+                   " --inventory_address=", stack_->inventory_address(),
+                   " --order_address=", stack_->order_address(), " --orders=200 --items=4:2,5:1");
   // SIGKILL, wait until the process is gone (reaped below, where this test
   // restarts it), then until the restarted gateway accepts again.
   const std::string probe = absl::StrCat("(exec 3<>/dev/tcp/127.0.0.1/", port, ") 2>/dev/null");
