@@ -287,8 +287,16 @@ void HttpGateway::Unary(const std::shared_ptr<Call>& call, const Credentials& cr
   if (!credentials.token.empty()) {
     state->context.AddMetadata("authorization", "Bearer " + credentials.token);
   }
+  {
+    absl::MutexLock lock(&calls_mu_);
+    calls_.insert(&state->context);
+  }
   start(&state->context, &state->request, &state->response,
         [this, call, state, hide_foreign_order](grpc::Status status) {
+          {
+            absl::MutexLock lock(&calls_mu_);
+            calls_.erase(&state->context);
+          }
           if (!status.ok()) {
             ReplyStatus(call, status, hide_foreign_order);
             return;
@@ -300,10 +308,16 @@ void HttpGateway::Unary(const std::shared_ptr<Call>& call, const Credentials& cr
 void HttpGateway::Stream(const std::shared_ptr<Call>& call, const Credentials& credentials,
                          MappedRequest mapped) {
   const Principal& caller = credentials.principal;
-  // Whose streams count together: the token's subject, or with tokens off
-  // the client's address.
-  std::string who = caller.authenticated ? caller.subject : call->session->remote_address();
-  if (!caller.authenticated) who = who.substr(0, who.rfind(':'));
+  if (draining_) {
+    // Shutting down: no new stream. Closing without an answer makes an
+    // EventSource retry (on another replica); an error status would stop it.
+    if (!call->replied.exchange(true)) --in_flight_;
+    call->session->Abort();
+    return;
+  }
+  // Whose streams count together: the token's subject. With tokens off
+  // every caller may be one proxy's address, so only the total counts.
+  const std::string who = caller.authenticated ? caller.subject : "";
   std::string why;
   std::shared_ptr<StreamLimiter::Ticket> ticket = limiter_.TryOpen(who, &why);
   if (ticket == nullptr) {
@@ -314,53 +328,46 @@ void HttpGateway::Stream(const std::shared_ptr<Call>& call, const Credentials& c
   if (streams_open_ != nullptr) streams_open_->Increment();
   const bool one_order = mapped.endpoint == Endpoint::kWatchOrder;
   const uint64_t id = next_relay_id_.fetch_add(1);
-  auto ended = std::make_shared<bool>(false);
   RelayHooks hooks;
   hooks.error_response = [this, call, one_order](const grpc::Status& status) {
     grpc::StatusCode code = status.error_code();
     std::string message = status.error_message();
-    if (one_order && code == grpc::StatusCode::PERMISSION_DENIED) {
-      code = grpc::StatusCode::NOT_FOUND;
-      message = "orderId: no such order";
-    }
+    HideForeignOrder(one_order, code, message);
     HttpResponse response = ErrorResponse(HttpStatusFor(code), static_cast<int>(code), message);
-    http::fields extra;
-    Decorate(*call, extra);
-    for (const auto& field : extra) response.set(field.name_string(), field.value());
+    Decorate(*call, response.base());
     Count(*call, response.result_int());
     return response;
   };
-  hooks.decorate = [this, call](StreamHeader& header) {
-    Decorate(*call, header);
-    Count(*call, 200);
-  };
-  hooks.on_end = [this, ticket, id, ended]() mutable {
+  hooks.decorate = [this, call](http::fields& fields) { Decorate(*call, fields); };
+  hooks.answered = [this, call](unsigned status) { Count(*call, status); };
+  hooks.on_end = [this, ticket, id]() mutable {
     ticket.reset();
     if (streams_open_ != nullptr) streams_open_->Decrement();
     absl::MutexLock lock(&relays_mu_);
-    *ended = true;
     relays_.erase(id);
   };
   hooks.on_upstream_cancelled = [this] {
     if (upstream_cancelled_ != nullptr) upstream_cancelled_->Increment();
   };
   std::shared_ptr<OrderEventRelay> relay;
-  ::order::v1::OrderService::Stub& watcher = *watchers_[next_watcher_++ % watchers_.size()];
   if (one_order) {
-    relay = OrderEventRelay::WatchOrder(watcher, std::move(mapped.watch_order),
-                                        mapped.resume_after, call->session, credentials.token,
-                                        options_.relay, std::move(hooks));
+    relay = OrderEventRelay::ForOrder(std::move(mapped.watch_order), mapped.resume_after,
+                                      call->session, options_.relay, std::move(hooks));
   } else {
     if (caller.authenticated && !caller.is_admin() &&
         mapped.watch_orders.customer_id().empty()) {
       mapped.watch_orders.set_customer_id(caller.subject);
     }
-    relay = OrderEventRelay::WatchOrders(watcher, std::move(mapped.watch_orders), call->session,
-                                         credentials.token, options_.relay, std::move(hooks));
+    relay = OrderEventRelay::ForOrders(std::move(mapped.watch_orders), call->session,
+                                       options_.relay, std::move(hooks));
   }
   if (!call->replied.exchange(true)) --in_flight_;  // the relay answers
-  absl::MutexLock lock(&relays_mu_);
-  if (!*ended) relays_.emplace(id, relay);
+  {
+    // Registered before it starts, so that EndStreams reaches every relay.
+    absl::MutexLock lock(&relays_mu_);
+    relays_.emplace(id, relay);
+  }
+  relay->Start(*watchers_[next_watcher_++ % watchers_.size()], credentials.token);
 }
 
 void HttpGateway::EndStreams(absl::Duration timeout) {
@@ -374,7 +381,20 @@ void HttpGateway::EndStreams(absl::Duration timeout) {
   for (const std::shared_ptr<OrderEventRelay>& relay : open) relay->Cancel();
   open.clear();
   const absl::Time deadline = absl::Now() + timeout;
-  while (limiter_.open() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  auto relays_left = [this] {
+    absl::MutexLock lock(&relays_mu_);
+    return relays_.size();
+  };
+  while (relays_left() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+}
+
+void HttpGateway::CancelCalls(absl::Duration timeout) {
+  {
+    absl::MutexLock lock(&calls_mu_);
+    for (grpc::ClientContext* context : calls_) context->TryCancel();
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  while (in_flight_.load() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
 }
 
 void HttpGateway::Preflight(const std::shared_ptr<Call>& call) {
@@ -506,8 +526,8 @@ HttpResponse HttpGateway::ErrorResponse(unsigned http_status, int grpc_code,
 
 void HttpGateway::Reply(const std::shared_ptr<Call>& call, HttpResponse response) {
   if (call->replied.exchange(true)) return;
-  --in_flight_;
-  response.keep_alive(call->request.keep_alive());
+  // Draining: the client is told to take its next request elsewhere.
+  response.keep_alive(call->request.keep_alive() && !draining_);
   if (response.find(http::field::cache_control) == response.end()) {
     response.set(http::field::cache_control, "no-store");
   }
@@ -515,6 +535,7 @@ void HttpGateway::Reply(const std::shared_ptr<Call>& call, HttpResponse response
   Decorate(*call, response.base());
   Count(*call, response.result_int());
   call->session->Respond(std::move(response));
+  --in_flight_;  // last: nothing of this gateway is touched after it
 }
 
 void HttpGateway::ReplyJson(const std::shared_ptr<Call>& call,
@@ -533,15 +554,22 @@ void HttpGateway::ReplyError(const std::shared_ptr<Call>& call, unsigned http_st
   Reply(call, std::move(response));
 }
 
+void HttpGateway::HideForeignOrder(bool order_read, grpc::StatusCode& code,
+                                   std::string& message) {
+  // Another customer's order does not exist, as far as this caller can
+  // tell: the same answer, word for word, as for an id nobody has.
+  if (!order_read) return;
+  if (code == grpc::StatusCode::PERMISSION_DENIED || code == grpc::StatusCode::NOT_FOUND) {
+    code = grpc::StatusCode::NOT_FOUND;
+    message = "orderId: no such order";
+  }
+}
+
 void HttpGateway::ReplyStatus(const std::shared_ptr<Call>& call, const grpc::Status& status,
                               bool hide_foreign_order) {
   grpc::StatusCode code = status.error_code();
   std::string message = status.error_message();
-  if (hide_foreign_order && code == grpc::StatusCode::PERMISSION_DENIED) {
-    // Another customer's order does not exist, as far as this caller knows.
-    code = grpc::StatusCode::NOT_FOUND;
-    message = "orderId: no such order";
-  }
+  HideForeignOrder(hide_foreign_order, code, message);
   ReplyError(call, HttpStatusFor(code), static_cast<int>(code), message);
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,9 @@ struct GatewayOptions {
   // Deadline of each unary call upstream (PlaceOrder waits for the saga).
   absl::Duration call_timeout = absl::Seconds(15);
   RelayOptions relay;
-  int max_streams = 10000;
+  // One gateway's share of the order service: --watch_connections (8) x
+  // its --max_concurrent_streams (100).
+  int max_streams = 800;
   int max_streams_per_customer = 8;
   // Exact origins allowed to call from another site; empty: CORS off.
   std::vector<std::string> cors_origins;
@@ -72,6 +75,10 @@ class HttpGateway final : public RequestHandler {
   // Ends every open stream (browsers resume elsewhere with Last-Event-ID)
   // and waits up to `timeout` for their upstream calls to end.
   void EndStreams(absl::Duration timeout);
+  // Cancels the unary calls still running upstream (their requests are
+  // answered with the cancellation) and waits up to `timeout` until no
+  // request is in flight. Called once the grace period is over.
+  void CancelCalls(absl::Duration timeout);
   int open_streams() const { return limiter_.open(); }
   // Requests not yet answered (streams not counted once they started).
   int in_flight() const { return in_flight_.load(); }
@@ -94,6 +101,7 @@ class HttpGateway final : public RequestHandler {
                   const std::vector<std::pair<std::string, std::string>>& headers = {});
   void ReplyStatus(const std::shared_ptr<Call>& call, const grpc::Status& status,
                    bool hide_foreign_order);
+  static void HideForeignOrder(bool order_read, grpc::StatusCode& code, std::string& message);
   void Preflight(const std::shared_ptr<Call>& call);
   void Session(const std::shared_ptr<Call>& call, bool create);
   void Ready(const std::shared_ptr<Call>& call);
@@ -118,6 +126,8 @@ class HttpGateway final : public RequestHandler {
   StreamLimiter limiter_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
+  absl::Mutex calls_mu_;
+  std::set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(calls_mu_);
 
   std::atomic<uint64_t> next_relay_id_{1};
   absl::Mutex relays_mu_;

@@ -55,16 +55,21 @@ void HttpListener::Accept() {
     if (error) {
       // Out of file descriptors, say: wait a moment rather than spin.
       LOG_EVERY_N(WARNING, 100) << "accept failed: " << error.message();
-    } else {
-      std::make_shared<HttpSession>(std::move(socket), handler_, limits_)->Start();
+      retry_.expires_after(std::chrono::milliseconds(50));
+      retry_.async_wait([this](boost::system::error_code waited) {
+        if (!waited && acceptor_.is_open()) Accept();
+      });
+      return;
     }
+    std::make_shared<HttpSession>(std::move(socket), handler_, limits_)->Start();
     Accept();
   });
 }
 
 void HttpListener::Stop() {
-  net::post(io_, [this] {
+  net::post(strand_, [this] {
     boost::system::error_code ignored;
+    retry_.cancel();
     acceptor_.close(ignored);
   });
 }

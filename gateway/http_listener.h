@@ -8,6 +8,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "absl/status/statusor.h"
 #include "gateway/http_session.h"
@@ -28,11 +30,20 @@ class HttpListener {
 
  private:
   HttpListener(boost::asio::io_context& io, RequestHandler& handler, HttpLimits limits)
-      : io_(io), acceptor_(io), handler_(handler), limits_(limits) {}
+      : io_(io),
+        strand_(boost::asio::make_strand(io)),
+        acceptor_(strand_),
+        retry_(strand_),
+        handler_(handler),
+        limits_(limits) {}
   void Accept();
 
   boost::asio::io_context& io_;
+  // The acceptor's own strand: Stop() and the accept handler never race.
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // A pause after a failed accept (out of file descriptors) instead of a spin.
+  boost::asio::steady_timer retry_;
   RequestHandler& handler_;
   const HttpLimits limits_;
   int port_ = 0;

@@ -140,7 +140,7 @@ void HttpSession::StartStream(StreamHeader header, std::string first, absl::Dura
              ping = std::move(ping), on_close = std::move(on_close)]() mutable {
               self->heartbeat_ = heartbeat;
               self->ping_ = std::move(ping);
-              self->on_close_ = std::move(on_close);
+              if (on_close) self->on_close_ = std::move(on_close);
               if (self->closed_) {
                 // The client left before the stream began.
                 auto done = std::move(self->on_close_);
@@ -176,11 +176,27 @@ void HttpSession::BeginStream(std::shared_ptr<StreamHeader> header, std::string 
                            });
 }
 
+void HttpSession::WatchForClose(std::function<void()> on_close) {
+  net::post(socket_.get_executor(), [self = shared_from_this(), on_close = std::move(on_close)]() mutable {
+    self->on_close_ = std::move(on_close);
+    if (self->closed_) {
+      auto done = std::move(self->on_close_);
+      self->on_close_ = nullptr;
+      if (done) done();
+      return;
+    }
+    self->WatchForDisconnect();
+  });
+}
+
 void HttpSession::WatchForDisconnect() {
   // A browser sends nothing more on a stream: a read that completes means
   // it closed the connection (or broke the protocol); either ends it.
+  if (probing_ || closed_) return;
+  probing_ = true;
   socket_.async_read_some(net::buffer(probe_),
                           [self = shared_from_this()](error_code error, std::size_t) {
+                            self->probing_ = false;
                             if (error) {
                               self->Close();
                             } else {

@@ -76,6 +76,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // read too slowly, EndStream(), or the gateway stops. Thread-safe.
   void StartStream(StreamHeader header, std::string first, absl::Duration heartbeat,
                    std::string ping, std::function<void()> on_close);
+  // For a request answered later with a stream: from now on a client that
+  // closes its connection is noticed (it sends nothing more), and
+  // `on_close` runs once on the strand, also if the stream never started.
+  // StartStream's own `on_close` then replaces it. Thread-safe.
+  void WatchForClose(std::function<void()> on_close);
   // Queues a chunk of the stream. Thread-safe; ignored once it has ended.
   void Push(std::string chunk);
   // Writes what is queued, then the last chunk, and closes. Thread-safe.
@@ -115,6 +120,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool header_written_ = false;
   bool writing_ = false;
   bool end_requested_ = false;
+  bool probing_ = false;  // a read waits for the client's close
   std::deque<std::string> queue_;
   std::shared_ptr<StreamHeader> stream_header_;
   std::shared_ptr<http::response_serializer<http::empty_body>> serializer_;

@@ -49,8 +49,10 @@ DEFINE_int32(sse_heartbeat_ms, 15000,
              "an idle stream gets a ': ping' comment this often; keep proxies' read timeouts "
              "above twice it (env SSE_HEARTBEAT_MS)");
 DEFINE_validator(sse_heartbeat_ms, &order_saga::FlagAtLeastOne);
-DEFINE_int32(max_streams, 10000,
-             "event streams open at once on this gateway; beyond, 429 (env MAX_STREAMS)");
+DEFINE_int32(max_streams, 800,
+             "event streams open at once on this gateway; beyond, 429; at most "
+             "--watch_connections times the order service's --max_concurrent_streams "
+             "(env MAX_STREAMS)");
 DEFINE_validator(max_streams, &order_saga::FlagNotNegative);
 DEFINE_int32(watch_connections, 8,
              "connections to the order service that carry the event streams, each at most "
@@ -120,6 +122,9 @@ int main(int argc, char** argv) {
   }
 
   const std::shared_ptr<grpc::ChannelCredentials> credentials = MakeChannelCredentials(*tls);
+  // Before the gateway: destroyed after it, so nothing the gateway still
+  // holds (a session of a stream) outlives the io_context it belongs to.
+  boost::asio::io_context io(FLAGS_threads);
   ServiceChannelOptions channel_options;
   gateway::GatewayOptions options;
   options.call_timeout = absl::Milliseconds(FLAGS_call_timeout_ms);
@@ -152,7 +157,6 @@ int main(int argc, char** argv) {
   limits.write_timeout = absl::Milliseconds(FLAGS_write_timeout_ms);
   limits.max_queued_chunks = FLAGS_max_queued_events;
 
-  boost::asio::io_context io(FLAGS_threads);
   std::unique_ptr<MetricsExporter> exporter;
   if (!FLAGS_metrics_address.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsExporter>> started =
@@ -194,8 +198,14 @@ int main(int argc, char** argv) {
   while (http_gateway.in_flight() > 0 && absl::Now() < grace_end) {
     absl::SleepFor(absl::Milliseconds(10));
   }
+  if (const int left = http_gateway.in_flight(); left > 0) {
+    LOG(WARNING) << "cancelling " << left << " requests still waiting upstream";
+  }
+  http_gateway.CancelCalls(absl::Seconds(5));
   LOG(INFO) << "ending " << http_gateway.open_streams() << " open event streams";
   http_gateway.EndStreams(absl::Seconds(5));
+  // Answers in flight (a cancelled call's error) reach their sockets.
+  absl::SleepFor(absl::Milliseconds(50));
   io.stop();
   for (std::thread& thread : threads) thread.join();
   LOG(INFO) << "stopped";

@@ -31,36 +31,45 @@ OrderEventRelay::OrderEventRelay(std::shared_ptr<HttpSession> session, bool one_
       hooks_(std::move(hooks)),
       after_(resume_after) {}
 
-std::shared_ptr<OrderEventRelay> OrderEventRelay::WatchOrder(
-    ::order::v1::OrderService::Stub& stub, ::order::v1::WatchOrderRequest request,
-    std::optional<int64_t> resume_after, std::shared_ptr<HttpSession> session,
-    const std::string& bearer_token, RelayOptions options, RelayHooks hooks) {
+std::shared_ptr<OrderEventRelay> OrderEventRelay::ForOrder(
+    ::order::v1::WatchOrderRequest request, std::optional<int64_t> resume_after,
+    std::shared_ptr<HttpSession> session, RelayOptions options, RelayHooks hooks) {
   std::shared_ptr<OrderEventRelay> relay(new OrderEventRelay(
       std::move(session), /*one_order=*/true, resume_after, options, std::move(hooks)));
-  relay->self_ = relay;
   relay->order_request_ = std::move(request);
-  Prepare(relay->context_, bearer_token);
-  stub.async()->WatchOrder(&relay->context_, &relay->order_request_, relay.get());
-  relay->StartRead(&relay->event_);
-  relay->StartCall();
   return relay;
 }
 
-std::shared_ptr<OrderEventRelay> OrderEventRelay::WatchOrders(
-    ::order::v1::OrderService::Stub& stub, ::order::v1::WatchOrdersRequest request,
-    std::shared_ptr<HttpSession> session, const std::string& bearer_token, RelayOptions options,
-    RelayHooks hooks) {
+std::shared_ptr<OrderEventRelay> OrderEventRelay::ForOrders(
+    ::order::v1::WatchOrdersRequest request, std::shared_ptr<HttpSession> session,
+    RelayOptions options, RelayHooks hooks) {
   std::optional<int64_t> after;
   if (request.has_after_event_id()) after = request.after_event_id();
   std::shared_ptr<OrderEventRelay> relay(new OrderEventRelay(
       std::move(session), /*one_order=*/false, after, options, std::move(hooks)));
-  relay->self_ = relay;
   relay->orders_request_ = std::move(request);
-  Prepare(relay->context_, bearer_token);
-  stub.async()->WatchOrders(&relay->context_, &relay->orders_request_, relay.get());
-  relay->StartRead(&relay->event_);
-  relay->StartCall();
   return relay;
+}
+
+void OrderEventRelay::Start(::order::v1::OrderService::Stub& stub,
+                            const std::string& bearer_token) {
+  if (started_) return;
+  started_ = true;
+  self_ = shared_from_this();
+  Prepare(context_, bearer_token);
+  // A browser that leaves before the stream starts (the upstream slow to
+  // answer, or queued behind full connections) frees its slot too.
+  std::weak_ptr<OrderEventRelay> weak = weak_from_this();
+  session_->WatchForClose([weak] {
+    if (std::shared_ptr<OrderEventRelay> relay = weak.lock()) relay->OnBrowserGone();
+  });
+  if (one_order_) {
+    stub.async()->WatchOrder(&context_, &order_request_, this);
+  } else {
+    stub.async()->WatchOrders(&context_, &orders_request_, this);
+  }
+  StartRead(&event_);
+  StartCall();
 }
 
 void OrderEventRelay::OpenStream() {
@@ -68,14 +77,11 @@ void OrderEventRelay::OpenStream() {
   header.set(http::field::content_type, "text/event-stream");
   header.set(http::field::cache_control, "no-cache");
   header.set("X-Accel-Buffering", "no");
-  if (hooks_.decorate) hooks_.decorate(header);
-  std::weak_ptr<OrderEventRelay> weak = weak_from_this();
+  if (hooks_.decorate) hooks_.decorate(header.base());
+  if (hooks_.answered) hooks_.answered(200);
+  // The close watch set by Start() goes on.
   session_->StartStream(std::move(header), SseRetry(options_.retry), options_.heartbeat, SsePing(),
-                        [weak] {
-                          if (std::shared_ptr<OrderEventRelay> relay = weak.lock()) {
-                            relay->OnBrowserGone();
-                          }
-                        });
+                        nullptr);
 }
 
 void OrderEventRelay::OnReadInitialMetadataDone(bool ok) {
@@ -100,9 +106,8 @@ void OrderEventRelay::OnReadDone(bool ok) {
       if (one_order_ && final && after_.has_value() && *after_ >= id) {
         // The browser has the final state already: 204 stops EventSource.
         HttpResponse response(http::status::no_content, 11);
-        StreamHeader decorated;
-        if (hooks_.decorate) hooks_.decorate(decorated);
-        for (const auto& field : decorated) response.set(field.name_string(), field.value());
+        if (hooks_.decorate) hooks_.decorate(response.base());
+        if (hooks_.answered) hooks_.answered(204);
         response.keep_alive(false);
         session_->Respond(std::move(response));
         ended_ = true;
@@ -139,6 +144,8 @@ void OrderEventRelay::OnDone(const grpc::Status& status) {
       answered_ = true;
       if (status.ok()) {
         HttpResponse response(http::status::no_content, 11);
+        if (hooks_.decorate) hooks_.decorate(response.base());
+        if (hooks_.answered) hooks_.answered(204);
         response.keep_alive(false);
         session_->Respond(std::move(response));
       } else {
@@ -171,9 +178,18 @@ void OrderEventRelay::Cancel() {
   {
     absl::MutexLock lock(&mu_);
     if (done_) return;
+    if (!answered_) {
+      // Not started: closed without an answer, so EventSource retries.
+      answered_ = true;
+      session_->Abort();
+    } else if (!ended_) {
+      // Started: ended properly (its last chunk); the browser resumes
+      // elsewhere from its Last-Event-ID after retry:.
+      session_->EndStream();
+    }
+    ended_ = true;
   }
   context_.TryCancel();
-  session_->Abort();
 }
 
 }  // namespace order_saga::gateway

@@ -32,7 +32,9 @@ struct RelayHooks {
   // The HTTP answer when the stream could not start (an upstream error).
   std::function<HttpResponse(const grpc::Status&)> error_response;
   // Headers every answer of this request carries (CORS).
-  std::function<void(StreamHeader&)> decorate;
+  std::function<void(http::fields&)> decorate;
+  // The HTTP status the request was answered with (200 for a stream).
+  std::function<void(unsigned)> answered;
   std::function<void()> on_end;
   // The browser left (or read too slowly) while the upstream was open.
   std::function<void()> on_upstream_cancelled;
@@ -43,18 +45,21 @@ class OrderEventRelay final : public grpc::ClientReadReactor<::order::v1::OrderE
  public:
   // One order (WatchOrder): ends after its final state; a resume at or
   // after that final event is answered 204 (EventSource then stops).
-  static std::shared_ptr<OrderEventRelay> WatchOrder(
-      ::order::v1::OrderService::Stub& stub, ::order::v1::WatchOrderRequest request,
-      std::optional<int64_t> resume_after, std::shared_ptr<HttpSession> session,
-      const std::string& bearer_token, RelayOptions options, RelayHooks hooks);
+  static std::shared_ptr<OrderEventRelay> ForOrder(::order::v1::WatchOrderRequest request,
+                                                   std::optional<int64_t> resume_after,
+                                                   std::shared_ptr<HttpSession> session,
+                                                   RelayOptions options, RelayHooks hooks);
   // Every event of a customer (or all): resumable, never ends by itself.
-  static std::shared_ptr<OrderEventRelay> WatchOrders(
-      ::order::v1::OrderService::Stub& stub, ::order::v1::WatchOrdersRequest request,
-      std::shared_ptr<HttpSession> session, const std::string& bearer_token,
-      RelayOptions options, RelayHooks hooks);
+  static std::shared_ptr<OrderEventRelay> ForOrders(::order::v1::WatchOrdersRequest request,
+                                                    std::shared_ptr<HttpSession> session,
+                                                    RelayOptions options, RelayHooks hooks);
+  // Starts the upstream call; from now on a browser that leaves cancels it.
+  // Once: the owner registers the relay first, so Cancel() reaches it.
+  void Start(::order::v1::OrderService::Stub& stub, const std::string& bearer_token);
 
   // Ends the relay from outside (gateway shutdown): the upstream call is
-  // cancelled and the browser's connection closed.
+  // cancelled; a started stream is ended with its last chunk, one not yet
+  // answered is closed without an answer (EventSource retries either way).
   void Cancel();
 
   void OnReadInitialMetadataDone(bool ok) override;
@@ -76,6 +81,7 @@ class OrderEventRelay final : public grpc::ClientReadReactor<::order::v1::OrderE
   grpc::ClientContext context_;
   ::order::v1::WatchOrderRequest order_request_;
   ::order::v1::WatchOrdersRequest orders_request_;
+  bool started_ = false;
   ::order::v1::OrderEvent event_;
   // Keeps the relay alive until OnDone.
   std::shared_ptr<OrderEventRelay> self_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 
 namespace order_saga::gateway {
@@ -12,7 +13,9 @@ std::string SseRetry(absl::Duration delay) {
 
 std::string SseEvent(int64_t id, absl::string_view event, absl::string_view data) {
   std::string out = absl::StrCat("id: ", id, "\nevent: ", event, "\n");
-  for (absl::string_view line : absl::StrSplit(data, absl::ByAnyChar("\r\n"))) {
+  // CRLF, CR and LF are each one line break in the format.
+  const std::string lines = absl::StrReplaceAll(data, {{"\r\n", "\n"}, {"\r", "\n"}});
+  for (absl::string_view line : absl::StrSplit(lines, '\n')) {
     absl::StrAppend(&out, "data: ", line, "\n");
   }
   out.push_back('\n');

@@ -14,6 +14,11 @@ std::unique_ptr<StreamLimiter::Ticket> StreamLimiter::TryOpen(const std::string&
                         " event streams open, its limit (--max_streams); retry later");
     return nullptr;
   }
+  if (customer.empty()) {
+    // Nobody to count it for (tokens off): only the total applies.
+    ++open_;
+    return std::unique_ptr<Ticket>(new Ticket(*this, customer));
+  }
   int& mine = by_customer_[customer];
   if (max_per_customer_ > 0 && mine >= max_per_customer_) {
     *why = absl::StrCat("streams: ", mine, " event streams are open for this customer, "
@@ -29,6 +34,7 @@ std::unique_ptr<StreamLimiter::Ticket> StreamLimiter::TryOpen(const std::string&
 void StreamLimiter::Release(const std::string& customer) {
   absl::MutexLock lock(&mu_);
   --open_;
+  if (customer.empty()) return;
   auto it = by_customer_.find(customer);
   if (it != by_customer_.end() && --it->second <= 0) by_customer_.erase(it);
 }

@@ -32,6 +32,7 @@ class StreamLimiter {
   };
 
   // A ticket, or null with `why` set ("streams: ..." naming the limit).
+  // An empty `customer` counts toward the total only.
   std::unique_ptr<Ticket> TryOpen(const std::string& customer, std::string* why);
 
   int open() const;

@@ -10,6 +10,8 @@
 
 #include <curl/curl.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -123,6 +125,7 @@ TEST_F(GatewayE2ETest, ApprovedAndRejectedOrdersGetExactlyOneFinalEventThenTheSt
         std::pair{rejected, order::v1::ORDER_STATUS_REJECTED}}) {
     SseStream stream(Url("/v1/orders/" + placed.order_id() + "/events"), {});
     ASSERT_TRUE(stream.WaitForEnd(absl::Seconds(10))) << "the stream ends after the final state";
+    EXPECT_TRUE(stream.ended_cleanly()) << "ended by the server with its last chunk";
     EXPECT_EQ(stream.status(), 200);
     EXPECT_EQ(stream.headers()["content-type"], "text/event-stream");
     EXPECT_EQ(stream.headers()["cache-control"], "no-cache");
@@ -322,6 +325,23 @@ TEST_F(GatewayE2ETest, HostileHttpGetsAClear4xxNamingTheFieldAndWritesNothing) {
   EXPECT_EQ(TotalOrders(), 0) << "nothing was written for any of them";
 }
 
+TEST_F(GatewayE2ETest, SigtermEndsStreamsRefusesNewOnesAndExitsZero) {
+  SseStream open(Url("/v1/events"), {});
+  ASSERT_TRUE(open.WaitFor([](const SseParse& p) { return !p.retry.empty(); }, absl::Seconds(5)));
+  // A keep-alive connection that will ask for a stream during the drain.
+  ASSERT_TRUE(stack_->Signal(LocalStack::Role::kGateway, 0, SIGTERM).ok());
+  absl::SleepFor(absl::Milliseconds(100));
+  HttpResult during = HttpCall(Url("/v1/events"), {.timeout = absl::Seconds(3)});
+  EXPECT_NE(during.status, 200) << "no stream starts while the gateway drains";
+  absl::StatusOr<int> exited =
+      stack_->WaitForExit(LocalStack::Role::kGateway, 0, absl::Seconds(20));
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_EQ(*exited, 0) << "exit status (ASan reports leaks and use-after-free as non-zero)";
+  ASSERT_TRUE(open.WaitForEnd(absl::Seconds(5)));
+  EXPECT_TRUE(open.ended_cleanly()) << "the open stream was ended with its last chunk";
+  ASSERT_TRUE(stack_->Restart(LocalStack::Role::kGateway).ok());
+}
+
 TEST_F(GatewayE2ETest, ReadEndpointsAndCorsOff) {
   Seed(*inventory_, 5, 7);
   HttpResult product = HttpCall(Url("/v1/products/5"));
@@ -402,6 +422,14 @@ TEST_F(GatewayAuthE2ETest, TokensCookiesAndAnotherCustomersOrder) {
   HttpResult foreign_stream = HttpCall(Url("/v1/orders/" + placed.order_id() + "/events"),
                                        {.headers = {"Authorization: Bearer " + bob}});
   EXPECT_EQ(foreign_stream.status, 404) << foreign_stream.body;
+  // Word for word what an id nobody has gets: bob cannot tell them apart.
+  HttpResult missing = HttpCall(Url("/v1/orders/no-such-order"),
+                                {.headers = {"Authorization: Bearer " + bob}});
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(foreign.body, missing.body);
+  HttpResult missing_stream = HttpCall(Url("/v1/orders/no-such-order/events"),
+                                       {.headers = {"Authorization: Bearer " + bob}});
+  EXPECT_EQ(foreign_stream.body, missing_stream.body);
 
   // The session cookie: set from the bearer token, accepted on GET only.
   HttpResult session = HttpCall(Url("/v1/session"),
@@ -416,6 +444,7 @@ TEST_F(GatewayAuthE2ETest, TokensCookiesAndAnotherCustomersOrder) {
   SseStream stream(Url("/v1/orders/" + placed.order_id() + "/events"),
                    {.headers = {"Cookie: " + pair}});
   ASSERT_TRUE(stream.WaitForEnd(absl::Seconds(10)));
+  EXPECT_TRUE(stream.ended_cleanly());
   EXPECT_EQ(stream.status(), 200);
   ASSERT_FALSE(stream.parsed().events.empty());
   HttpResult cookie_post =
@@ -554,12 +583,13 @@ TEST_F(GatewayEdgeE2ETest, ThroughTheNginxEdgeOverHttp2AnEventArrivesAtOnce) {
         << "order " << i << "'s two events did not arrive: " << stream.text();
     const std::vector<absl::Time> arrivals = stream.event_arrivals();
     const SseParse parse = stream.parsed();
-    for (size_t e = seen; e < parse.events.size(); ++e) {
-      const order::v1::Order order = FromJson<order::v1::Order>(parse.events[e].data);
-      const absl::Time committed = absl::FromUnixSeconds(order.update_time().seconds()) +
-                                   absl::Nanoseconds(order.update_time().nanos());
-      latencies_ms.push_back(absl::ToDoubleMilliseconds(arrivals.back() - committed));
-    }
+    // The order's final event is the last to arrive: its commit to the
+    // arrival of the last chunk (the PENDING event's would include the saga).
+    const order::v1::Order order = FromJson<order::v1::Order>(parse.events.back().data);
+    ASSERT_TRUE(IsFinal(order)) << parse.events.back().data;
+    const absl::Time committed = absl::FromUnixSeconds(order.update_time().seconds()) +
+                                 absl::Nanoseconds(order.update_time().nanos());
+    latencies_ms.push_back(absl::ToDoubleMilliseconds(arrivals.back() - committed));
     seen = parse.events.size();
   }
   std::sort(latencies_ms.begin(), latencies_ms.end());

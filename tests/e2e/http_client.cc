@@ -140,7 +140,7 @@ SseStream::SseStream(std::string url, HttpCallOptions options)
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, this);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
-    curl_easy_perform(curl);
+    const CURLcode code = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
@@ -148,6 +148,7 @@ SseStream::SseStream(std::string url, HttpCallOptions options)
     absl::MutexLock lock(&mu_);
     status_ = status;
     ended_ = true;
+    clean_ = code == CURLE_OK;
   });
 }
 
@@ -216,6 +217,11 @@ std::map<std::string, std::string> SseStream::headers() const {
 std::string SseStream::text() const {
   absl::MutexLock lock(&mu_);
   return text_;
+}
+
+bool SseStream::ended_cleanly() const {
+  absl::MutexLock lock(&mu_);
+  return ended_ && clean_;
 }
 
 bool SseStream::ended() const {

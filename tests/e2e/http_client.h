@@ -68,6 +68,9 @@ class SseStream {
   std::string text() const;
   SseParse parsed() const { return ParseSse(text()); }
   bool ended() const;
+  // Ended by the server, cleanly (its last chunk arrived), not by an error
+  // or Close().
+  bool ended_cleanly() const;
   // When the first byte of the body arrived after each event: for latency.
   std::vector<absl::Time> event_arrivals() const;
 
@@ -84,6 +87,7 @@ class SseStream {
   std::map<std::string, std::string> headers_ ABSL_GUARDED_BY(mu_);
   long status_ ABSL_GUARDED_BY(mu_) = 0;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool clean_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<absl::Time> arrivals_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };

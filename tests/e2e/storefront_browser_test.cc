@@ -59,10 +59,19 @@ TEST_F(StorefrontBrowserTest, PlacesABundleFollowsTheFlashSaleAndSurvivesAGatewa
   // restarts it), then until the restarted gateway accepts again.
   const std::string probe = absl::StrCat("(exec 3<>/dev/tcp/127.0.0.1/", port, ") 2>/dev/null");
   const std::string script = absl::StrCat(E2E_LOG_DIR, "/storefront_restart_gateway.sh");
+  // While it is down, three orders go straight to the coordinator: the
+  // page must get their events when it reconnects (the test checks the
+  // ids it saw are contiguous). Only then does this test restart it.
   const pid_t pid = stack_->pid(LocalStack::Role::kGateway);
+  const std::string go = absl::StrCat(E2E_LOG_DIR, "/storefront_restart_now");
+  std::remove(go.c_str());
   std::ofstream(script) << "kill -9 " << pid << "\nwhile kill -0 " << pid
-                        << " 2>/dev/null; do sleep 0.05; done\nuntil " << probe
-                        << "; do sleep 0.1; done\n";
+                        << " 2>/dev/null; do sleep 0.05; done\n"
+                        << tool << " flash-sale --saga_address=" << stack_->saga_address()
+                        << " --inventory_address=" << stack_->inventory_address()
+                        << " --order_address=" << stack_->order_address()
+                        << " --orders=3 --items=1:1 --show_products= > /dev/null\ntouch " << go
+                        << "\nuntil " << probe << "; do sleep 0.1; done\n";
   const std::string restart = "bash " + script;  // /dev/tcp is bash's
   const std::string out = absl::StrCat(E2E_LOG_DIR, "/storefront_browser.log");
   const std::string command = absl::StrCat(
@@ -81,6 +90,8 @@ TEST_F(StorefrontBrowserTest, PlacesABundleFollowsTheFlashSaleAndSurvivesAGatewa
     absl::StatusOr<int> exited =
         stack_->WaitForExit(LocalStack::Role::kGateway, 0, absl::Milliseconds(100));
     if (exited.ok()) {
+      // Down: wait for the orders placed meanwhile, then start it again.
+      while (!done && !std::ifstream(go)) absl::SleepFor(absl::Milliseconds(20));
       ASSERT_TRUE(stack_->Restart(LocalStack::Role::kGateway).ok());
       ++restarts;
     }

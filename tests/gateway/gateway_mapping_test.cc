@@ -288,8 +288,8 @@ TEST(GatewaySse, Framing) {
   EXPECT_EQ(SsePing(), ": ping\n\n");
   EXPECT_EQ(SseEvent(42, "order", R"({"a":1})"), "id: 42\nevent: order\ndata: {\"a\":1}\n\n");
   // A line break in the data cannot end the event early or inject a field.
-  EXPECT_EQ(SseEvent(1, "order", "x\nid: 99\r\ny"),
-            "id: 1\nevent: order\ndata: x\ndata: id: 99\ndata: \ndata: y\n\n");
+  EXPECT_EQ(SseEvent(1, "order", "x\nid: 99\r\ny\rz"),
+            "id: 1\nevent: order\ndata: x\ndata: id: 99\ndata: y\ndata: z\n\n");
 }
 
 TEST(GatewayCookies, FindCookie) {
