@@ -63,14 +63,7 @@ class GatewayTest : public StackTest {
     return absl::StrCat("http://", stack_->gateway_address(), path);
   }
   static void Seed(inventory::v1::InventoryService::Stub& inventory, int64_t id, int64_t stock) {
-    inventory::v1::Product product, stored;
-    product.set_product_id(id);
-    product.set_name(absl::StrCat("product ", id));
-    product.set_price(1000);
-    product.set_stock(stock);
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(10)));
-    ASSERT_TRUE(inventory.UpsertProduct(&context, product, &stored).ok());
+    UpsertTestProduct(inventory, id, stock);
   }
   // POST /v1/orders; the decoded answer.
   saga::v1::PlaceOrderResponse Place(const std::string& key, const std::string& customer,

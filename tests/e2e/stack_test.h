@@ -21,6 +21,21 @@ inline std::chrono::system_clock::time_point In(absl::Duration d) {
   return absl::ToChronoTime(absl::Now() + d);
 }
 
+// Creates or sets product `id` ("product ID", price 1000, `stock`) through
+// `inventory`; a test failure if the call fails.
+inline void UpsertTestProduct(inventory::v1::InventoryService::Stub& inventory, int64_t id,
+                              int64_t stock) {
+  inventory::v1::Product product, stored;
+  product.set_product_id(id);
+  product.set_name("product " + std::to_string(id));
+  product.set_price(1000);
+  product.set_stock(stock);
+  grpc::ClientContext context;
+  context.set_deadline(In(absl::Seconds(10)));
+  grpc::Status status = inventory.UpsertProduct(&context, product, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
 class StackTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { StartStack(LocalStack::Options()); }

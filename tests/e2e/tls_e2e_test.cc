@@ -85,15 +85,7 @@ class TlsE2ETest : public StackTest {
   }
 
   static void Upsert(int64_t id, int64_t stock) {
-    inventory::v1::Product product, stored;
-    product.set_product_id(id);
-    product.set_name(absl::StrCat("product ", id));
-    product.set_price(1000);
-    product.set_stock(stock);
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(10)));
-    grpc::Status status = Inventory(As("operator"))->UpsertProduct(&context, product, &stored);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    UpsertTestProduct(*Inventory(As("operator")), id, stock);
   }
 
 };
