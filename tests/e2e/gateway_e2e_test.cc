@@ -368,7 +368,8 @@ class GatewayAuthE2ETest : public GatewayTest {
     LocalStack::Options options;
     options.gateway = true;
     options.auth_key = kKey;
-    options.gateway_flags = {"--cors_allowed_origins=https://shop.example"};
+    options.gateway_flags = {"--cors_allowed_origins=https://shop.example",
+                             "--max_streams=3", "--max_streams_per_customer=2"};
     StartStack(std::move(options));
   }
   void SetUp() override {
@@ -451,6 +452,38 @@ TEST_F(GatewayAuthE2ETest, TokensCookiesAndAnotherCustomersOrder) {
                                               "X-Forwarded-Proto: https"}});
   EXPECT_NE(over_tls.headers["set-cookie"].find("Secure"), std::string::npos);
   EXPECT_EQ(TotalOrders(), 1);
+}
+
+TEST_F(GatewayAuthE2ETest, StreamLimitsPerCustomerAndInAllAnswer429) {
+  auto open = [&](const std::string& token) {
+    return std::make_unique<SseStream>(
+        Url("/v1/events"), HttpCallOptions{.headers = {"Authorization: Bearer " + token}});
+  };
+  auto opened = [](SseStream& stream) {
+    return stream.WaitFor([](const SseParse& p) { return !p.retry.empty(); }, absl::Seconds(5));
+  };
+  const std::string alice = Token("alice"), bob = Token("bob"), carol = Token("carol");
+  auto a1 = open(alice), a2 = open(alice);
+  ASSERT_TRUE(opened(*a1) && opened(*a2));
+  HttpResult third = HttpCall(Url("/v1/events"), {.headers = {"Authorization: Bearer " + alice}});
+  EXPECT_EQ(third.status, 429) << third.body;
+  EXPECT_NE(third.body.find("--max_streams_per_customer"), std::string::npos) << third.body;
+  auto b1 = open(bob);
+  ASSERT_TRUE(opened(*b1)) << "another customer still gets one";
+  HttpResult over = HttpCall(Url("/v1/events"), {.headers = {"Authorization: Bearer " + carol}});
+  EXPECT_EQ(over.status, 429) << over.body;
+  EXPECT_NE(over.body.find("--max_streams)"), std::string::npos) << over.body;
+  // A slot comes back when its browser leaves.
+  a1->Close();
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  std::unique_ptr<SseStream> c1;
+  while (absl::Now() < deadline) {
+    c1 = open(carol);
+    if (opened(*c1) && c1->status() == 200) break;
+    c1.reset();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_NE(c1, nullptr) << "the slot alice's closed stream held was freed";
 }
 
 TEST_F(GatewayAuthE2ETest, CorsOnlyForTheConfiguredOrigin) {
