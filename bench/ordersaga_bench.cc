@@ -1,6 +1,6 @@
 // ordersaga_bench: drives the real servers and measures what an order costs.
 //
-//   ordersaga_bench [--phases=calibrate,uniform,hot,bundle,sellout]
+//   ordersaga_bench [--phases=calibrate,calibrate-grpc,uniform,hot,bundle,sellout]
 //                   [--duration_s=10] [--concurrency=128] [--rate=0] [--json]
 //
 // Phases (each on products of its own, so the reference products 1-5 are
@@ -8,6 +8,11 @@
 //   calibrate  the database's ceiling C_db: autocommitted single-row
 //              conditional UPDATEs from --concurrency threads through
 //              Connector/C++ (needs --mysql_dsn with CREATE rights)
+//   calibrate-grpc  the gRPC ceiling C_grpc: the same client calls, with
+//              the same channel options and concurrency, to
+//              grpc_ceiling_server (started here: the production server
+//              bootstrap, same threading model and interceptors) whose one
+//              call answers at once
 //   uniform    single-item orders over 10,000 products with ample stock
 //   hot        every order takes the same product (ample stock)
 //   bundle     the reference bundle shape {A x2, B x1} on ample stock
@@ -18,10 +23,16 @@
 // send time (no coordinated omission). After every order phase the
 // invariant audit runs; the tool exits 1 if any audit or the sellout check
 // fails. CPU per order sums the server processes (--server_pids, default
-// the pid files of scripts/up, MariaDB included); commits and durable
+// the pid files of scripts/up, MariaDB included; the ceiling server alone
+// in calibrate-grpc), and --json also gives it per process, the load
+// generator (this process) included; commits and durable
 // redo-log flushes per order are SHOW GLOBAL STATUS deltas (needs
 // --mysql_dsn).
+#include <signal.h>
+#include <spawn.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -39,11 +50,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "audit/audit_snapshot.h"
 #include "bench/database_counters.h"
+#include "bench/grpc_ceiling.grpc.pb.h"
 #include "bench/latency_histogram.h"
 #include "bench/server_cpu.h"
 #include "common/env_flags.h"
@@ -59,7 +73,12 @@ DEFINE_string(mysql_dsn, "",
               "a MariaDB account for calibrate and SHOW GLOBAL STATUS, e.g. "
               "mysql://root@localhost/mysql?socket=.run/mariadb/mysqld.sock; "
               "empty: skip calibrate and the commit counts");
-DEFINE_string(phases, "calibrate,uniform,hot,bundle,sellout", "phases to run, in order");
+DEFINE_string(phases, "calibrate,calibrate-grpc,uniform,hot,bundle,sellout",
+              "phases to run, in order");
+DEFINE_string(grpc_ceiling_address, "127.0.0.1:0",
+              "calibrate-grpc: where the ceiling server listens (port 0: any free one)");
+DEFINE_string(grpc_ceiling_server, "",
+              "calibrate-grpc: the grpc_ceiling_server binary (default: next to this one)");
 DEFINE_int32(duration_s, 10, "length of each timed phase");
 DEFINE_int32(concurrency, 128, "client threads (closed loop) or senders (open loop)");
 DEFINE_double(rate, 0, "open loop: orders per second in all; 0 = closed loop");
@@ -68,6 +87,9 @@ DEFINE_int32(uniform_products, 10000, "uniform: how many products the orders spr
 DEFINE_string(server_pids, "",
               "comma-separated pids whose CPU time is charged to the orders "
               "(default: .run/*.pid of scripts/up, MariaDB included)");
+DEFINE_string(server_names, "",
+              "with --server_pids: a name for each, comma-separated, for --json's "
+              "per-process CPU (default pid<N>)");
 DEFINE_bool(json, false, "also print one JSON summary line per phase");
 
 namespace order_saga::bench {
@@ -85,13 +107,16 @@ struct PhaseResult {
   int64_t orders = 0, approved = 0, rejected = 0, errors = 0;
   absl::Duration elapsed;
   LatencyHistogram latency;
-  absl::Duration cpu;
+  absl::Duration cpu;  // the servers', summed
+  // CPU time by process over the phase: each server, and "load_generator".
+  std::vector<std::pair<std::string, absl::Duration>> cpu_by_process;
   std::optional<DatabaseCounters> db_delta;
   // Commits per unit: explicit COMMITs for orders, autocommitted UPDATEs
   // for calibrate.
   int64_t commits() const {
     return phase == "calibrate" ? db_delta->updates : db_delta->explicit_commits;
   }
+  bool is_calibration() const { return phase == "calibrate" || phase == "calibrate-grpc"; }
   bool audit_clean = true;
   bool check_passed = true;
   std::string check;
@@ -99,23 +124,140 @@ struct PhaseResult {
   double per_second() const { return orders / std::max(1e-9, absl::ToDoubleSeconds(elapsed)); }
 };
 
-std::vector<pid_t> ServerPids() {
-  std::vector<pid_t> pids;
+saga::v1::PlaceOrderRequest Order(std::vector<std::pair<int64_t, int32_t>> items) {
+  saga::v1::PlaceOrderRequest request;
+  request.set_customer_id("bench");
+  for (const auto& [product, quantity] : items) {
+    auto* item = request.add_items();
+    item->set_product_id(product);
+    item->set_quantity(quantity);
+  }
+  return request;
+}
+
+struct ServerProcess {
+  std::string name;
+  pid_t pid;
+};
+
+std::vector<ServerProcess> ServerProcesses() {
+  std::vector<ServerProcess> processes;
   if (!FLAGS_server_pids.empty()) {
+    std::vector<std::string> names = absl::StrSplit(FLAGS_server_names, ',', absl::SkipEmpty());
     for (absl::string_view text : absl::StrSplit(FLAGS_server_pids, ',', absl::SkipEmpty())) {
       int pid = 0;
-      if (absl::SimpleAtoi(text, &pid)) pids.push_back(pid);
+      if (!absl::SimpleAtoi(text, &pid)) continue;
+      const size_t index = processes.size();
+      processes.push_back({index < names.size() ? names[index] : absl::StrCat("pid", pid), pid});
     }
-    return pids;
+    return processes;
   }
-  for (const char* file : {".run/saga_coordinator.pid", ".run/order_service.pid",
-                           ".run/inventory_service.pid", ".run/mariadb/mysqld.pid"}) {
+  for (const auto& [name, file] : std::vector<std::pair<const char*, const char*>>{
+           {"coordinator", ".run/saga_coordinator.pid"},
+           {"order", ".run/order_service.pid"},
+           {"inventory", ".run/inventory_service.pid"},
+           {"mariadb", ".run/mariadb/mysqld.pid"}}) {
     std::ifstream in(file);
     pid_t pid = 0;
-    if (in >> pid) pids.push_back(pid);
+    if (in >> pid) processes.push_back({name, pid});
   }
-  return pids;
+  return processes;
 }
+
+// CPU time of each process, then of this one (the load generator).
+std::vector<absl::Duration> CpuTimes(const std::vector<ServerProcess>& processes) {
+  std::vector<absl::Duration> times;
+  for (const ServerProcess& process : processes) times.push_back(CpuTimeOf({process.pid}));
+  times.push_back(CpuTimeOf({getpid()}));
+  return times;
+}
+
+// Fills `result`'s CPU figures from CpuTimes before and after its phase.
+void ChargeCpu(const std::vector<ServerProcess>& processes,
+               const std::vector<absl::Duration>& before, PhaseResult& result) {
+  const std::vector<absl::Duration> after = CpuTimes(processes);
+  result.cpu = absl::ZeroDuration();
+  for (size_t i = 0; i < processes.size(); ++i) {
+    result.cpu += after[i] - before[i];
+    result.cpu_by_process.emplace_back(processes[i].name, after[i] - before[i]);
+  }
+  result.cpu_by_process.emplace_back("load_generator", after.back() - before.back());
+}
+
+// The ceiling server of calibrate-grpc, a child process while it lives.
+class CeilingServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<CeilingServer>> Start() {
+    std::string binary = FLAGS_grpc_ceiling_server;
+    if (binary.empty()) {
+      char self[4096];
+      const ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+      if (length <= 0) return absl::InternalError("cannot find this binary's directory");
+      const std::string path(self, length);
+      binary = path.substr(0, path.rfind('/') + 1) + "grpc_ceiling_server";
+    }
+    std::string listen = "--listen_address=" + FLAGS_grpc_ceiling_address;
+    std::string no_metrics = "--metrics_address=";
+    std::vector<char*> argv = {binary.data(), listen.data(), no_metrics.data(), nullptr};
+    // Its standard output comes here: "port N" once it serves.
+    int out[2];
+    if (pipe(out) != 0) return absl::InternalError("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (spawned != 0) {
+      close(out[0]);
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot start ", binary, " (--grpc_ceiling_server)"));
+    }
+    std::unique_ptr<CeilingServer> server(new CeilingServer(pid));
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    absl::string_view announced = line;
+    int port = 0;
+    if (!absl::ConsumePrefix(&announced, "port ") || !absl::SimpleAtoi(announced, &port)) {
+      return absl::UnavailableError(absl::StrCat(binary, " did not start (see its log above)"));
+    }
+    const std::string host =
+        FLAGS_grpc_ceiling_address.substr(0, FLAGS_grpc_ceiling_address.rfind(':'));
+    server->stub_ = ordersaga::bench::v1::GrpcCeiling::NewStub(
+        CreateServiceChannel(absl::StrCat(host, ":", port)));
+    // Up once an Echo is answered (the channel connects lazily).
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(100)));
+      saga::v1::PlaceOrderRequest request;
+      saga::v1::PlaceOrderResponse response;
+      if (server->stub_->Echo(&context, request, &response).ok()) return server;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::UnavailableError(
+        absl::StrCat(binary, " does not answer on ", FLAGS_grpc_ceiling_address));
+  }
+  ~CeilingServer() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  pid_t pid() const { return pid_; }
+  ordersaga::bench::v1::GrpcCeiling::Stub& stub() { return *stub_; }
+
+ private:
+  explicit CeilingServer(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+  std::unique_ptr<ordersaga::bench::v1::GrpcCeiling::Stub> stub_;
+};
+
+// One client call of a phase.
+using OrderCall = std::function<grpc::Status(
+    grpc::ClientContext*, const saga::v1::PlaceOrderRequest&, saga::v1::PlaceOrderResponse*)>;
 
 class Bench {
  public:
@@ -123,7 +265,7 @@ class Bench {
       : saga_(saga::v1::SagaCoordinator::NewStub(CreateServiceChannel(FLAGS_saga_address))),
         inventory_(inventory::v1::InventoryService::NewStub(
             CreateServiceChannel(FLAGS_inventory_address))),
-        pids_(ServerPids()),
+        processes_(ServerProcesses()),
         run_id_(absl::StrCat(absl::ToUnixMillis(absl::Now()))) {
     if (!FLAGS_mysql_dsn.empty()) {
       absl::StatusOr<MysqlDsn> dsn = ParseMysqlDsn(FLAGS_mysql_dsn);
@@ -167,16 +309,48 @@ class Bench {
     return failure;
   }
 
-  // Runs `make_order(i)` orders for --duration_s (or `count` orders if > 0).
+  // Runs `make_order(i)` orders for --duration_s (or `count` orders if > 0),
+  // then the audit.
   PhaseResult RunOrders(const std::string& phase,
                         const std::function<saga::v1::PlaceOrderRequest(int64_t)>& make_order,
                         int64_t count = 0) {
+    PhaseResult result = RunCalls(
+        phase, make_order,
+        [this](grpc::ClientContext* context, const saga::v1::PlaceOrderRequest& request,
+               saga::v1::PlaceOrderResponse* response) {
+          return saga_->PlaceOrder(context, request, response);
+        },
+        processes_, count);
+    result.audit_clean = Audit();
+    return result;
+  }
+
+  // C_grpc: uniform's orders as Echo calls to a ceiling server, with the
+  // same client, channel options and concurrency; its CPU is the server's.
+  absl::StatusOr<PhaseResult> CalibrateGrpc() {
+    absl::StatusOr<std::unique_ptr<CeilingServer>> server = CeilingServer::Start();
+    if (!server.ok()) return server.status();
+    ordersaga::bench::v1::GrpcCeiling::Stub& stub = (*server)->stub();
+    return RunCalls(
+        "calibrate-grpc", [](int64_t i) { return Order({{kUniformFirst + i % 10000, 1}}); },
+        [&stub](grpc::ClientContext* context, const saga::v1::PlaceOrderRequest& request,
+                saga::v1::PlaceOrderResponse* response) {
+          return stub.Echo(context, request, response);
+        },
+        {{"grpc_ceiling_server", (*server)->pid()}}, 0);
+  }
+
+ private:
+  PhaseResult RunCalls(const std::string& phase,
+                       const std::function<saga::v1::PlaceOrderRequest(int64_t)>& make_order,
+                       const OrderCall& call, const std::vector<ServerProcess>& processes,
+                       int64_t count) {
     PhaseResult result;
     result.phase = phase;
     const int threads = FLAGS_concurrency;
     std::vector<LatencyHistogram> latencies(threads);
     std::atomic<int64_t> next{0}, approved{0}, rejected{0}, errors{0};
-    const absl::Duration cpu_before = CpuTimeOf(pids_);
+    const std::vector<absl::Duration> cpu_before = CpuTimes(processes);
     std::optional<DatabaseCounters> db_before = Counters();
     const absl::Time start = absl::Now();
     const absl::Time stop = start + absl::Seconds(FLAGS_duration_s);
@@ -199,7 +373,7 @@ class Bench {
           saga::v1::PlaceOrderResponse response;
           grpc::ClientContext context;
           context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-          grpc::Status status = saga_->PlaceOrder(&context, request, &response);
+          grpc::Status status = call(&context, request, &response);
           latencies[t].Record(absl::Now() - intended);
           if (!status.ok()) {
             ++errors;
@@ -218,12 +392,12 @@ class Bench {
     result.approved = approved;
     result.rejected = rejected;
     result.errors = errors;
-    result.cpu = CpuTimeOf(pids_) - cpu_before;
+    ChargeCpu(processes, cpu_before, result);
     result.db_delta = Delta(db_before);
-    result.audit_clean = Audit();
     return result;
   }
 
+ public:
   // The database ceiling: autocommitted conditional single-row UPDATEs,
   // one row per thread (no lock contention), for --duration_s.
   absl::StatusOr<PhaseResult> Calibrate() {
@@ -240,7 +414,7 @@ class Bench {
     result.phase = "calibrate";
     std::vector<LatencyHistogram> latencies(FLAGS_concurrency);
     std::atomic<int64_t> errors{0};
-    const absl::Duration cpu_before = CpuTimeOf(pids_);
+    const std::vector<absl::Duration> cpu_before = CpuTimes(processes_);
     std::optional<DatabaseCounters> db_before = Counters();
     const absl::Time start = absl::Now();
     const absl::Time stop = start + absl::Seconds(FLAGS_duration_s);
@@ -273,7 +447,7 @@ class Bench {
     result.orders = result.latency.count();
     result.approved = result.orders;
     result.errors = errors;
-    result.cpu = CpuTimeOf(pids_) - cpu_before;
+    ChargeCpu(processes_, cpu_before, result);
     result.db_delta = Delta(db_before);
     return result;
   }
@@ -318,24 +492,25 @@ class Bench {
   std::unique_ptr<saga::v1::SagaCoordinator::Stub> saga_;
   std::unique_ptr<inventory::v1::InventoryService::Stub> inventory_;
   std::unique_ptr<MysqlConnectionPool> db_;
-  std::vector<pid_t> pids_;
+  std::vector<ServerProcess> processes_;
   std::string run_id_;
 };
 
-saga::v1::PlaceOrderRequest Order(std::vector<std::pair<int64_t, int32_t>> items) {
-  saga::v1::PlaceOrderRequest request;
-  request.set_customer_id("bench");
-  for (const auto& [product, quantity] : items) {
-    auto* item = request.add_items();
-    item->set_product_id(product);
-    item->set_quantity(quantity);
-  }
-  return request;
-}
-
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
-void Print(const PhaseResult& r, double calibrate_per_s) {
+// The ceilings a phase is compared with (0: not measured in this run).
+struct Ceilings {
+  double database_per_s = 0;  // C_db
+  double grpc_per_s = 0;      // C_grpc
+};
+
+std::string RatioJson(const PhaseResult& r, double ceiling) {
+  return ceiling > 0 && !r.is_calibration() ? absl::StrFormat("%.3f", r.per_second() / ceiling)
+                                            : "null";
+}
+
+void Print(const PhaseResult& r, const Ceilings& ceilings) {
+  const double calibrate_per_s = ceilings.database_per_s;
   const double per_order = std::max<int64_t>(1, r.orders);
   std::cout << absl::StrFormat(
       "%-10s %8d orders %9.1f/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  p99.9 %7.2f ms  "
@@ -347,8 +522,11 @@ void Print(const PhaseResult& r, double calibrate_per_s) {
     std::cout << absl::StrFormat("  commits %.2f  log flushes %.2f /order",
                                  r.commits() / per_order, r.db_delta->log_flushes / per_order);
   }
-  if (calibrate_per_s > 0 && r.phase != "calibrate") {
+  if (calibrate_per_s > 0 && !r.is_calibration()) {
     std::cout << absl::StrFormat("  = %.2f x C_db", r.per_second() / calibrate_per_s);
+  }
+  if (ceilings.grpc_per_s > 0 && !r.is_calibration()) {
+    std::cout << absl::StrFormat("  = %.2f x C_grpc", r.per_second() / ceilings.grpc_per_s);
   }
   std::cout << absl::StrFormat("  [approved %d, rejected %d, errors %d%s%s]\n", r.approved,
                                r.rejected, r.errors, r.audit_clean ? "" : ", AUDIT FAILED",
@@ -358,14 +536,19 @@ void Print(const PhaseResult& r, double calibrate_per_s) {
         "{\"phase\":\"%s\",\"orders\":%d,\"orders_per_s\":%.1f,\"p50_ms\":%.3f,"
         "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"cpu_ms_per_order\":%.4f,"
         "\"commits_per_order\":%s,\"fsyncs_per_order\":%s,\"ratio_to_calibrate\":%s,"
+        "\"ratio_to_grpc\":%s,\"cpu_ms_per_order_by_process\":{%s},"
         "\"approved\":%d,\"rejected\":%d,\"errors\":%d,\"audit_clean\":%s}\n",
         r.phase, r.orders, r.per_second(), Ms(r.latency.Percentile(50)),
         Ms(r.latency.Percentile(90)), Ms(r.latency.Percentile(99)),
         Ms(r.latency.Percentile(99.9)), Ms(r.cpu) / per_order,
         r.db_delta ? absl::StrFormat("%.3f", r.commits() / per_order) : "null",
         r.db_delta ? absl::StrFormat("%.3f", r.db_delta->log_flushes / per_order) : "null",
-        calibrate_per_s > 0 ? absl::StrFormat("%.3f", r.per_second() / calibrate_per_s)
-                            : "null",
+        RatioJson(r, calibrate_per_s), RatioJson(r, ceilings.grpc_per_s),
+        absl::StrJoin(r.cpu_by_process, ",",
+                      [per_order](std::string* out, const auto& process) {
+                        absl::StrAppendFormat(out, "\"%s\":%.4f", process.first,
+                                              Ms(process.second) / per_order);
+                      }),
         r.approved, r.rejected, r.errors, r.audit_clean ? "true" : "false");
   }
 }
@@ -377,7 +560,7 @@ int Fail(const absl::Status& status) {
 
 int Run() {
   Bench bench;
-  double calibrate_per_s = 0;
+  Ceilings ceilings;
   bool ok = true;
   for (absl::string_view phase : absl::StrSplit(FLAGS_phases, ',', absl::SkipEmpty())) {
     PhaseResult result;
@@ -389,7 +572,16 @@ int Run() {
         continue;
       }
       result = *std::move(calibrated);
-      calibrate_per_s = result.per_second();
+      ceilings.database_per_s = result.per_second();
+    } else if (phase == "calibrate-grpc") {
+      absl::StatusOr<PhaseResult> calibrated = bench.CalibrateGrpc();
+      if (!calibrated.ok()) {
+        std::cerr << "calibrate-grpc: " << calibrated.status() << "\n";
+        ok = false;
+        continue;
+      }
+      result = *std::move(calibrated);
+      ceilings.grpc_per_s = result.per_second();
     } else if (phase == "uniform") {
       std::vector<int64_t> ids;
       const int products = std::max(1, FLAGS_uniform_products);
@@ -419,7 +611,7 @@ int Run() {
       std::cerr << "--phases: unknown phase '" << phase << "'\n";
       return 2;
     }
-    Print(result, calibrate_per_s);
+    Print(result, ceilings);
     ok = ok && result.audit_clean && result.check_passed;
   }
   return ok ? 0 : 1;
