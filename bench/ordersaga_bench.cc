@@ -198,7 +198,9 @@ class CeilingServer {
     }
     std::string listen = "--listen_address=" + FLAGS_grpc_ceiling_address;
     std::string no_metrics = "--metrics_address=";
-    std::vector<char*> argv = {binary.data(), listen.data(), no_metrics.data(), nullptr};
+    std::string quiet = "--minloglevel=1";  // its INFO lines would interleave with ours
+    std::vector<char*> argv = {binary.data(), listen.data(), no_metrics.data(), quiet.data(),
+                               nullptr};
     // Its standard output comes here: "port N" once it serves.
     int out[2];
     if (pipe(out) != 0) return absl::InternalError("pipe failed");
