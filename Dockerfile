@@ -53,7 +53,6 @@ RUN apt-get update \
     libre2-9 \
     libssl3 \
     libstdc++6 \
-    libtcmalloc-minimal4 \
     libunwind8 \
     zlib1g \
     # runtime-packages: end

@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libmysqlcppconn-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev libjwt-dev
-  libboost-dev libcurl4-openssl-dev libgoogle-perftools-dev
+  libboost-dev libcurl4-openssl-dev
   mariadb-server mariadb-client openssl
   clang libclang-rt-14-dev
 )
