@@ -566,24 +566,17 @@ int Run() {
   bool ok = true;
   for (absl::string_view phase : absl::StrSplit(FLAGS_phases, ',', absl::SkipEmpty())) {
     PhaseResult result;
-    if (phase == "calibrate") {
-      absl::StatusOr<PhaseResult> calibrated = bench.Calibrate();
+    if (phase == "calibrate" || phase == "calibrate-grpc") {
+      const bool database = phase == "calibrate";
+      absl::StatusOr<PhaseResult> calibrated =
+          database ? bench.Calibrate() : bench.CalibrateGrpc();
       if (!calibrated.ok()) {
-        std::cerr << "calibrate: " << calibrated.status() << "\n";
+        std::cerr << phase << ": " << calibrated.status() << "\n";
         ok = false;
         continue;
       }
       result = *std::move(calibrated);
-      ceilings.database_per_s = result.per_second();
-    } else if (phase == "calibrate-grpc") {
-      absl::StatusOr<PhaseResult> calibrated = bench.CalibrateGrpc();
-      if (!calibrated.ok()) {
-        std::cerr << "calibrate-grpc: " << calibrated.status() << "\n";
-        ok = false;
-        continue;
-      }
-      result = *std::move(calibrated);
-      ceilings.grpc_per_s = result.per_second();
+      (database ? ceilings.database_per_s : ceilings.grpc_per_s) = result.per_second();
     } else if (phase == "uniform") {
       std::vector<int64_t> ids;
       const int products = std::max(1, FLAGS_uniform_products);
