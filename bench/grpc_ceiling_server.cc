@@ -5,9 +5,15 @@
 // detection off as in RunGrpcServer) with one service whose call answers at
 // once. The orders/s it sustains is C_grpc, the most this machine could
 // serve if an order cost only its client call. Once serving it prints
-// "port N" on standard output; it stops on SIGTERM.
+// "port N" on standard output (and then nothing more there); it stops on
+// SIGTERM, which it is also sent when the process that started it ends.
 //
 //   grpc_ceiling_server [--listen_address=127.0.0.1:0]
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include <glog/logging.h>
@@ -39,6 +45,10 @@ class GrpcCeilingService final : public ordersaga::bench::v1::GrpcCeiling::Servi
 
 int main(int argc, char** argv) {
   order_saga::BlockTerminationSignals();
+  // Not left behind by a benchmark that was killed: its end is our SIGTERM
+  // (blocked, so WaitForTerminationSignal sees it).
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() == 1) return 1;  // it already ended
   order_saga::ParseFlagsWithEnvironment(&argc, &argv,
                                         "grpc_ceiling_server: a gRPC server whose one call "
                                         "answers at once (ordersaga_bench calibrate-grpc)");
@@ -52,6 +62,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "port " << (*server)->port() << std::endl;
+  // The reader stops reading after that line: nothing else may go there.
+  const int null = open("/dev/null", O_WRONLY);
+  if (null >= 0) dup2(null, STDOUT_FILENO);
   order_saga::WaitForTerminationSignal();
   (*server)->Shutdown();
   return 0;

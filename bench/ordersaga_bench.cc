@@ -30,6 +30,9 @@
 // --mysql_dsn).
 #include <signal.h>
 #include <spawn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -203,7 +206,7 @@ class CeilingServer {
                                nullptr};
     // Its standard output comes here: "port N" once it serves.
     int out[2];
-    if (pipe(out) != 0) return absl::InternalError("pipe failed");
+    if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
@@ -218,9 +221,18 @@ class CeilingServer {
           absl::StrCat("cannot start ", binary, " (--grpc_ceiling_server)"));
     }
     std::unique_ptr<CeilingServer> server(new CeilingServer(pid));
+    // Its first line, within 10 s (it exits, or never answers: an error).
     std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    for (char c = 0; c != '\n';) {
+      pollfd readable{out[0], POLLIN, 0};
+      const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(give_up - absl::Now()));
+      if (wait_ms <= 0 || poll(&readable, 1, wait_ms) == 0) break;
+      const ssize_t got = read(out[0], &c, 1);
+      if (got < 0 && errno == EINTR) continue;
+      if (got != 1) break;
+      if (c != '\n') line += c;
+    }
     close(out[0]);
     absl::string_view announced = line;
     int port = 0;
@@ -243,9 +255,28 @@ class CeilingServer {
     return absl::UnavailableError(
         absl::StrCat(binary, " does not answer on ", FLAGS_grpc_ceiling_address));
   }
+  // OK while the server runs; what ended it otherwise.
+  absl::Status CheckRunning() {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return absl::OkStatus();
+    exited_ = true;
+    return absl::UnavailableError(absl::StrCat(
+        "grpc_ceiling_server ended during the phase (",
+        WIFSIGNALED(status) ? absl::StrCat("signal ", WTERMSIG(status))
+                            : absl::StrCat("exit ", WEXITSTATUS(status)),
+        ")"));
+  }
+  // SIGTERM, then SIGKILL if it has not exited within 10 s.
   ~CeilingServer() {
+    if (exited_) return;
     kill(pid_, SIGTERM);
     int status = 0;
+    for (int i = 0; i < 200; ++i) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) return;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    std::cerr << "grpc_ceiling_server ignored SIGTERM; killing it\n";
+    kill(pid_, SIGKILL);
     waitpid(pid_, &status, 0);
   }
   pid_t pid() const { return pid_; }
@@ -254,6 +285,7 @@ class CeilingServer {
  private:
   explicit CeilingServer(pid_t pid) : pid_(pid) {}
   pid_t pid_;
+  bool exited_ = false;
   std::unique_ptr<ordersaga::bench::v1::GrpcCeiling::Stub> stub_;
 };
 
@@ -333,20 +365,27 @@ class Bench {
     absl::StatusOr<std::unique_ptr<CeilingServer>> server = CeilingServer::Start();
     if (!server.ok()) return server.status();
     ordersaga::bench::v1::GrpcCeiling::Stub& stub = (*server)->stub();
-    return RunCalls(
+    PhaseResult result = RunCalls(
         "calibrate-grpc", [](int64_t i) { return Order({{kUniformFirst + i % 10000, 1}}); },
         [&stub](grpc::ClientContext* context, const saga::v1::PlaceOrderRequest& request,
                 saga::v1::PlaceOrderResponse* response) {
           return stub.Echo(context, request, response);
         },
-        {{"grpc_ceiling_server", (*server)->pid()}}, 0);
+        {{"grpc_ceiling_server", (*server)->pid()}}, 0, /*closed_loop=*/true);
+    if (absl::Status running = (*server)->CheckRunning(); !running.ok()) return running;
+    // A ceiling counts answered calls only: a failed call is not served.
+    if (result.errors > 0) {
+      return absl::UnavailableError(
+          absl::StrCat(result.errors, " of ", result.orders, " calls to the ceiling failed"));
+    }
+    return result;
   }
 
  private:
   PhaseResult RunCalls(const std::string& phase,
                        const std::function<saga::v1::PlaceOrderRequest(int64_t)>& make_order,
                        const OrderCall& call, const std::vector<ServerProcess>& processes,
-                       int64_t count) {
+                       int64_t count, bool closed_loop = false) {
     PhaseResult result;
     result.phase = phase;
     const int threads = FLAGS_concurrency;
@@ -356,7 +395,7 @@ class Bench {
     std::optional<DatabaseCounters> db_before = Counters();
     const absl::Time start = absl::Now();
     const absl::Time stop = start + absl::Seconds(FLAGS_duration_s);
-    const bool open_loop = FLAGS_rate > 0 && count == 0;
+    const bool open_loop = FLAGS_rate > 0 && count == 0 && !closed_loop;
     std::vector<std::thread> clients;
     for (int t = 0; t < threads; ++t) {
       clients.emplace_back([&, t] {
@@ -543,7 +582,9 @@ void Print(const PhaseResult& r, const Ceilings& ceilings) {
         r.phase, r.orders, r.per_second(), Ms(r.latency.Percentile(50)),
         Ms(r.latency.Percentile(90)), Ms(r.latency.Percentile(99)),
         Ms(r.latency.Percentile(99.9)), Ms(r.cpu) / per_order,
-        r.db_delta ? absl::StrFormat("%.3f", r.commits() / per_order) : "null",
+        r.db_delta && r.phase != "calibrate-grpc"
+            ? absl::StrFormat("%.3f", r.commits() / per_order)
+            : "null",
         r.db_delta ? absl::StrFormat("%.3f", r.db_delta->log_flushes / per_order) : "null",
         RatioJson(r, calibrate_per_s), RatioJson(r, ceilings.grpc_per_s),
         absl::StrJoin(r.cpu_by_process, ",",
