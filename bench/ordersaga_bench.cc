@@ -27,7 +27,9 @@
 // in calibrate-grpc), and --json also gives it per process, the load
 // generator (this process) included; commits and durable
 // redo-log flushes per order are SHOW GLOBAL STATUS deltas (needs
-// --mysql_dsn).
+// --mysql_dsn). Orders/s, latency and CPU per order count answered calls
+// only (approved, rejected or pending); a call that fails is an error,
+// counted by its status code, never a served order.
 #include <signal.h>
 #include <spawn.h>
 #include <errno.h>
@@ -37,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -50,6 +53,7 @@
 #include <gflags/gflags.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -107,7 +111,10 @@ constexpr int64_t kSelloutProduct = 4'000'001;
 
 struct PhaseResult {
   std::string phase;
-  int64_t orders = 0, approved = 0, rejected = 0, errors = 0;
+  // orders: calls answered (approved + rejected + pending); errors: calls
+  // that failed, also by status code name.
+  int64_t orders = 0, approved = 0, rejected = 0, pending = 0, errors = 0;
+  std::map<std::string, int64_t> errors_by_code;
   absl::Duration elapsed;
   LatencyHistogram latency;
   absl::Duration cpu;  // the servers', summed
@@ -376,7 +383,8 @@ class Bench {
     // A ceiling counts answered calls only: a failed call is not served.
     if (result.errors > 0) {
       return absl::UnavailableError(
-          absl::StrCat(result.errors, " of ", result.orders, " calls to the ceiling failed"));
+          absl::StrCat(result.errors, " of ", result.orders + result.errors,
+                       " calls to the ceiling failed"));
     }
     return result;
   }
@@ -390,7 +398,8 @@ class Bench {
     result.phase = phase;
     const int threads = FLAGS_concurrency;
     std::vector<LatencyHistogram> latencies(threads);
-    std::atomic<int64_t> next{0}, approved{0}, rejected{0}, errors{0};
+    std::atomic<int64_t> next{0}, approved{0}, rejected{0}, pending{0}, errors{0};
+    std::array<std::atomic<int64_t>, grpc::StatusCode::UNAUTHENTICATED + 1> error_codes{};
     const std::vector<absl::Duration> cpu_before = CpuTimes(processes);
     std::optional<DatabaseCounters> db_before = Counters();
     const absl::Time start = absl::Now();
@@ -415,11 +424,18 @@ class Bench {
           grpc::ClientContext context;
           context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
           grpc::Status status = call(&context, request, &response);
-          latencies[t].Record(absl::Now() - intended);
           if (!status.ok()) {
             ++errors;
-          } else if (response.status() == order::v1::ORDER_STATUS_APPROVED) {
+            size_t code = static_cast<size_t>(status.error_code());
+            if (code >= error_codes.size()) code = grpc::StatusCode::UNKNOWN;
+            ++error_codes[code];
+            continue;
+          }
+          latencies[t].Record(absl::Now() - intended);
+          if (response.status() == order::v1::ORDER_STATUS_APPROVED) {
             ++approved;
+          } else if (response.status() == order::v1::ORDER_STATUS_PENDING) {
+            ++pending;
           } else {
             ++rejected;
           }
@@ -432,7 +448,14 @@ class Bench {
     result.orders = result.latency.count();
     result.approved = approved;
     result.rejected = rejected;
+    result.pending = pending;
     result.errors = errors;
+    for (size_t code = 0; code < error_codes.size(); ++code) {
+      if (error_codes[code] > 0) {
+        result.errors_by_code[absl::StatusCodeToString(static_cast<absl::StatusCode>(code))] =
+            error_codes[code];
+      }
+    }
     ChargeCpu(processes, cpu_before, result);
     result.db_delta = Delta(db_before);
     return result;
@@ -552,16 +575,21 @@ std::string RatioJson(const PhaseResult& r, double ceiling) {
 
 void Print(const PhaseResult& r, const Ceilings& ceilings) {
   const double calibrate_per_s = ceilings.database_per_s;
-  const double per_order = std::max<int64_t>(1, r.orders);
+  // `total` per answered order with `digits` decimals; `none` if no order
+  // was answered (a phase whose calls all failed costs nothing per order).
+  auto per_order = [&r](double total, int digits, const char* none) {
+    return r.orders > 0 ? absl::StrFormat("%.*f", digits, total / r.orders) : std::string(none);
+  };
   std::cout << absl::StrFormat(
       "%-10s %8d orders %9.1f/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  p99.9 %7.2f ms  "
-      "cpu %6.3f ms/order",
+      "cpu %6s ms/order",
       r.phase, r.orders, r.per_second(), Ms(r.latency.Percentile(50)),
       Ms(r.latency.Percentile(90)), Ms(r.latency.Percentile(99)),
-      Ms(r.latency.Percentile(99.9)), Ms(r.cpu) / per_order);
+      Ms(r.latency.Percentile(99.9)), per_order(Ms(r.cpu), 3, "n/a"));
   if (r.db_delta.has_value()) {
-    std::cout << absl::StrFormat("  commits %.2f  log flushes %.2f /order",
-                                 r.commits() / per_order, r.db_delta->log_flushes / per_order);
+    std::cout << absl::StrFormat("  commits %s  log flushes %s /order",
+                                 per_order(r.commits(), 2, "n/a"),
+                                 per_order(r.db_delta->log_flushes, 2, "n/a"));
   }
   if (calibrate_per_s > 0 && !r.is_calibration()) {
     std::cout << absl::StrFormat("  = %.2f x C_db", r.per_second() / calibrate_per_s);
@@ -569,30 +597,39 @@ void Print(const PhaseResult& r, const Ceilings& ceilings) {
   if (ceilings.grpc_per_s > 0 && !r.is_calibration()) {
     std::cout << absl::StrFormat("  = %.2f x C_grpc", r.per_second() / ceilings.grpc_per_s);
   }
-  std::cout << absl::StrFormat("  [approved %d, rejected %d, errors %d%s%s]\n", r.approved,
-                               r.rejected, r.errors, r.audit_clean ? "" : ", AUDIT FAILED",
-                               r.check.empty() ? "" : ", " + r.check);
+  std::cout << absl::StrFormat(
+      "  [approved %d, rejected %d, pending %d, errors %d%s%s%s]\n", r.approved, r.rejected,
+      r.pending, r.errors,
+      r.errors_by_code.empty()
+          ? ""
+          : absl::StrCat(" (", absl::StrJoin(r.errors_by_code, ", ", absl::PairFormatter(" ")),
+                         ")"),
+      r.audit_clean ? "" : ", AUDIT FAILED", r.check.empty() ? "" : ", " + r.check);
   if (FLAGS_json) {
     std::cout << absl::StrFormat(
         "{\"phase\":\"%s\",\"orders\":%d,\"orders_per_s\":%.1f,\"p50_ms\":%.3f,"
-        "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"cpu_ms_per_order\":%.4f,"
+        "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"cpu_ms_per_order\":%s,"
         "\"commits_per_order\":%s,\"fsyncs_per_order\":%s,\"ratio_to_calibrate\":%s,"
         "\"ratio_to_grpc\":%s,\"cpu_ms_per_order_by_process\":{%s},"
-        "\"approved\":%d,\"rejected\":%d,\"errors\":%d,\"audit_clean\":%s}\n",
+        "\"approved\":%d,\"rejected\":%d,\"pending\":%d,\"errors\":%d,"
+        "\"errors_by_code\":{%s},\"audit_clean\":%s}\n",
         r.phase, r.orders, r.per_second(), Ms(r.latency.Percentile(50)),
         Ms(r.latency.Percentile(90)), Ms(r.latency.Percentile(99)),
-        Ms(r.latency.Percentile(99.9)), Ms(r.cpu) / per_order,
-        r.db_delta && r.phase != "calibrate-grpc"
-            ? absl::StrFormat("%.3f", r.commits() / per_order)
-            : "null",
-        r.db_delta ? absl::StrFormat("%.3f", r.db_delta->log_flushes / per_order) : "null",
+        Ms(r.latency.Percentile(99.9)), per_order(Ms(r.cpu), 4, "null"),
+        r.db_delta && r.phase != "calibrate-grpc" ? per_order(r.commits(), 3, "null") : "null",
+        r.db_delta ? per_order(r.db_delta->log_flushes, 3, "null") : "null",
         RatioJson(r, calibrate_per_s), RatioJson(r, ceilings.grpc_per_s),
         absl::StrJoin(r.cpu_by_process, ",",
-                      [per_order](std::string* out, const auto& process) {
-                        absl::StrAppendFormat(out, "\"%s\":%.4f", process.first,
-                                              Ms(process.second) / per_order);
+                      [&per_order](std::string* out, const auto& process) {
+                        absl::StrAppendFormat(out, "\"%s\":%s", process.first,
+                                              per_order(Ms(process.second), 4, "null"));
                       }),
-        r.approved, r.rejected, r.errors, r.audit_clean ? "true" : "false");
+        r.approved, r.rejected, r.pending, r.errors,
+        absl::StrJoin(r.errors_by_code, ",",
+                      [](std::string* out, const auto& code) {
+                        absl::StrAppendFormat(out, "\"%s\":%d", code.first, code.second);
+                      }),
+        r.audit_clean ? "true" : "false");
   }
 }
 

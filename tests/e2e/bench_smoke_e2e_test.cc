@@ -1,8 +1,15 @@
 // The benchmark tool against the real servers, briefly: every phase runs,
 // reports one JSON line, passes its audit, and the sellout is exact; the
 // order phases carry their ratio to the gRPC ceiling and their CPU per
-// process. (No timing is asserted; figures live in docs/BENCHMARKS.md.)
+// process; failed calls are errors by status code, never orders. (No timing
+// is asserted; figures live in docs/BENCHMARKS.md.)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -16,28 +23,57 @@
 namespace order_saga::testing {
 namespace {
 
+// Output and exit status of ordersaga_bench against `stack`'s servers, the
+// coordinator at `saga_address`, with `arguments` added.
+struct BenchRun {
+  std::string output;
+  int status = -1;
+};
+BenchRun RunBench(LocalStack& stack, const std::string& saga_address,
+                  const std::string& arguments) {
+  const std::string command = absl::StrCat(
+      ORDERSAGA_BENCH_BINARY, " --saga_address=", saga_address,
+      " --order_address=", stack.order_address(),
+      " --inventory_address=", stack.inventory_address(),
+      " --mysql_dsn='mysql://root@localhost/mysql?socket=", MysqlTestDatabase::Socket(), "'",
+      " --server_names=coordinator,order,inventory --server_pids=",
+      stack.pid(LocalStack::Role::kCoordinator), ",", stack.pid(LocalStack::Role::kOrders), ",",
+      stack.pid(LocalStack::Role::kInventory), " ", arguments, " --json 2>&1");
+  BenchRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) run.output += buffer;
+  run.status = pclose(pipe);
+  std::cout << run.output;
+  return run;
+}
+
+// A loopback port nothing listens on (bound, then closed).
+int ClosedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 TEST(BenchSmokeTest, EveryPhaseRunsAndPassesItsAudit) {
   absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
   ASSERT_TRUE(stack.ok()) << stack.status();
-  const std::string command = absl::StrCat(
-      ORDERSAGA_BENCH_BINARY, " --saga_address=", (*stack)->saga_address(),
-      " --order_address=", (*stack)->order_address(),
-      " --inventory_address=", (*stack)->inventory_address(),
-      " --mysql_dsn='mysql://root@localhost/mysql?socket=", MysqlTestDatabase::Socket(), "'",
-      " --phases=calibrate,calibrate-grpc,uniform,hot,bundle,sellout --duration_s=1",
-      " --concurrency=4 --server_names=coordinator,order,inventory --server_pids=",
-      (*stack)->pid(LocalStack::Role::kCoordinator), ",",
-      (*stack)->pid(LocalStack::Role::kOrders), ",",
-      (*stack)->pid(LocalStack::Role::kInventory),
-      " --uniform_products=50 --sellout_stock=40 --json 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  const int status = pclose(pipe);
-  std::cout << output;
-  EXPECT_EQ(status, 0);
+  const BenchRun run = RunBench(
+      **stack, (*stack)->saga_address(),
+      "--phases=calibrate,calibrate-grpc,uniform,hot,bundle,sellout --duration_s=1 "
+      "--concurrency=4 --uniform_products=50 --sellout_stock=40");
+  const std::string& output = run.output;
+  EXPECT_EQ(run.status, 0);
   for (const char* phase :
        {"calibrate", "calibrate-grpc", "uniform", "hot", "bundle", "sellout"}) {
     EXPECT_TRUE(absl::StrContains(output, absl::StrCat("{\"phase\":\"", phase, "\"")))
@@ -54,7 +90,36 @@ TEST(BenchSmokeTest, EveryPhaseRunsAndPassesItsAudit) {
     }
   }
   EXPECT_TRUE(absl::StrContains(output, "sellout exact: 20 approved of 20 possible"));
-  EXPECT_TRUE(absl::StrContains(output, "\"errors\":0"));
+  EXPECT_TRUE(absl::StrContains(output, "\"errors\":0,\"errors_by_code\":{}"));
+}
+
+// Calls that fail are errors, counted by status code, and never served
+// orders: with no coordinator listening, a phase answers no order at all.
+TEST(BenchSmokeTest, FailedCallsAreErrorsByCodeNotOrders) {
+  absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  const int port = ClosedPort();
+  ASSERT_GT(port, 0);
+  const BenchRun run = RunBench(**stack, absl::StrCat("127.0.0.1:", port),
+                                "--phases=uniform --duration_s=1 --concurrency=2 "
+                                "--uniform_products=5");
+  std::string line;
+  for (absl::string_view l : absl::StrSplit(run.output, '\n')) {
+    if (absl::StartsWith(l, "{\"phase\":\"uniform\"")) line = std::string(l);
+  }
+  ASSERT_FALSE(line.empty()) << run.output;
+  EXPECT_TRUE(absl::StrContains(line, "\"orders\":0,\"orders_per_s\":0.0,")) << line;
+  EXPECT_TRUE(absl::StrContains(line, "\"approved\":0,\"rejected\":0,\"pending\":0,"))
+      << line;
+  EXPECT_FALSE(absl::StrContains(line, "\"errors\":0,")) << line;
+  EXPECT_TRUE(absl::StrContains(line, "\"errors_by_code\":{\"UNAVAILABLE\":")) << line;
+  // Nothing was served, so nothing has a cost per order.
+  EXPECT_TRUE(absl::StrContains(line, "\"cpu_ms_per_order\":null,")) << line;
+  EXPECT_TRUE(absl::StrContains(line, "\"commits_per_order\":null,")) << line;
+  EXPECT_TRUE(absl::StrContains(line, "\"coordinator\":null,")) << line;
+  EXPECT_TRUE(absl::StrContains(run.output, "errors_by_code") &&
+              absl::StrContains(run.output, "(UNAVAILABLE "))
+      << "the summary line names the code";
 }
 
 }  // namespace
