@@ -124,11 +124,13 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
     // 1. Lock every product row of the batch, in ascending id order (the
     //    chunks ascend, and each chunk is read in primary key order).
     std::map<int64_t, int64_t> stock;
-    ForEachChunk(products.size(), [&](size_t begin, size_t size) {
+    ForEachPaddedChunk(products.size(), [&](size_t begin, size_t size, size_t shape) {
       sql::PreparedStatement& lock = session.Prepare(absl::StrCat(
           "SELECT product_id, stock FROM products WHERE product_id IN (",
-          Repeated("?", size), ") ORDER BY product_id FOR UPDATE"));
-      for (size_t i = 0; i < size; ++i) lock.setInt64(i + 1, products[begin + i]);
+          Repeated("?", shape), ") ORDER BY product_id FOR UPDATE"));
+      for (size_t i = 0; i < shape; ++i) {
+        lock.setInt64(i + 1, products[PaddedRow(begin, size, i)]);
+      }
       std::unique_ptr<sql::ResultSet> rows(lock.executeQuery());
       while (rows->next()) stock[rows->getInt64(1)] = rows->getInt64(2);
     });
@@ -138,14 +140,16 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
     // 3. One barrier row per order with its outcome. If any order already
     //    has one (a retry, a tombstone, a duplicate in the batch), fewer
     //    rows go in and the batch falls back to one order at a time.
+    //    IGNORE also drops the padding's repeated rows, which count not.
     uint64_t claimed = 0;
-    ForEachChunk(requests.size(), [&](size_t begin, size_t size) {
+    ForEachPaddedChunk(requests.size(), [&](size_t begin, size_t size, size_t shape) {
       sql::PreparedStatement& claim = session.Prepare(absl::StrCat(
           "INSERT IGNORE INTO reservations (order_id, state, detail, call_id) VALUES ",
-          Repeated("(?, ?, ?, ?)", size)));
-      for (size_t i = 0; i < size; ++i) {
-        const ReservationDecision& decision = decisions[begin + i];
-        claim.setString(4 * i + 1, requests[begin + i]->order_id);
+          Repeated("(?, ?, ?, ?)", shape)));
+      for (size_t i = 0; i < shape; ++i) {
+        const size_t row = PaddedRow(begin, size, i);
+        const ReservationDecision& decision = decisions[row];
+        claim.setString(4 * i + 1, requests[row]->order_id);
         claim.setString(4 * i + 2, StateForOutcome(decision.outcome));
         claim.setString(4 * i + 3, decision.detail);
         claim.setString(4 * i + 4, call_id);
@@ -160,18 +164,20 @@ std::vector<absl::StatusOr<ReservationResult>> MysqlInventoryRepository::Reserve
       if (before > 0 && stock[id] == 0) stock_outs.push_back(id);
     }
     absl::Status applied = absl::OkStatus();
-    ForEachChunk(taken.size(), [&](size_t begin, size_t size) {
+    ForEachPaddedChunk(taken.size(), [&](size_t begin, size_t size, size_t shape) {
       // MySQL evaluates SET left to right, so `status` sees the new stock.
+      // A product listed twice (padding) is still changed once.
       sql::PreparedStatement& take = session.Prepare(absl::StrCat(
           "UPDATE products SET stock = stock - CASE product_id ",
-          Repeated("WHEN ? THEN ?", size, " "),
+          Repeated("WHEN ? THEN ?", shape, " "),
           " END, status = IF(stock = 0, 'SOLD_OUT', 'ON_SALE'), version = version + 1 "
           "WHERE product_id IN (",
-          Repeated("?", size), ")"));
-      for (size_t i = 0; i < size; ++i) {
-        take.setInt64(2 * i + 1, taken[begin + i].first);
-        take.setInt64(2 * i + 2, taken[begin + i].second);
-        take.setInt64(2 * size + i + 1, taken[begin + i].first);
+          Repeated("?", shape), ")"));
+      for (size_t i = 0; i < shape; ++i) {
+        const std::pair<int64_t, int64_t>& product = taken[PaddedRow(begin, size, i)];
+        take.setInt64(2 * i + 1, product.first);
+        take.setInt64(2 * i + 2, product.second);
+        take.setInt64(2 * shape + i + 1, product.first);
       }
       if (take.executeUpdate() != static_cast<int>(size)) {
         applied = absl::InternalError("stock of a product changed under its lock");

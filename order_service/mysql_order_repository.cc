@@ -128,20 +128,23 @@ void AppendEvents(MysqlSession& session, const std::vector<const std::string*>& 
       "WHERE id = 1");
   take.setInt64(1, count);
   take.executeUpdate();
-  ForEachChunk(order_ids.size(), [&](size_t begin, size_t size) {
+  ForEachPaddedChunk(order_ids.size(), [&](size_t begin, size_t size, size_t shape) {
     sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
         "INSERT INTO order_events (event_id, order_pk, customer_id, status, compensating, "
         "reject_reason, detail, occurred_at) SELECT LAST_INSERT_ID() - ? + CASE order_id ",
-        Repeated("WHEN ? THEN ?", size, " "),
+        Repeated("WHEN ? THEN ?", shape, " "),
         " END, id, customer_id, status, compensating, reject_reason, detail, updated_at "
-        "FROM orders WHERE order_id IN (", Repeated("?", size), ")"));
+        "FROM orders WHERE order_id IN (", Repeated("?", shape), ")"));
     int parameter = 1;
     insert.setInt64(parameter++, count);
-    for (size_t i = 0; i < size; ++i) {
-      insert.setString(parameter++, *order_ids[begin + i]);
-      insert.setInt64(parameter++, static_cast<int64_t>(begin + i) + 1);
+    for (size_t i = 0; i < shape; ++i) {
+      const size_t row = PaddedRow(begin, size, i);
+      insert.setString(parameter++, *order_ids[row]);
+      insert.setInt64(parameter++, static_cast<int64_t>(row) + 1);
     }
-    for (size_t i = 0; i < size; ++i) insert.setString(parameter++, *order_ids[begin + i]);
+    for (size_t i = 0; i < shape; ++i) {
+      insert.setString(parameter++, *order_ids[PaddedRow(begin, size, i)]);
+    }
     insert.executeUpdate();
   });
 }
@@ -207,12 +210,14 @@ std::map<std::string, Order> LoadByOrderIds(MysqlSession& session,
                sorted.end());
   const bool lock = lock_and_now != nullptr;
   std::map<std::string, Order> loaded;
-  ForEachChunk(sorted.size(), [&](size_t begin, size_t size) {
+  ForEachPaddedChunk(sorted.size(), [&](size_t begin, size_t size, size_t shape) {
     sql::PreparedStatement& select = session.Prepare(absl::StrCat(
         kSelectOrders, lock ? kNowColumn : "",
         "FROM orders o JOIN order_items i ON i.order_pk = o.id WHERE o.order_id IN (",
-        Repeated("?", size), ") ORDER BY o.id, i.product_id", lock ? " FOR UPDATE" : ""));
-    for (size_t i = 0; i < size; ++i) select.setString(i + 1, *sorted[begin + i]);
+        Repeated("?", shape), ") ORDER BY o.id, i.product_id", lock ? " FOR UPDATE" : ""));
+    for (size_t i = 0; i < shape; ++i) {
+      select.setString(i + 1, *sorted[PaddedRow(begin, size, i)]);
+    }
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     for (Order& order : OrdersFromRows(*rows, lock_and_now)) {
       std::string id = order.order_id;
@@ -232,22 +237,23 @@ LockedOrders LockAndLoad(MysqlSession& session, const std::vector<const std::str
 // Stores what the rules decided for `orders` (every column a decision may
 // change) by primary key, a chunk per statement.
 void StoreOrders(MysqlSession& session, const std::vector<const Order*>& orders) {
-  ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
-    auto column = [size](absl::string_view name, absl::string_view value) {
+  ForEachPaddedChunk(orders.size(), [&](size_t begin, size_t size, size_t shape) {
+    auto column = [shape](absl::string_view name, absl::string_view value) {
       return absl::StrCat(name, " = CASE id ",
-                          Repeated(absl::StrCat("WHEN ? THEN ", value), size, " "), " END");
+                          Repeated(absl::StrCat("WHEN ? THEN ", value), shape, " "), " END");
     };
     sql::PreparedStatement& update = session.Prepare(absl::StrCat(
         "UPDATE orders SET ", column("status", "?"), ", ", column("compensating", "?"), ", ",
         column("reject_reason", "?"), ", ", column("detail", "?"), ", ",
         column("updated_at", kFromMicros), ", ", column("saga_attempts", "?"), ", ",
         column("saga_last_error", "?"), ", ", column("stuck", "?"), ", ",
-        column("retry_after", kFromMicros), " WHERE id IN (", Repeated("?", size), ")"));
+        column("retry_after", kFromMicros), " WHERE id IN (", Repeated("?", shape), ")"));
     int parameter = 1;
     auto each = [&](const auto& set) {
-      for (size_t i = begin; i < begin + size; ++i) {
-        update.setInt64(parameter++, orders[i]->sequence);
-        set(*orders[i]);
+      for (size_t i = 0; i < shape; ++i) {
+        const Order& order = *orders[PaddedRow(begin, size, i)];
+        update.setInt64(parameter++, order.sequence);
+        set(order);
       }
     };
     each([&](const Order& o) { update.setString(parameter++, std::string(OrderStatusName(o.status))); });
@@ -267,7 +273,9 @@ void StoreOrders(MysqlSession& session, const std::vector<const Order*>& orders)
         update.setNull(parameter++, sql::DataType::BIGINT);
       }
     });
-    for (size_t i = begin; i < begin + size; ++i) update.setInt64(parameter++, orders[i]->sequence);
+    for (size_t i = 0; i < shape; ++i) {
+      update.setInt64(parameter++, orders[PaddedRow(begin, size, i)]->sequence);
+    }
     update.executeUpdate();
   });
 }

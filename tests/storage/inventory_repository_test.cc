@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "absl/strings/match.h"
 #include "inventory_service/inventory_schema.h"
 #include "common/clock.h"
@@ -337,6 +339,31 @@ TYPED_TEST(InventoryRepositoryTest, ReserveBatchOfManyProductsTakesEachOnce) {
     // m<id> takes 2 of 3; n<id> (even ids) then wants 2 more and is refused,
     // so odd products lose 2 to m<id> only.
     EXPECT_EQ(this->Stock(id), 1) << id;
+  }
+  this->ExpectSplitBatches(0);
+}
+
+TYPED_TEST(InventoryRepositoryTest, ReserveBatchesOfEverySmallSizeTakeEachProductOnce) {
+  // Batches whose size is no power of two: the lock and the stock change are
+  // one statement each, padded by repeating a product, which must still be
+  // taken from once.
+  int64_t next_id = 1000;
+  for (int size = 1; size <= 9; ++size) {
+    std::vector<ReserveRequest> requests;
+    for (int i = 0; i < size; ++i, ++next_id) {
+      ASSERT_TRUE(this->repo().UpsertProduct({next_id, "p", 1, 5, {}}).ok());
+      requests.push_back({absl::StrCat("s", size, "-", i), {{next_id, 2}}, std::nullopt});
+    }
+    std::vector<absl::StatusOr<ReservationResult>> results =
+        this->repo().ReserveBatch(Batch(requests));
+    ASSERT_EQ(results.size(), requests.size());
+    for (const auto& result : results) {
+      ASSERT_TRUE(result.ok()) << result.status();
+      EXPECT_EQ(result->outcome, ReservationOutcome::kReserved);
+    }
+    for (const ReserveRequest& request : requests) {
+      EXPECT_EQ(this->Stock(request.items[0].product_id), 3) << "batch of " << size;
+    }
   }
   this->ExpectSplitBatches(0);
 }

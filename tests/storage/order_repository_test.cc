@@ -493,6 +493,47 @@ TYPED_TEST(OrderRepositoryTest, BatchesAppendOneEventPerOrderTheyChange) {
   this->ExpectSplitBatches(0);
 }
 
+// Batches whose size is no power of two: the reads, the decisions and the
+// events are one statement each, padded by repeating an order, which must
+// still be decided once and get one event.
+TYPED_TEST(OrderRepositoryTest, BatchesOfEverySmallSizeDecideEachOrderOnce) {
+  size_t expected_events = 0;
+  for (int size = 1; size <= 9; ++size) {
+    std::vector<OrderToCreate> creates;
+    for (int i = 0; i < size; ++i) {
+      creates.push_back({NewOrderFor(absl::StrCat("odd", size, "-", i), {{1, 1}}),
+                         RandomOrderId()});
+    }
+    std::vector<const OrderToCreate*> create_batch;
+    for (const OrderToCreate& c : creates) create_batch.push_back(&c);
+    for (const absl::StatusOr<Order>& created : this->writes().CreateBatch(create_batch)) {
+      ASSERT_TRUE(created.ok()) << created.status();
+    }
+    std::vector<OrderApproval> approvals;
+    for (int i = 0; i < size; ++i) {
+      approvals.push_back({creates[i].order_id, absl::StrCat("ok ", i)});
+    }
+    std::vector<const OrderApproval*> batch;
+    for (const OrderApproval& a : approvals) batch.push_back(&a);
+    std::vector<absl::StatusOr<Order>> after = this->writes().ApproveBatch(batch);
+    ASSERT_EQ(after.size(), approvals.size());
+    for (int i = 0; i < size; ++i) {
+      ASSERT_TRUE(after[i].ok()) << after[i].status();
+      EXPECT_EQ(after[i]->status, OrderStatus::kApproved);
+      absl::StatusOr<Order> stored = this->repo().Get(creates[i].order_id);
+      ASSERT_TRUE(stored.ok());
+      EXPECT_EQ(stored->status, OrderStatus::kApproved);
+      EXPECT_EQ(stored->detail, absl::StrCat("ok ", i)) << "batch of " << size;
+    }
+    expected_events += 2 * static_cast<size_t>(size);  // created, approved
+  }
+  using Row = std::tuple<int64_t, std::string, OrderStatus, bool>;
+  std::vector<Row> events = EventSummary(this->repo(), {});
+  ASSERT_EQ(events.size(), expected_events);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(std::get<0>(events[i]), int64_t(i + 1));
+  this->ExpectSplitBatches(0);
+}
+
 // A reader that polls while many writers commit sees event ids in an
 // unbroken sequence: never an id after a gap that is filled in later. That
 // is what lets a watcher resume from the last id it saw.
