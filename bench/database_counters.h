@@ -19,6 +19,9 @@ struct DatabaseCounters {
   // MariaDB 10.11 opens the redo log with O_DIRECT/O_DSYNC where it can, so
   // each log write is the flush and the fsync counter stays at 0.
   int64_t log_flushes = 0;
+  // Questions: statements the clients sent (prepared executions, BEGIN and
+  // COMMIT included; this tool's own SHOW GLOBAL STATUS too, one per read).
+  int64_t statements = 0;
 };
 
 absl::StatusOr<DatabaseCounters> ReadDatabaseCounters(MysqlConnectionPool& pool);

@@ -25,9 +25,9 @@
 // fails. CPU per order sums the server processes (--server_pids, default
 // the pid files of scripts/up, MariaDB included; the ceiling server alone
 // in calibrate-grpc), and --json also gives it per process, the load
-// generator (this process) included; commits and durable
-// redo-log flushes per order are SHOW GLOBAL STATUS deltas (needs
-// --mysql_dsn). Orders/s, latency and CPU per order count answered calls
+// generator (this process) included; commits, durable redo-log flushes and
+// statements (round trips to MariaDB) per order are SHOW GLOBAL STATUS
+// deltas (needs --mysql_dsn). Orders/s, latency and CPU per order count answered calls
 // only (approved, rejected or pending); a call that fails is an error,
 // counted by its status code, never a served order.
 #include <signal.h>
@@ -526,9 +526,11 @@ class Bench {
   std::optional<DatabaseCounters> Delta(const std::optional<DatabaseCounters>& before) {
     std::optional<DatabaseCounters> after = Counters();
     if (!before.has_value() || !after.has_value()) return std::nullopt;
+    // The SHOW GLOBAL STATUS that read `after` is this tool's, not the phase's.
     return DatabaseCounters{after->explicit_commits - before->explicit_commits,
                             after->updates - before->updates,
-                            after->log_flushes - before->log_flushes};
+                            after->log_flushes - before->log_flushes,
+                            after->statements - before->statements - 1};
   }
   absl::Status Execute(const std::string& sql) {
     absl::StatusOr<MysqlConnectionPool::Lease> lease = db_->Acquire();
@@ -587,9 +589,10 @@ void Print(const PhaseResult& r, const Ceilings& ceilings) {
       Ms(r.latency.Percentile(90)), Ms(r.latency.Percentile(99)),
       Ms(r.latency.Percentile(99.9)), per_order(Ms(r.cpu), 3, "n/a"));
   if (r.db_delta.has_value()) {
-    std::cout << absl::StrFormat("  commits %s  log flushes %s /order",
+    std::cout << absl::StrFormat("  commits %s  log flushes %s  statements %s /order",
                                  per_order(r.commits(), 2, "n/a"),
-                                 per_order(r.db_delta->log_flushes, 2, "n/a"));
+                                 per_order(r.db_delta->log_flushes, 2, "n/a"),
+                                 per_order(r.db_delta->statements, 2, "n/a"));
   }
   if (calibrate_per_s > 0 && !r.is_calibration()) {
     std::cout << absl::StrFormat("  = %.2f x C_db", r.per_second() / calibrate_per_s);
@@ -609,7 +612,8 @@ void Print(const PhaseResult& r, const Ceilings& ceilings) {
     std::cout << absl::StrFormat(
         "{\"phase\":\"%s\",\"orders\":%d,\"orders_per_s\":%.1f,\"p50_ms\":%.3f,"
         "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"cpu_ms_per_order\":%s,"
-        "\"commits_per_order\":%s,\"fsyncs_per_order\":%s,\"ratio_to_calibrate\":%s,"
+        "\"commits_per_order\":%s,\"fsyncs_per_order\":%s,\"statements_per_order\":%s,"
+        "\"ratio_to_calibrate\":%s,"
         "\"ratio_to_grpc\":%s,\"cpu_ms_per_order_by_process\":{%s},"
         "\"approved\":%d,\"rejected\":%d,\"pending\":%d,\"errors\":%d,"
         "\"errors_by_code\":{%s},\"audit_clean\":%s}\n",
@@ -618,6 +622,8 @@ void Print(const PhaseResult& r, const Ceilings& ceilings) {
         Ms(r.latency.Percentile(99.9)), per_order(Ms(r.cpu), 4, "null"),
         r.db_delta && r.phase != "calibrate-grpc" ? per_order(r.commits(), 3, "null") : "null",
         r.db_delta ? per_order(r.db_delta->log_flushes, 3, "null") : "null",
+        r.db_delta && r.phase != "calibrate-grpc" ? per_order(r.db_delta->statements, 2, "null")
+                                                  : "null",
         RatioJson(r, calibrate_per_s), RatioJson(r, ceilings.grpc_per_s),
         absl::StrJoin(r.cpu_by_process, ",",
                       [&per_order](std::string* out, const auto& process) {

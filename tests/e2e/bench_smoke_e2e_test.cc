@@ -85,6 +85,11 @@ TEST(BenchSmokeTest, EveryPhaseRunsAndPassesItsAudit) {
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
     if (!absl::StartsWith(line, "{\"phase\":\"uniform\"")) continue;
     EXPECT_TRUE(absl::StrContains(line, "\"ratio_to_grpc\":0.")) << line;
+    // Statements per order: at least its share of one transaction's
+    // START and COMMIT, so never null or zero here.
+    EXPECT_TRUE(absl::StrContains(line, "\"statements_per_order\":")) << line;
+    EXPECT_FALSE(absl::StrContains(line, "\"statements_per_order\":null")) << line;
+    EXPECT_FALSE(absl::StrContains(line, "\"statements_per_order\":0.00,")) << line;
     for (const char* process : {"coordinator", "order", "inventory", "load_generator"}) {
       EXPECT_TRUE(absl::StrContains(line, absl::StrCat("\"", process, "\":"))) << line;
     }
