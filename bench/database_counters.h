@@ -19,8 +19,10 @@ struct DatabaseCounters {
   // MariaDB 10.11 opens the redo log with O_DIRECT/O_DSYNC where it can, so
   // each log write is the flush and the fsync counter stays at 0.
   int64_t log_flushes = 0;
-  // Questions: statements the clients sent (prepared executions, BEGIN and
-  // COMMIT included; this tool's own SHOW GLOBAL STATUS too, one per read).
+  // Questions: statements every client sent (prepared executions, BEGIN
+  // and COMMIT included; not prepares, closes or pings; the servers'
+  // background work and this tool's own SHOW GLOBAL STATUS, one per read,
+  // included).
   int64_t statements = 0;
 };
 

@@ -26,10 +26,13 @@
 // the pid files of scripts/up, MariaDB included; the ceiling server alone
 // in calibrate-grpc), and --json also gives it per process, the load
 // generator (this process) included; commits, durable redo-log flushes and
-// statements (round trips to MariaDB) per order are SHOW GLOBAL STATUS
-// deltas (needs --mysql_dsn). Orders/s, latency and CPU per order count answered calls
-// only (approved, rejected or pending); a call that fails is an error,
-// counted by its status code, never a served order.
+// statements sent to MariaDB per order are SHOW GLOBAL STATUS deltas (needs
+// --mysql_dsn; statements are MariaDB's global Questions, so the servers'
+// background work counts too). Orders/s, latency and the per-order figures
+// count answered calls only (approved, rejected or pending); a call that
+// fails is an error, counted by its status code, never a served order. The
+// servers' work for failed calls is still in the totals, so a phase with
+// errors overstates what an answered order costs (scripts/bench warns).
 #include <signal.h>
 #include <spawn.h>
 #include <errno.h>
@@ -609,17 +612,21 @@ void Print(const PhaseResult& r, const Ceilings& ceilings) {
                          ")"),
       r.audit_clean ? "" : ", AUDIT FAILED", r.check.empty() ? "" : ", " + r.check);
   if (FLAGS_json) {
+    // No answered order, no latency (null, not 0).
+    auto percentile = [&r](double p) {
+      return r.orders > 0 ? absl::StrFormat("%.3f", Ms(r.latency.Percentile(p)))
+                          : std::string("null");
+    };
     std::cout << absl::StrFormat(
-        "{\"phase\":\"%s\",\"orders\":%d,\"orders_per_s\":%.1f,\"p50_ms\":%.3f,"
-        "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"cpu_ms_per_order\":%s,"
+        "{\"phase\":\"%s\",\"orders\":%d,\"orders_per_s\":%.1f,\"p50_ms\":%s,"
+        "\"p90_ms\":%s,\"p99_ms\":%s,\"p999_ms\":%s,\"cpu_ms_per_order\":%s,"
         "\"commits_per_order\":%s,\"fsyncs_per_order\":%s,\"statements_per_order\":%s,"
         "\"ratio_to_calibrate\":%s,"
         "\"ratio_to_grpc\":%s,\"cpu_ms_per_order_by_process\":{%s},"
         "\"approved\":%d,\"rejected\":%d,\"pending\":%d,\"errors\":%d,"
         "\"errors_by_code\":{%s},\"audit_clean\":%s}\n",
-        r.phase, r.orders, r.per_second(), Ms(r.latency.Percentile(50)),
-        Ms(r.latency.Percentile(90)), Ms(r.latency.Percentile(99)),
-        Ms(r.latency.Percentile(99.9)), per_order(Ms(r.cpu), 4, "null"),
+        r.phase, r.orders, r.per_second(), percentile(50), percentile(90), percentile(99),
+        percentile(99.9), per_order(Ms(r.cpu), 4, "null"),
         r.db_delta && r.phase != "calibrate-grpc" ? per_order(r.commits(), 3, "null") : "null",
         r.db_delta ? per_order(r.db_delta->log_flushes, 3, "null") : "null",
         r.db_delta && r.phase != "calibrate-grpc" ? per_order(r.db_delta->statements, 2, "null")

@@ -4,6 +4,7 @@
 #include "common/mysql/multi_row_statement.h"
 
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
