@@ -3,11 +3,6 @@
 // order phases carry their ratio to the gRPC ceiling and their CPU per
 // process; failed calls are errors by status code, never orders. (No timing
 // is asserted; figures live in docs/BENCHMARKS.md.)
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -19,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/e2e/local_stack.h"
+#include "tests/e2e/unused_port.h"
 
 namespace order_saga::testing {
 namespace {
@@ -47,22 +43,6 @@ BenchRun RunBench(LocalStack& stack, const std::string& saga_address,
   run.status = pclose(pipe);
   std::cout << run.output;
   return run;
-}
-
-// A loopback port nothing listens on (bound, then closed).
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 TEST(BenchSmokeTest, EveryPhaseRunsAndPassesItsAudit) {
@@ -106,7 +86,7 @@ TEST(BenchSmokeTest, EveryPhaseRunsAndPassesItsAudit) {
 TEST(BenchSmokeTest, FailedCallsAreErrorsByCodeNotOrders) {
   absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
   ASSERT_TRUE(stack.ok()) << stack.status();
-  const int port = ClosedPort();
+  const int port = UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   const BenchRun run = RunBench(**stack, absl::StrCat("127.0.0.1:", port),
                                 "--phases=uniform --duration_s=1 --concurrency=2 "

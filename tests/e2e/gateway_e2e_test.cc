@@ -27,6 +27,7 @@
 #include "tests/e2e/http_client.h"
 #include "tests/e2e/metrics_scrape.h"
 #include "tests/e2e/stack_test.h"
+#include "tests/e2e/unused_port.h"
 
 // The calls below name only the options they set ({.headers = ...}).
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -511,20 +512,6 @@ TEST_F(GatewayAuthE2ETest, CorsOnlyForTheConfiguredOrigin) {
 namespace order_saga::testing {
 namespace {
 
-// A free loopback port (nginx takes a fixed one; a start that loses the
-// race for it is retried).
-int UnusedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // edge/nginx.conf.in rendered for this test and run by Debian's nginx.
 class Edge {
  public:
@@ -538,7 +525,7 @@ class Edge {
       return nullptr;
     }
     for (int attempt = 0; attempt < 5; ++attempt) {
-      edge->port_ = UnusedPort();
+      edge->port_ = UnusedLoopbackPort();
       const std::string render = absl::StrCat(
           "sed -e 's|@PREFIX@|", edge->dir_, "|g' -e 's|@GATEWAY@|", gateway,
           "|g' -e 's|@LISTEN@|127.0.0.1:", edge->port_, "|g' -e 's|@CERT@|", edge->dir_,
