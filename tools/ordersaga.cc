@@ -52,6 +52,10 @@ DEFINE_int32(recovery_window_ms, 30000,
              "audit: a PENDING order older than this is a violation (the "
              "coordinator's recovery age + sweep interval + saga deadline)");
 DEFINE_int32(orders, 200, "flash-sale: number of concurrent orders");
+DEFINE_int32(connections, 0,
+             "flash-sale: connections the orders are spread over (0: one per 50 orders; "
+             "one HTTP/2 connection carries at most the server's max_concurrent_streams calls "
+             "at once, 100 by default, and shoppers do not share one)");
 DEFINE_string(items, "4:2,5:1", "flash-sale: line items, PRODUCT:QUANTITY,...");
 DEFINE_string(request_prefix, "", "flash-sale: request id prefix (default: random)");
 DEFINE_string(show_products, "", "flash-sale: product ids to print afterwards "
@@ -83,8 +87,10 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials() {
 
 // A channel to `address` with the TLS flags and --token.
 std::shared_ptr<grpc::Channel> Channel(const std::string& address,
-                                       std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  return order_saga::CreateChannelWithToken(address, std::move(credentials), FLAGS_token);
+                                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                       const grpc::ChannelArguments& arguments = {}) {
+  return order_saga::CreateChannelWithToken(address, std::move(credentials), FLAGS_token,
+                                            arguments);
 }
 
 // mint-token: prints a token signed with --auth_token_key_file.
@@ -235,12 +241,33 @@ int FlashSale() {
     std::cerr << "--orders: must be > 0\n";
     return 2;
   }
+  if (FLAGS_connections < 0) {
+    std::cerr << "--connections: must be >= 0 (0: one per 50 orders)\n";
+    return 2;
+  }
   const std::string prefix = FLAGS_request_prefix.empty()
                                  ? absl::StrCat("flash-", absl::ToUnixNanos(absl::Now()))
                                  : FLAGS_request_prefix;
-  auto channel =
-      Channel(FLAGS_saga_address, Credentials());
-  auto stub = saga::v1::SagaCoordinator::NewStub(channel);
+  // Order i goes over connection i % connections. Each is a connection of
+  // its own (not gRPC's shared one per address), opened before the start,
+  // so that what is timed is the sale, not a handshake or a wait for a free
+  // stream.
+  const int connections = std::min(n, FLAGS_connections > 0 ? FLAGS_connections : (n + 49) / 50);
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int c = 0; c < connections; ++c) {
+    grpc::ChannelArguments arguments;
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channels.push_back(Channel(FLAGS_saga_address, Credentials(), arguments));
+    channels.back()->GetState(/*try_to_connect=*/true);
+  }
+  // Not connected within a second: the calls fail on their own and are
+  // counted as errors.
+  const system_clock::time_point connected_by = system_clock::now() + std::chrono::seconds(1);
+  std::vector<std::unique_ptr<saga::v1::SagaCoordinator::Stub>> stubs;
+  for (const std::shared_ptr<grpc::Channel>& channel : channels) {
+    channel->WaitForConnected(connected_by);
+    stubs.push_back(saga::v1::SagaCoordinator::NewStub(channel));
+  }
 
   struct Result {
     grpc::Status status;
@@ -266,7 +293,8 @@ int FlashSale() {
       context.set_deadline(Deadline());
       if (start->Block()) delete start;
       results[i].begin = absl::Now();
-      results[i].status = stub->PlaceOrder(&context, request, &results[i].response);
+      results[i].status =
+          stubs[i % connections]->PlaceOrder(&context, request, &results[i].response);
       results[i].end = absl::Now();
     });
   }
@@ -300,8 +328,9 @@ int FlashSale() {
     }
   }
   std::sort(latencies.begin(), latencies.end());
-  std::cout << absl::StrFormat("flash sale: %d concurrent orders of {%s} via %s\n", n,
-                               FLAGS_items, FLAGS_saga_address);
+  std::cout << absl::StrFormat("flash sale: %d concurrent orders of {%s} via %s (%d %s)\n",
+                               n, FLAGS_items, FLAGS_saga_address, connections,
+                               connections == 1 ? "connection" : "connections");
   std::cout << absl::StrFormat("  %-28s %6d\n", "approved", approved);
   std::cout << absl::StrFormat("  %-28s %6d\n", "rejected at the door", door);
   std::cout << absl::StrFormat("  %-28s %6d\n", "rejected by the saga", saga_rejected);

@@ -37,12 +37,12 @@ class BearerTokenInterceptorFactory final
 
 std::shared_ptr<grpc::Channel> CreateChannelWithToken(
     const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials,
-    const std::string& token) {
-  if (token.empty()) return grpc::CreateChannel(address, credentials);
+    const std::string& token, const grpc::ChannelArguments& arguments) {
+  if (token.empty()) return grpc::CreateCustomChannel(address, credentials, arguments);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<BearerTokenInterceptorFactory>(token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, credentials, grpc::ChannelArguments(), std::move(factories));
+      address, credentials, arguments, std::move(factories));
 }
 
 }  // namespace order_saga

@@ -10,9 +10,10 @@
 
 namespace order_saga {
 
-// `token` empty: a plain channel.
+// `token` empty: a plain channel. `arguments`: gRPC channel arguments (for
+// instance GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, for a connection of its own).
 std::shared_ptr<grpc::Channel> CreateChannelWithToken(
     const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials,
-    const std::string& token);
+    const std::string& token, const grpc::ChannelArguments& arguments = {});
 
 }  // namespace order_saga
