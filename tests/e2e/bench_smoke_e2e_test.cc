@@ -3,8 +3,6 @@
 // order phases carry their ratio to the gRPC ceiling and their CPU per
 // process; failed calls are errors by status code, never orders. (No timing
 // is asserted; figures live in docs/BENCHMARKS.md.)
-#include <cstdio>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -13,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tests/e2e/command_output.h"
 #include "tests/e2e/local_stack.h"
 #include "tests/e2e/unused_port.h"
 
@@ -21,34 +20,22 @@ namespace {
 
 // Output and exit status of ordersaga_bench against `stack`'s servers, the
 // coordinator at `saga_address`, with `arguments` added.
-struct BenchRun {
-  std::string output;
-  int status = -1;
-};
-BenchRun RunBench(LocalStack& stack, const std::string& saga_address,
-                  const std::string& arguments) {
-  const std::string command = absl::StrCat(
+CommandRun RunBench(LocalStack& stack, const std::string& saga_address,
+                    const std::string& arguments) {
+  return RunCommand(absl::StrCat(
       ORDERSAGA_BENCH_BINARY, " --saga_address=", saga_address,
       " --order_address=", stack.order_address(),
       " --inventory_address=", stack.inventory_address(),
       " --mysql_dsn='mysql://root@localhost/mysql?socket=", MysqlTestDatabase::Socket(), "'",
       " --server_names=coordinator,order,inventory --server_pids=",
       stack.pid(LocalStack::Role::kCoordinator), ",", stack.pid(LocalStack::Role::kOrders), ",",
-      stack.pid(LocalStack::Role::kInventory), " ", arguments, " --json 2>&1");
-  BenchRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) run.output += buffer;
-  run.status = pclose(pipe);
-  std::cout << run.output;
-  return run;
+      stack.pid(LocalStack::Role::kInventory), " ", arguments, " --json 2>&1"));
 }
 
 TEST(BenchSmokeTest, EveryPhaseRunsAndPassesItsAudit) {
   absl::StatusOr<std::unique_ptr<LocalStack>> stack = LocalStack::Start();
   ASSERT_TRUE(stack.ok()) << stack.status();
-  const BenchRun run = RunBench(
+  const CommandRun run = RunBench(
       **stack, (*stack)->saga_address(),
       "--phases=calibrate,calibrate-grpc,uniform,hot,bundle,sellout --duration_s=1 "
       "--concurrency=4 --uniform_products=50 --sellout_stock=40");
@@ -88,7 +75,7 @@ TEST(BenchSmokeTest, FailedCallsAreErrorsByCodeNotOrders) {
   ASSERT_TRUE(stack.ok()) << stack.status();
   const int port = UnusedLoopbackPort();
   ASSERT_GT(port, 0);
-  const BenchRun run = RunBench(**stack, absl::StrCat("127.0.0.1:", port),
+  const CommandRun run = RunBench(**stack, absl::StrCat("127.0.0.1:", port),
                                 "--phases=uniform --duration_s=1 --concurrency=2 "
                                 "--uniform_products=5");
   std::string line;

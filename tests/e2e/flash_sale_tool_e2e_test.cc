@@ -4,40 +4,27 @@
 #include <sys/wait.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <iostream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tests/e2e/command_output.h"
 #include "tests/e2e/stack_test.h"
 
 namespace order_saga::testing {
 namespace {
 
-struct ToolRun {
-  std::string output;
-  int status = -1;
-};
-
 // Output (stdout and stderr) and exit status of `ordersaga COMMAND` against
 // `stack`, with `arguments` added.
-ToolRun RunTool(const LocalStack& stack, const std::string& command,
-                const std::string& arguments) {
-  const std::string line = absl::StrCat(
-      ORDERSAGA_TOOL_BINARY, " ", command, " --saga_address=", stack.saga_address(),
-      " --order_address=", stack.order_address(),
-      " --inventory_address=", stack.inventory_address(), " ", arguments, " 2>&1");
-  ToolRun run;
-  FILE* pipe = popen(line.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) run.output += buffer;
-  run.status = pclose(pipe);
-  std::cout << run.output;
-  return run;
+CommandRun RunTool(const LocalStack& stack, const std::string& command,
+                   const std::string& arguments) {
+  return RunCommand(absl::StrCat(ORDERSAGA_TOOL_BINARY, " ", command,
+                                 " --saga_address=", stack.saga_address(),
+                                 " --order_address=", stack.order_address(),
+                                 " --inventory_address=", stack.inventory_address(), " ",
+                                 arguments, " 2>&1"));
 }
 
 class FlashSaleToolE2ETest : public StackTest {
@@ -56,7 +43,7 @@ class FlashSaleToolE2ETest : public StackTest {
 
 TEST_F(FlashSaleToolE2ETest, ReferenceFlashSaleOverFourConnectionsApprovesExactlyFifteen) {
   ASSERT_EQ(RunTool(*stack_, "seed-reference", "").status, 0);
-  const ToolRun run = RunTool(*stack_, "flash-sale", "--orders=200 --items=4:2,5:1");
+  const CommandRun run = RunTool(*stack_, "flash-sale", "--orders=200 --items=4:2,5:1");
   EXPECT_EQ(run.status, 0);
   // 200 orders, one connection per 50 of them (no connection needs more
   // than the server's 100 streams at once).
@@ -73,7 +60,7 @@ TEST_F(FlashSaleToolE2ETest, ReferenceFlashSaleOverFourConnectionsApprovesExactl
 
 TEST_F(FlashSaleToolE2ETest, NegativeConnectionsIsRefusedNamingTheFlagAndSendsNothing) {
   const int64_t before = TotalOrders();
-  const ToolRun run = RunTool(*stack_, "flash-sale", "--orders=3 --items=1:1 --connections=-1");
+  const CommandRun run = RunTool(*stack_, "flash-sale", "--orders=3 --items=1:1 --connections=-1");
   EXPECT_EQ(WEXITSTATUS(run.status), 2);
   EXPECT_TRUE(absl::StrContains(run.output, "--connections: must be >= 0")) << run.output;
   EXPECT_FALSE(absl::StrContains(run.output, "flash sale:")) << run.output;
