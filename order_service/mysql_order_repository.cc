@@ -11,6 +11,7 @@
 #include <glog/logging.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "common/mysql/multi_row_statement.h"
 #include "common/random_id.h"
 #include "order_service/order_decisions.h"
@@ -18,23 +19,32 @@
 namespace order_saga::orders {
 namespace {
 
-// Columns of `orders` (aliased o) in the order OrdersFromRows reads them,
-// followed by the item columns.
-constexpr char kSelectOrders[] =
-    "SELECT o.id, o.order_id, o.request_id, o.customer_id, o.status, "
-    "o.compensating, o.reject_reason, o.detail, o.recipient, o.phone, "
-    "o.zip_code, o.line1, o.line2, "
-    "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.created_at), "
-    "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.updated_at), "
-    "o.saga_attempts, o.saga_last_error, o.stuck, "
-    "IFNULL(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', o.retry_after), 0), o.trace_id, "
-    "i.product_id, i.quantity ";
+// The 20 columns of an `orders` row in the order OrderFromRow reads them,
+// each name prefixed with `alias` ("o." in a join, "" in RETURNING).
+std::string OrderColumns(absl::string_view alias) {
+  return absl::Substitute(
+      "$0id, $0order_id, $0request_id, $0customer_id, $0status, $0compensating, "
+      "$0reject_reason, $0detail, $0recipient, $0phone, $0zip_code, $0line1, $0line2, "
+      "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', $0created_at), "
+      "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', $0updated_at), "
+      "$0saga_attempts, $0saga_last_error, $0stuck, "
+      "IFNULL(TIMESTAMPDIFF(MICROSECOND, '1970-01-01', $0retry_after), 0), $0trace_id",
+      alias);
+}
+
+// The columns of `orders` (aliased o) in the order OrdersFromRows reads
+// them, followed by the item columns.
+const std::string& SelectOrders() {
+  static const std::string* const select =
+      new std::string(absl::StrCat("SELECT ", OrderColumns("o."), ", i.product_id, i.quantity "));
+  return *select;
+}
 
 std::string Text(sql::ResultSet& row, int column) {
   return row.getString(column).asStdString();
 }
 
-// The order in the 20 columns from `first` on (kSelectOrders' order),
+// The order in the 20 columns from `first` on (OrderColumns' order),
 // without its items.
 Order OrderFromRow(sql::ResultSet& row, int first) {
   Order order;
@@ -60,7 +70,7 @@ Order OrderFromRow(sql::ResultSet& row, int first) {
   return order;
 }
 
-// The database's clock, as a last column after kSelectOrders' (its value
+// The database's clock, as a last column after SelectOrders()'s (its value
 // is the same on every row of one statement): the "now" of the rules, so
 // that every replica of the service decides by one clock, the one that
 // stamps created_at.
@@ -69,7 +79,7 @@ constexpr char kNowColumn[] =
 constexpr int kNowColumnIndex = 23;
 
 // A DATETIME(6) column's value from microseconds since 1970-01-01 (the
-// inverse of kSelectOrders' TIMESTAMPDIFF).
+// inverse of OrderColumns' TIMESTAMPDIFF).
 constexpr char kFromMicros[] = "TIMESTAMPADD(MICROSECOND, ?, '1970-01-01')";
 
 // Groups joined order/item rows (ordered by o.id) into orders. With `now`,
@@ -88,7 +98,7 @@ std::vector<Order> OrdersFromRows(sql::ResultSet& rows, absl::Time* now = nullpt
   return orders;
 }
 
-// kSelectOrders for events (aliased e): the event id first, then the order
+// SelectOrders() for events (aliased e): the event id first, then the order
 // with the state the event recorded.
 constexpr char kSelectEvents[] =
     "SELECT e.event_id, o.id, o.order_id, o.request_id, o.customer_id, e.status, "
@@ -155,7 +165,7 @@ void AppendEvents(MysqlSession& session, const std::vector<const std::string*>& 
 template <typename Bind>
 std::vector<Order> LoadWhere(MysqlSession& session, const char* where, const Bind& bind) {
   sql::PreparedStatement& select = session.Prepare(absl::StrCat(
-      kSelectOrders, "FROM orders o JOIN order_items i ON i.order_pk = o.id WHERE ", where,
+      SelectOrders(), "FROM orders o JOIN order_items i ON i.order_pk = o.id WHERE ", where,
       " ORDER BY i.product_id"));
   bind(select);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
@@ -212,7 +222,7 @@ std::map<std::string, Order> LoadByOrderIds(MysqlSession& session,
   std::map<std::string, Order> loaded;
   ForEachPaddedChunk(sorted.size(), [&](size_t begin, size_t size, size_t shape) {
     sql::PreparedStatement& select = session.Prepare(absl::StrCat(
-        kSelectOrders, lock ? kNowColumn : "",
+        SelectOrders(), lock ? kNowColumn : "",
         "FROM orders o JOIN order_items i ON i.order_pk = o.id WHERE o.order_id IN (",
         Repeated("?", shape), ") ORDER BY o.id, i.product_id", lock ? " FOR UPDATE" : ""));
     for (size_t i = 0; i < shape; ++i) {
@@ -304,6 +314,62 @@ void InsertSagaSteps(MysqlSession& session, int64_t order_pk, const std::vector<
   }
 }
 
+// Inserts `orders` as PENDING with their items and returns them as stored,
+// by order id. RETURNING gives what the database fills in (the sequence,
+// the timestamps, every default) in OrderColumns' order, so nothing is
+// read back; the items are the orders' own. A request_id that exists (or
+// repeats within `orders`) fails the statement with ALREADY_EXISTS, and
+// nothing is written.
+std::map<std::string, Order> InsertOrders(MysqlSession& session,
+                                          const std::vector<const OrderToCreate*>& orders) {
+  std::map<std::string, Order> inserted;
+  ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
+    sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
+        "INSERT INTO orders (order_id, request_id, customer_id, status, "
+        "recipient, phone, zip_code, line1, line2, trace_id) VALUES ",
+        Repeated("(?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?)", size), " RETURNING ",
+        OrderColumns("")));
+    int parameter = 1;
+    for (size_t i = begin; i < begin + size; ++i) {
+      const NewOrder& order = orders[i]->order;
+      insert.setString(parameter++, orders[i]->order_id);
+      insert.setString(parameter++, order.request_id);
+      insert.setString(parameter++, order.customer_id);
+      insert.setString(parameter++, order.shipping_address.recipient);
+      insert.setString(parameter++, order.shipping_address.phone);
+      insert.setString(parameter++, order.shipping_address.zip_code);
+      insert.setString(parameter++, order.shipping_address.line1);
+      insert.setString(parameter++, order.shipping_address.line2);
+      insert.setString(parameter++, order.trace_id);
+    }
+    std::unique_ptr<sql::ResultSet> rows(insert.executeQuery());
+    while (rows->next()) {
+      Order order = OrderFromRow(*rows, 1);
+      std::string id = order.order_id;
+      inserted.emplace(std::move(id), std::move(order));
+    }
+  });
+  std::vector<std::pair<int64_t, LineItem>> items;  // order_pk, item
+  for (const OrderToCreate* o : orders) {
+    auto it = inserted.find(o->order_id);
+    if (it == inserted.end()) continue;
+    it->second.items = SortedByProductId(o->order.items);
+    for (const LineItem& line : it->second.items) items.emplace_back(it->second.sequence, line);
+  }
+  ForEachChunk(items.size(), [&](size_t begin, size_t size) {
+    sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
+        "INSERT INTO order_items (order_pk, product_id, quantity) VALUES ",
+        Repeated("(?, ?, ?)", size)));
+    for (size_t i = 0; i < size; ++i) {
+      insert.setInt64(3 * i + 1, items[begin + i].first);
+      insert.setInt64(3 * i + 2, items[begin + i].second.product_id);
+      insert.setInt(3 * i + 3, items[begin + i].second.quantity);
+    }
+    insert.executeUpdate();
+  });
+  return inserted;
+}
+
 // One unit of work on one order: locks and loads it and lets `decide`
 // (which stores on the session what it decides) return the order
 // afterwards; an error from `decide` rolls the unit back. NOT_FOUND if there
@@ -330,33 +396,15 @@ absl::StatusOr<Order> DecideOnOne(MysqlTransactionRunner& runner, const std::str
 
 absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
                                                    const std::string& order_id) {
+  const OrderToCreate one{order, order_id};
   absl::StatusOr<Order> created = absl::InternalError("not created");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    sql::PreparedStatement& insert = session.Prepare(
-        "INSERT INTO orders (order_id, request_id, customer_id, status, "
-        "recipient, phone, zip_code, line1, line2, trace_id) "
-        "VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?)");
-    insert.setString(1, order_id);
-    insert.setString(2, order.request_id);
-    insert.setString(3, order.customer_id);
-    insert.setString(4, order.shipping_address.recipient);
-    insert.setString(5, order.shipping_address.phone);
-    insert.setString(6, order.shipping_address.zip_code);
-    insert.setString(7, order.shipping_address.line1);
-    insert.setString(8, order.shipping_address.line2);
-    insert.setString(9, order.trace_id);
-    insert.executeUpdate();  // duplicate request_id -> ALREADY_EXISTS
-    sql::PreparedStatement& item = session.Prepare(
-        "INSERT INTO order_items (order_pk, product_id, quantity) "
-        "VALUES (LAST_INSERT_ID(), ?, ?)");
-    for (const LineItem& line : SortedByProductId(order.items)) {
-      item.setInt64(1, line.product_id);
-      item.setInt(2, line.quantity);
-      item.executeUpdate();
-    }
-    created = LoadByOrderId(session, order_id);
-    if (created.ok()) AppendEvents(session, {&order_id});
-    return created.status();
+    std::map<std::string, Order> inserted = InsertOrders(session, {&one});
+    auto it = inserted.find(order_id);
+    if (it == inserted.end()) return absl::InternalError("created order not returned");
+    created = std::move(it->second);
+    AppendEvents(session, {&order_id});
+    return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(status)) return GetByRequestId(order.customer_id, order.request_id);
   if (!status.ok()) return status;
@@ -383,44 +431,7 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     // A request_id that exists (or repeats within the batch) fails the
     // whole statement with ALREADY_EXISTS: nothing is written.
-    ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
-      sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
-          "INSERT INTO orders (order_id, request_id, customer_id, status, "
-          "recipient, phone, zip_code, line1, line2, trace_id) VALUES ",
-          Repeated("(?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?)", size)));
-      int parameter = 1;
-      for (size_t i = begin; i < begin + size; ++i) {
-        const NewOrder& order = orders[i]->order;
-        insert.setString(parameter++, orders[i]->order_id);
-        insert.setString(parameter++, order.request_id);
-        insert.setString(parameter++, order.customer_id);
-        insert.setString(parameter++, order.shipping_address.recipient);
-        insert.setString(parameter++, order.shipping_address.phone);
-        insert.setString(parameter++, order.shipping_address.zip_code);
-        insert.setString(parameter++, order.shipping_address.line1);
-        insert.setString(parameter++, order.shipping_address.line2);
-        insert.setString(parameter++, order.trace_id);
-      }
-      insert.executeUpdate();
-    });
-    std::vector<std::pair<const std::string*, LineItem>> items;
-    for (const OrderToCreate* o : orders) {
-      for (const LineItem& line : SortedByProductId(o->order.items)) {
-        items.emplace_back(&o->order_id, line);
-      }
-    }
-    ForEachChunk(items.size(), [&](size_t begin, size_t size) {
-      sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
-          "INSERT INTO order_items (order_pk, product_id, quantity) VALUES ",
-          Repeated("((SELECT id FROM orders WHERE order_id = ?), ?, ?)", size)));
-      for (size_t i = 0; i < size; ++i) {
-        insert.setString(3 * i + 1, *items[begin + i].first);
-        insert.setInt64(3 * i + 2, items[begin + i].second.product_id);
-        insert.setInt(3 * i + 3, items[begin + i].second.quantity);
-      }
-      insert.executeUpdate();
-    });
-    created = LoadByOrderIds(session, ids);
+    created = InsertOrders(session, orders);
     AppendEvents(session, ids);
     return absl::OkStatus();
   });
@@ -584,7 +595,7 @@ absl::StatusOr<std::vector<Order>> MysqlOrderRepository::List(
     }
   }
   const std::string sql = absl::StrCat(
-      kSelectOrders, kNowColumn, "FROM (SELECT * FROM orders ", where,
+      SelectOrders(), kNowColumn, "FROM (SELECT * FROM orders ", where,
       " ORDER BY id LIMIT ?) o JOIN order_items i ON i.order_pk = o.id "
       "ORDER BY o.id, i.product_id");
   const size_t limit = static_cast<size_t>(std::max(filter.limit, 0));

@@ -126,6 +126,12 @@ TYPED_TEST(OrderRepositoryTest, CreateRoundTripsEveryField) {
   EXPECT_EQ(order->shipping_address.line1, "서울특별시 중구 세종대로 110");
   EXPECT_EQ(order->shipping_address.line2, "3층");
   EXPECT_LE(absl::AbsDuration(order->create_time - absl::Now()), absl::Minutes(1));
+  // Create answered with what it stored.
+  EXPECT_EQ(created->sequence, order->sequence);
+  EXPECT_EQ(created->items, order->items);
+  EXPECT_EQ(created->shipping_address, order->shipping_address);
+  EXPECT_EQ(created->create_time, order->create_time);
+  EXPECT_EQ(created->update_time, order->update_time);
 }
 
 TYPED_TEST(OrderRepositoryTest, CreateIsIdempotentOnRequestId) {
@@ -245,6 +251,7 @@ TYPED_TEST(OrderRepositoryTest, CreateBatchRecordsEachOrderWithItsOwnFields) {
   for (int i = 0; i < 70; ++i) {  // more than one multi-row statement holds
     orders.push_back({NewOrderFor("rb" + std::to_string(i), {{9, 1}, {int64_t{i} + 100, 3}}),
                       RandomOrderId()});
+    orders.back().order.trace_id = absl::StrCat("4bf92f3577b34da6a3ce929d0e0e47", 10 + i);
   }
   std::vector<const OrderToCreate*> batch;
   for (const OrderToCreate& o : orders) batch.push_back(&o);
@@ -263,6 +270,20 @@ TYPED_TEST(OrderRepositoryTest, CreateBatchRecordsEachOrderWithItsOwnFields) {
         this->repo().GetByRequestId(orders[i].order.customer_id, orders[i].order.request_id);
     ASSERT_TRUE(stored.ok());
     EXPECT_EQ(stored->items, sorted);
+    // What the batch answered is what was stored, to the column (MySQL
+    // answers with RETURNING instead of reading the orders back).
+    EXPECT_EQ(created[i]->sequence, stored->sequence);
+    EXPECT_EQ(created[i]->shipping_address, stored->shipping_address);
+    EXPECT_EQ(created[i]->create_time, stored->create_time);
+    EXPECT_EQ(created[i]->update_time, stored->update_time);
+    EXPECT_EQ(created[i]->trace_id, stored->trace_id);
+    EXPECT_EQ(created[i]->detail, stored->detail);
+    EXPECT_EQ(created[i]->reject_reason, stored->reject_reason);
+    EXPECT_EQ(created[i]->compensating, stored->compensating);
+    EXPECT_EQ(created[i]->saga_attempts, stored->saga_attempts);
+    EXPECT_EQ(created[i]->stuck, stored->stuck);
+    EXPECT_EQ(created[i]->retry_after, stored->retry_after);
+    EXPECT_GT(created[i]->create_time, absl::UnixEpoch());
   }
   this->ExpectSplitBatches(0);
   EXPECT_EQ(this->repo().Count("")->pending, 70);
