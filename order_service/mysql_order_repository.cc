@@ -319,9 +319,10 @@ void InsertSagaSteps(MysqlSession& session, int64_t order_pk, const std::vector<
 // the timestamps, every default) in OrderColumns' order, so nothing is
 // read back; the items are the orders' own. A request_id that exists (or
 // repeats within `orders`) fails the statement with ALREADY_EXISTS, and
-// nothing is written.
-std::map<std::string, Order> InsertOrders(MysqlSession& session,
-                                          const std::vector<const OrderToCreate*>& orders) {
+// nothing is written. INTERNAL if an order is not among the returned rows
+// (the caller's transaction then rolls back: no order without its items).
+absl::StatusOr<std::map<std::string, Order>> InsertOrders(
+    MysqlSession& session, const std::vector<const OrderToCreate*>& orders) {
   std::map<std::string, Order> inserted;
   ForEachChunk(orders.size(), [&](size_t begin, size_t size) {
     sql::PreparedStatement& insert = session.Prepare(absl::StrCat(
@@ -352,7 +353,10 @@ std::map<std::string, Order> InsertOrders(MysqlSession& session,
   std::vector<std::pair<int64_t, LineItem>> items;  // order_pk, item
   for (const OrderToCreate* o : orders) {
     auto it = inserted.find(o->order_id);
-    if (it == inserted.end()) continue;
+    if (it == inserted.end()) {
+      return absl::InternalError(
+          absl::StrCat("order_id: '", o->order_id, "' was inserted but not returned"));
+    }
     it->second.items = SortedByProductId(o->order.items);
     for (const LineItem& line : it->second.items) items.emplace_back(it->second.sequence, line);
   }
@@ -399,10 +403,9 @@ absl::StatusOr<Order> MysqlOrderRepository::Create(const NewOrder& order,
   const OrderToCreate one{order, order_id};
   absl::StatusOr<Order> created = absl::InternalError("not created");
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
-    std::map<std::string, Order> inserted = InsertOrders(session, {&one});
-    auto it = inserted.find(order_id);
-    if (it == inserted.end()) return absl::InternalError("created order not returned");
-    created = std::move(it->second);
+    absl::StatusOr<std::map<std::string, Order>> inserted = InsertOrders(session, {&one});
+    if (!inserted.ok()) return inserted.status();
+    created = std::move(inserted->at(order_id));
     AppendEvents(session, {&order_id});
     return absl::OkStatus();
   });
@@ -431,7 +434,9 @@ std::vector<absl::StatusOr<Order>> MysqlOrderRepository::CreateBatch(
   absl::Status status = runner_.Run([&](MysqlSession& session) -> absl::Status {
     // A request_id that exists (or repeats within the batch) fails the
     // whole statement with ALREADY_EXISTS: nothing is written.
-    created = InsertOrders(session, orders);
+    absl::StatusOr<std::map<std::string, Order>> inserted = InsertOrders(session, orders);
+    if (!inserted.ok()) return inserted.status();
+    created = *std::move(inserted);
     AppendEvents(session, ids);
     return absl::OkStatus();
   });

@@ -4,8 +4,9 @@
 // One coordinator over two replicas of each service; 32 callers place
 // single-item orders; replica 2 of one hop is cut off for 10 s and comes
 // back. Within 5 s of the fault and of the repair the service is serving
-// again (at least a quarter of its approval rate before the fault, from
-// then on), and no order is rejected: the coordinator's keepalive
+// again (a one-second window, and the average from there to the repair or
+// the end, at least a quarter of its approval rate before the fault), and
+// no order is rejected: the coordinator's keepalive
 // notices the dead connection, client-side health checking keeps a
 // reconnected but silent replica out of the rotation, and every call that
 // failed there is retried on the other replica within its saga's budget.
@@ -137,7 +138,8 @@ class PartitionTest : public ::testing::Test {
       std::cout << " " << ApprovedPerSecond(answers, second, second + absl::Seconds(1));
     }
     std::cout << "\n";
-    EXPECT_GT(baseline, 5.0);
+    // A quarter of a baseline this low would let the 1.6/s defect pass.
+    EXPECT_GT(baseline, 50.0) << "too slow a baseline to tell serving from stalled";
     EXPECT_LE(serving, kServingWithin) << name << ": not serving again after the fault";
     EXPECT_LE(serving_after_repair, kServingWithin) << name << ": not serving after the repair";
     EXPECT_TRUE(summary.rejected.empty()) << summary.ToString();
