@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/local_time_zone.h"
 
 namespace order_saga {
 namespace {
@@ -131,6 +132,7 @@ std::string TraceTag(absl::string_view trace_id) {
 }
 
 void InitLoggingWithTraceIds(const char* argv0) {
+  PinLocalTimeZone();
   google::InitGoogleLogging(argv0, &PrefixWithTraceId, nullptr);
 }
 

@@ -87,7 +87,8 @@ std::vector<std::string> EntryTraceIdsOf(const grpc::ServerContext& context, siz
 std::string TraceTag(absl::string_view trace_id);
 
 // google::InitGoogleLogging with glog's usual prefix followed by
-// "trace=<id>" on lines written by a thread with a current trace id.
+// "trace=<id>" on lines written by a thread with a current trace id. Pins
+// the local time zone first (common/local_time_zone.h).
 void InitLoggingWithTraceIds(const char* argv0);
 
 }  // namespace order_saga

@@ -16,6 +16,7 @@
 #include "common/env_flags.h"
 #include "common/flag_validators.h"
 #include "common/grpc_channel.h"
+#include "common/local_time_zone.h"
 #include "common/metrics/metrics_exporter.h"
 #include "common/tls_config.h"
 #include "gateway/http_gateway.h"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   ParseFlagsWithEnvironment(&argc, &argv,
                             "http_gateway: the HTTP/JSON and Server-Sent Events gateway");
   FLAGS_logtostderr = true;
+  PinLocalTimeZone();
   google::InitGoogleLogging(argv[0]);
   // Every open stream holds a socket: take all the descriptors we may.
   if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
