@@ -1,9 +1,9 @@
 // The process's local time zone, read once instead of on every log line.
 //
 // With TZ unset, glibc's mktime() re-checks /etc/localtime (a stat system
-// call) on every call, and glog calls mktime() for every line it writes:
-// in the order service that was 4.5% of its CPU samples under load
-// (docs/BENCHMARKS.md, sixth stop). With TZ set, glibc reads the zone once.
+// call) on every call, and glog calls mktime() for every line it writes
+// (measured in docs/BENCHMARKS.md, sixth stop). With TZ set and unchanged,
+// glibc reads the zone once.
 #pragma once
 
 namespace order_saga {

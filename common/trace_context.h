@@ -88,7 +88,8 @@ std::string TraceTag(absl::string_view trace_id);
 
 // google::InitGoogleLogging with glog's usual prefix followed by
 // "trace=<id>" on lines written by a thread with a current trace id. Pins
-// the local time zone first (common/local_time_zone.h).
+// the local time zone first (common/local_time_zone.h), so call it at the
+// start of main, before any other thread starts.
 void InitLoggingWithTraceIds(const char* argv0);
 
 }  // namespace order_saga

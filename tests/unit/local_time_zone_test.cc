@@ -29,7 +29,7 @@ class LocalTimeZoneTest : public testing::Test {
     tzset();
   }
 
-  // Local time of a few instants (winter, summer, the epoch) with their
+  // Local time of a few instants (the epoch, winter, summer) with their
   // offsets from UTC, as the process sees them now.
   static std::vector<std::string> LocalTimes() {
     std::vector<std::string> times;
